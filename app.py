@@ -1,0 +1,35 @@
+"""Attention Explorer: the frame around every page (config, navigation, shared sidebar, URL state)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.pages import PAGES
+from ui.sentence import sentence_box_ui
+
+st.set_page_config(
+    page_title="Attention Explorer",
+    page_icon=":material/visibility:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+sections: dict[str, list[st.Page]] = {}
+for i, info in enumerate(PAGES):
+    sections.setdefault(info.section, []).append(
+        st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path, default=i == 0)
+    )
+
+page = st.navigation(sections)
+state.begin_run(page.url_path)
+
+with st.sidebar:
+    sentence_box_ui()
+
+notice_area = st.container()
+page.run()
+state.end_run()
+with notice_area:
+    for message in state.notices():
+        st.info(message, icon=":material/info:")

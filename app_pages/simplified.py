@@ -1,0 +1,214 @@
+"""Page 4: simplified self-attention — scores, normalisation, softmax, context vectors (no weights)."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from attention_core import simplified as sa
+from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
+from attention_core.figures.common import heatmap, weight_bars
+from attention_core.figures.simplified import (
+    context_vector_3d,
+    normalisation_comparison,
+    overflow_figure,
+    overflow_table,
+)
+from ui.layout import matrix_table, step_header, token_names, vector_text
+from ui.sentence import current_tokens
+from ui.state import url_selectbox, url_slider
+
+OVERFLOW_PRESETS = {
+    "1, 2, 3, 400": [1.0, 2.0, 3.0, 400.0],
+    "1, 2, 3, 1000": [1.0, 2.0, 3.0, 1000.0],
+    "1000, 1000, 1000": [1000.0, 1000.0, 1000.0],
+    "-1000, -1000, 0": [-1000.0, -1000.0, 0.0],
+}
+
+
+def simplified_ui() -> None:
+    """The full step-through of simplified self-attention for the shared sentence."""
+    st.title("Simplified self-attention")
+    st.markdown(
+        "Before any learned weights: each token compares itself with every token by a **dot product**, turns "
+        "those scores into **weights** that sum to 1, and builds a **context vector** as the weighted sum of all "
+        "inputs. Every number below is computed live from the sentence in the sidebar."
+    )
+    prepared = current_tokens()
+    tokens = prepared.tokens
+    names = token_names(tokens)
+
+    controls = st.columns([2, 1])
+    with controls[1]:
+        dim = url_slider(
+            "Embedding dimension",
+            MIN_DIM,
+            MAX_DIM,
+            "dim",
+            3,
+            help="The book uses 3 so vectors can be drawn; any other size works the same way.",
+        )
+    with controls[0]:
+        default_query = 1 if len(tokens) > 1 else 0
+        query_idx = url_selectbox(
+            "Query token",
+            list(range(len(tokens))),
+            "q",
+            default_query,
+            url_format=lambda i: str(i + 1),
+            format_func=lambda i: names[i],
+            help="The token whose context vector we build step by step.",
+        )
+
+    inputs = embed_tokens(tokens, dim)  # (T, dim)
+    dims = [f"dim {d + 1}" for d in range(dim)]
+
+    step_header(1, "Tokens become vectors")
+    if is_book_sentence(tokens) and dim == 3:
+        st.markdown("These are the book's six 3-D embeddings, so every number matches the notebook.")
+    else:
+        st.markdown(
+            "Each word gets a fixed vector (the same word always gets the same vector, in any sentence). "
+            "Words from the book's example keep the book's vectors."
+        )
+    matrix_table(inputs, names, dims, decimals=2)
+
+    query_name = names[query_idx]
+    step_header(2, f"Attention scores for the query {query_name!s}")
+    st.markdown(
+        "The score of token *i* is the dot product of the query with it: "
+        r"$\omega_{i} = x^{(q)} \cdot x^{(i)}$. A larger dot product means the two vectors point the same way."
+    )
+    scores_loop = sa.attn_scores_for_query_loop(inputs, query_idx)
+    scores = sa.attn_scores_for_query(inputs, query_idx)
+    gap = float((scores_loop - scores).abs().max())
+    c1, c2 = st.columns(2)
+    c1.markdown("**Python loop** over tokens")
+    c1.code(f"{vector_text(scores_loop)}", language=None)
+    c2.markdown("**Matrix product** `inputs @ query`")
+    c2.code(f"{vector_text(scores)}", language=None)
+    st.success(f"Both give the same scores (largest difference {gap:.1e}).", icon=":material/check_circle:")
+
+    step_header(3, "From scores to weights")
+    by_sum = sa.normalize_by_sum(scores)
+    naive = sa.softmax_naive(scores)
+    stable = sa.softmax_stable(scores)
+    reference = torch.softmax(scores, dim=0)
+    st.markdown(
+        "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
+        "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
+        "and large scores stand out more."
+    )
+    st.plotly_chart(
+        normalisation_comparison(
+            scores, by_sum, stable, tokens, title=f"Weights for {query_name}: sum vs softmax"
+        ),
+        width="stretch",
+        key="norm_fig",
+    )
+    matrix_table(
+        torch.stack([scores, by_sum, naive, stable, reference]),
+        ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
+        names,
+    )
+    st.caption(
+        f"Sums: divide by sum {float(by_sum.sum()):.4f} · naive softmax {float(naive.sum()):.4f} · "
+        f"stable softmax {float(stable.sum()):.4f}. Stable vs torch.softmax: largest difference "
+        f"{float((stable - reference).abs().max()):.1e}."
+    )
+
+    with st.container(border=True):
+        st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
+        preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), "demo", "1, 2, 3, 400")
+        demo = sa.overflow_demo(OVERFLOW_PRESETS[preset])
+        d1, d2 = st.columns([3, 2])
+        d1.plotly_chart(
+            overflow_figure(demo, title="Naive vs stable softmax"), width="stretch", key="overflow_fig"
+        )
+        d2.dataframe(overflow_table(demo), width="stretch")
+        d2.caption(
+            "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
+            "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+        )
+
+    step_header(4, "The weights")
+    st.plotly_chart(
+        weight_bars(
+            stable, tokens, title=f"How much {query_name} attends to each token", highlight=query_idx
+        ),
+        width="stretch",
+        key="weights_fig",
+    )
+
+    step_header(5, "The context vector")
+    context_vec = sa.context_vector(inputs, stable)
+    st.markdown(
+        "The context vector is the weighted sum of **all** inputs: "
+        r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
+        "are added tip to tail; the path ends exactly at the context vector."
+    )
+    st.markdown(f"Context vector for {query_name}:")
+    st.code(vector_text(context_vec), language=None)
+    if dim == 3:
+        st.plotly_chart(
+            context_vector_3d(inputs, tokens, query_idx, stable, context_vec),
+            width="stretch",
+            key="context_3d",
+        )
+    else:
+        st.info(
+            "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
+            icon=":material/view_in_ar:",
+        )
+    terms = sa.weighted_terms(inputs, stable)
+    matrix_table(
+        torch.cat([terms, context_vec[None, :]]), [*(f"α × {n}" for n in names), "sum = context vector"], dims
+    )
+
+    step_header(6, "Every token at once")
+    st.markdown(
+        "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
+        "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
+    )
+    attn_scores = sa.attn_scores_matmul(inputs)
+    context_vecs, attn_weights = sa.simplified_self_attention(inputs)
+    loop_gap = float((sa.attn_scores_loop(inputs) - attn_scores).abs().max())
+    h1, h2 = st.columns(2)
+    h1.plotly_chart(
+        heatmap(
+            attn_scores,
+            tokens,
+            tokens,
+            "Attention scores  inputs @ inputs.T",
+            value_name="score",
+            colorscale="Viridis",
+        ),
+        width="stretch",
+        key="scores_fig",
+    )
+    h2.plotly_chart(
+        heatmap(attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0),
+        width="stretch",
+        key="weights_matrix_fig",
+    )
+    st.caption(
+        f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); "
+        f"every row of the weights sums to 1 (row sums {float(attn_weights.sum(-1).min()):.4f}–"
+        f"{float(attn_weights.sum(-1).max()):.4f})."
+    )
+    st.plotly_chart(
+        heatmap(
+            context_vecs,
+            tokens,
+            dims,
+            "All context vectors  attn_weights @ inputs",
+            x_title="dimension",
+            y_title="token",
+            value_name="value",
+        ),
+        width="stretch",
+        key="context_fig",
+    )
+
+
+simplified_ui()

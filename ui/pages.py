@@ -1,0 +1,38 @@
+"""The page registry: one entry per page in lecture order; app.py and the home page map read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the lecture arc."""
+
+    path: str  # script under the repo root
+    title: str
+    icon: str  # a Material icon (no emoji font needed)
+    url_path: str
+    section: str
+    summary: str  # one line for the home page map
+
+
+# Only pages that work are registered here.
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "app_pages/home.py",
+        "Why attention",
+        ":material/home:",
+        "home",
+        "Start",
+        "The problem attention solves, its history, and this map.",
+    ),
+    PageInfo(
+        "app_pages/simplified.py",
+        "Simplified self-attention",
+        ":material/scatter_plot:",
+        "simplified",
+        "Self-attention, step by step",
+        "Dot-product scores, softmax and context vectors, with no trainable weights.",
+    ),
+)

@@ -1,0 +1,187 @@
+"""URL-backed settings: every widget value lives in the URL so a link reopens the same view.
+
+Each setting is seeded, in order, from the URL (once per page visit), from the value the user last
+chose in this session, or from its default. A value in the URL that does not parse falls back to the
+default and leaves a notice that the page shows at the top. After the page has run, the URL holds
+exactly the settings of this view that differ from their defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from attention_core.text import escape_markdown
+
+T = TypeVar("T")
+
+_NOTICES = "_ae_notices"  # messages for the current run
+_CLAIMED = "_ae_claimed"  # {url key: url value or None} claimed by widgets this run
+_SAVED = "_ae_saved"  # last value per key, so values survive page switches
+_SEEDED = "_ae_seeded"  # keys already seeded from the URL on this page visit
+_PAGE = "_ae_page"  # the page of the previous run
+RESERVED_PARAMS = frozenset({"embed", "embed_options"})
+
+
+def begin_run(page_id: str) -> None:
+    """Reset per-run bookkeeping; forget URL seeding when the user arrives on a new page."""
+    st.session_state[_NOTICES] = []
+    st.session_state[_CLAIMED] = {}
+    st.session_state.setdefault(_SAVED, {})
+    if st.session_state.get(_PAGE) != page_id:
+        st.session_state[_SEEDED] = set()
+        st.session_state[_PAGE] = page_id
+
+
+def add_notice(message: str) -> None:
+    """Queue a friendly message for the top of the page (Markdown; escape user text first)."""
+    notices = st.session_state.setdefault(_NOTICES, [])
+    if message not in notices:
+        notices.append(message)
+
+
+def notices() -> list[str]:
+    """The messages queued during this run."""
+    return list(st.session_state.get(_NOTICES, []))
+
+
+def _seed(
+    key: str, default: Any, parse: Callable[[str], Any], label: str, shown: Callable[[Any], str]
+) -> None:
+    """Put the starting value of a widget into session state (URL, then saved, then default)."""
+    seeded: set[str] = st.session_state.setdefault(_SEEDED, set())
+    if key in st.session_state and key in seeded:
+        return
+    value = st.session_state[_SAVED].get(key, default)
+    raw = st.query_params.get(key)
+    if raw is not None and key not in seeded:
+        parsed = parse(raw)
+        if parsed is None:
+            add_notice(
+                f"The link sets **{escape_markdown(label)}** to “{escape_markdown(raw[:80])}”, which is not "
+                f"allowed here, so it falls back to {escape_markdown(shown(default))}."
+            )
+            value = default
+        else:
+            value = parsed
+    seeded.add(key)
+    st.session_state[key] = value
+
+
+def _claim(key: str, value: Any, default: Any, to_url: Callable[[Any], str]) -> None:
+    """Remember the widget's value and write it to the URL (defaults stay out of it)."""
+    st.session_state[_SAVED][key] = value
+    st.session_state[_CLAIMED][key] = None if value == default else to_url(value)
+
+
+def end_run() -> None:
+    """Make the URL hold exactly this run's non-default settings; name unknown keys once."""
+    claimed: dict[str, str | None] = st.session_state.get(_CLAIMED, {})
+    for key in list(st.query_params.keys()):
+        if key in RESERVED_PARAMS:
+            continue
+        if key not in claimed:
+            if key not in st.session_state.get(_SEEDED, set()):
+                add_notice(f"The link had an unknown setting “{escape_markdown(key[:40])}”; it was ignored.")
+            del st.query_params[key]
+    for key, value in claimed.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def _parse_choice(options: Sequence[T], fmt: Callable[[T], str]) -> Callable[[str], T | None]:
+    lookup = {fmt(o): o for o in options}
+    return lambda raw: lookup.get(raw)
+
+
+def url_selectbox(
+    label: str,
+    options: Sequence[T],
+    key: str,
+    default: T,
+    url_format: Callable[[T], str] = str,
+    widget: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> T:
+    """A selectbox (or radio / segmented control via `widget`) whose value lives in the URL under `key`."""
+    options = list(options)
+    if default not in options:
+        default = options[0]
+    _seed(key, default, _parse_choice(options, url_format), label, kwargs.get("format_func", url_format))
+    if st.session_state[key] not in options:  # options changed (e.g. a shorter sentence)
+        st.session_state[key] = default
+    value = (widget or st.selectbox)(label, options, key=key, **kwargs)
+    _claim(key, value, default, url_format)
+    return value
+
+
+def _parse_int(lo: int, hi: int) -> Callable[[str], int | None]:
+    def parse(raw: str) -> int | None:
+        try:
+            value = int(raw)
+        except ValueError:
+            return None
+        return value if lo <= value <= hi else None
+
+    return parse
+
+
+def url_slider(label: str, lo: int, hi: int, key: str, default: int, **kwargs: Any) -> int:
+    """An integer slider whose value lives in the URL under `key`; out-of-range links fall back."""
+    _seed(key, default, _parse_int(lo, hi), label, str)
+    st.session_state[key] = min(max(int(st.session_state[key]), lo), hi)
+    value = st.slider(label, lo, hi, key=key, **kwargs)
+    _claim(key, value, default, str)
+    return value
+
+
+def _parse_float(lo: float, hi: float) -> Callable[[str], float | None]:
+    def parse(raw: str) -> float | None:
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+        return value if lo <= value <= hi else None  # also rejects nan
+
+    return parse
+
+
+def url_float_slider(
+    label: str, lo: float, hi: float, key: str, default: float, step: float, **kwargs: Any
+) -> float:
+    """A float slider whose value lives in the URL under `key`; out-of-range links fall back."""
+    _seed(key, default, _parse_float(lo, hi), label, str)
+    value = st.slider(label, lo, hi, key=key, step=step, **kwargs)
+    _claim(key, value, default, lambda v: f"{v:g}")
+    return value
+
+
+_TRUE, _FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no"}
+
+
+def _parse_bool(raw: str) -> bool | None:
+    low = raw.strip().lower()
+    return True if low in _TRUE else False if low in _FALSE else None
+
+
+def url_toggle(label: str, key: str, default: bool, **kwargs: Any) -> bool:
+    """An on/off toggle whose value lives in the URL under `key` as 1 or 0."""
+    _seed(key, default, _parse_bool, label, lambda v: "on" if v else "off")
+    value = st.toggle(label, key=key, **kwargs)
+    _claim(key, value, default, lambda v: "1" if v else "0")
+    return value
+
+
+def url_text(
+    label: str, key: str, default: str, max_url_chars: int, widget: Callable[..., Any], **kwargs: Any
+) -> str:
+    """A text box whose value lives in the URL under `key` (the URL keeps at most `max_url_chars`)."""
+    _seed(key, default, lambda raw: raw, label, repr)
+    value = widget(label, key=key, **kwargs)
+    _claim(key, value, default, lambda v: v[:max_url_chars])
+    return value
