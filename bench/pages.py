@@ -1,0 +1,50 @@
+"""Page rerun time after a widget change, server side (median and p95 over >= 20 reruns)."""
+
+from __future__ import annotations
+
+from bench.common import AppTest, print_table, rerun_times, summary_ms
+
+N_RERUNS = 30
+SENTENCES = ("Your journey starts with one step", "the cat sat on the mat", "attention is all you need")
+
+
+def _set_text(i: int):
+    def action(at: AppTest) -> None:
+        at.text_area(key="text").set_value(SENTENCES[i % len(SENTENCES)])
+
+    return action
+
+
+def _select(key: str, value: object):
+    def action(at: AppTest) -> None:
+        at.selectbox(key=key).set_value(value)
+
+    return action
+
+
+# page -> widget changes that cycle during the benchmark (other pages register theirs here)
+PAGE_ACTIONS = {
+    "app_pages/simplified.py": [_select("q", 0), _select("q", 2), _select("q", 1)],
+}
+
+
+def main() -> list[tuple[str, float, float]]:
+    """Measure every page and print a table; returns (page, median ms, p95 ms) rows."""
+    rows = []
+    for page, actions in PAGE_ACTIONS.items():
+        median, p95 = summary_ms(rerun_times(page, actions, n=N_RERUNS))
+        rows.append((page, median, p95))
+        text_median, text_p95 = summary_ms(
+            rerun_times(page, [_set_text(i) for i in range(3)], n=N_RERUNS // 2)
+        )
+        rows.append((f"{page} (new sentence)", text_median, text_p95))
+    print_table(
+        f"Page rerun after a widget change ({N_RERUNS} reruns; target <= 100 ms)",
+        ["page", "median ms", "p95 ms"],
+        rows,
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
