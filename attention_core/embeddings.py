@@ -29,7 +29,7 @@ def hashed_vector(token: str, dim: int) -> torch.Tensor:
     """A fixed vector in [0, 1)^dim for a word, from a hash of its lower-case form -> (dim,)."""
     digest = hashlib.blake2b(token.lower().encode("utf-8"), digest_size=8).digest()
     rng = np.random.default_rng(int.from_bytes(digest, "little"))
-    values = np.round(rng.random(dim), 2)  # two decimals, like the book's vectors
+    values = np.floor(rng.random(dim) * 100) / 100  # two decimals in [0, 0.99], like the book
     return torch.tensor(values, dtype=torch.float32)
 
 
