@@ -32,4 +32,4 @@ page.run()
 state.end_run()
 with notice_area:
     for message in state.notices():
-        st.info(message, icon=":material/info:")
+        st.warning(message, icon=":material/info:")
