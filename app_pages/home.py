@@ -54,7 +54,7 @@ def home_ui() -> None:
     ]
     for col, (title, body) in zip(cols, steps, strict=True):
         with col, st.container(border=True):
-            st.subheader(title)
+            st.markdown(f"**{title}**")
             st.write(body)
 
     st.header("Map of the pages")

@@ -121,7 +121,7 @@ def simplified_ui() -> None:
         st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
         preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), "demo", "1, 2, 3, 400")
         demo = sa.overflow_demo(OVERFLOW_PRESETS[preset])
-        d1, d2 = st.columns([3, 2])
+        d1, d2 = st.columns([1, 1])
         d1.plotly_chart(
             overflow_figure(demo, title="Naive vs stable softmax"), width="stretch", key="overflow_fig"
         )

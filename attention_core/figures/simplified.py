@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 
 from attention_core.figures.common import ACCENT, FONT, MUTED, as_array, axis_labels
 
-_STEP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-CONTEXT_COLOR = "#d62728"
+# Okabe-Ito colours for the weighted steps (vermillion is kept for the query, black for the context vector)
+_STEP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#999999"]
+CONTEXT_COLOR = "#111111"
 
 
 def _arrow(
@@ -86,11 +87,11 @@ def context_vector_3d(
             origin,
             vec,
             ACCENT if is_query else MUTED,
-            f"x: {label}" + (" (query)" if is_query else ""),
+            f"query: {label}" if is_query else "input vectors",
             7 if is_query else 4,
             hover,
-            f"in{i}",
-            showlegend=is_query or i == 0,
+            "query" if is_query else "inputs",
+            showlegend=is_query or i == (1 if query_idx == 0 else 0),
         )
     traces.append(
         go.Scatter3d(
@@ -181,9 +182,20 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}" if abs(v) >= 1e4 or (0 < abs(v) < 1e-3) else f"{v:.4f}"
 
 
+OVERFLOW_COLUMNS = {
+    "scores": "score x",
+    "exp_naive": "exp(x)",
+    "softmax_naive": "naive",
+    "exp_shifted": "exp(x − max)",
+    "softmax_stable": "stable",
+}
+
+
 def overflow_table(demo: dict[str, object]) -> dict[str, list[str]]:
-    """The overflow demo as columns of printable strings (inf and nan spelled out)."""
-    return {name: [_fmt(float(v)) for v in as_array(values)] for name, values in demo.items()}
+    """The overflow demo as short-named columns of printable strings (inf and nan spelled out)."""
+    return {
+        OVERFLOW_COLUMNS.get(k, k): [_fmt(float(v)) for v in as_array(values)] for k, values in demo.items()
+    }
 
 
 def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
@@ -195,42 +207,39 @@ def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
     positions = list(range(len(scores)))
     bad = ~np.isfinite(naive)
     fig = go.Figure()
-    fig.add_bar(
-        x=positions,
-        y=np.where(bad, 0.0, naive),
-        name="naive softmax",
-        marker_color="#E69F00",
-        text=[_fmt(v) for v in naive],
-        textposition="outside",
-        hovertemplate="naive softmax: %{text}<extra></extra>",
-    )
-    fig.add_bar(
-        x=positions,
-        y=stable,
-        name="softmax with max subtracted",
-        marker_color="#0072B2",
-        text=[_fmt(v) for v in stable],
-        textposition="outside",
-        hovertemplate="stable softmax: %{text}<extra></extra>",
-    )
+    for values, name, color in (
+        (naive, "naive softmax", "#E69F00"),
+        (stable, "softmax with max subtracted", "#0072B2"),
+    ):
+        printed = [_fmt(v) for v in values]
+        fig.add_bar(
+            x=positions,
+            y=np.where(np.isfinite(values), values, 0.0),
+            name=name,
+            marker_color=color,
+            text=[
+                p if (not np.isfinite(v) or v > 0.005) else "" for p, v in zip(printed, values, strict=True)
+            ],
+            textposition="outside",
+            customdata=printed,
+            hovertemplate=f"{name}: %{{customdata}}<extra></extra>",
+        )
     if bad.any():
         fig.add_scatter(
             x=[p for p, b in zip(positions, bad, strict=True) if b],
             y=[0.05] * int(bad.sum()),
-            mode="markers+text",
+            mode="markers",
             marker={"symbol": "x", "size": 16, "color": "#d62728"},
-            text=["nan"] * int(bad.sum()),
-            textposition="top center",
             name="naive result is nan/inf",
             hoverinfo="skip",
         )
     fig.update_layout(
         title={"text": title},
         barmode="group",
-        height=340,
+        height=380,
         font=FONT,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        legend={"orientation": "h", "y": 1.15, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
     )
     fig.update_xaxes(tickvals=positions, ticktext=labels)
     fig.update_yaxes(title="weight", range=[0, 1.2])

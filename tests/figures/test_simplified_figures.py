@@ -27,7 +27,7 @@ def test_3d_chain_ends_at_context_vector() -> None:
     weights, context_vec = _journey()
     fig = figure_dict(context_vector_3d(BOOK_INPUTS, list(BOOK_TOKENS), 1, weights, context_vec))
     lines = [t for t in fig["data"] if t["type"] == "scatter3d" and t.get("mode") == "lines"]
-    inputs = [t for t in lines if t["name"].startswith("x: ")]
+    inputs = [t for t in lines if t["name"] == "input vectors" or t["name"].startswith("query: ")]
     steps = [t for t in lines if " × " in t["name"]]
     context = [t for t in lines if t["name"] == "context vector z"]
     assert len(inputs) == 6 and len(steps) == 6 and len(context) == 1
@@ -38,7 +38,7 @@ def test_3d_chain_ends_at_context_vector() -> None:
     assert np.allclose(
         [context[0]["x"][1], context[0]["y"][1], context[0]["z"][1]], [0.4419, 0.6515, 0.5683], atol=5e-5
     )
-    query = [t for t in inputs if "(query)" in t["name"]]
+    query = [t for t in inputs if t["name"].startswith("query: ")]
     assert len(query) == 1 and "journey" in query[0]["name"]
 
 
@@ -62,10 +62,11 @@ def test_overflow_figure_marks_nan() -> None:
     fig = figure_dict(overflow_figure(demo))
     names = [t["name"] for t in fig["data"]]
     assert "naive result is nan/inf" in names
-    assert "nan" in fig["data"][0]["text"]
+    assert "nan" in list(fig["data"][0]["text"])
     table = overflow_table(demo)
-    assert table["exp_naive"][-1] == "inf"
-    assert table["softmax_stable"][-1] == "1.0000"
+    assert table["exp(x)"][-1] == "inf"
+    assert table["stable"][-1] == "1.0000"
+    assert table["naive"][-1] == "nan"
 
 
 def test_overflow_figure_without_overflow_has_no_marker() -> None:

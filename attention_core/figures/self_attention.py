@@ -1,0 +1,422 @@
+"""Figures for trainable, causal and multi-head attention: masked heatmaps, head grids, the MHA pipeline."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from attention_core.figures.common import (
+    ACCENT,
+    COLORSCALE,
+    DIVERGING,
+    FONT,
+    MUTED,
+    as_array,
+    axis_labels,
+    heatmap,
+)
+
+HEAD_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+HIDDEN_COLOR = "#cbd5e1"  # masked / dropped cells: light grey, clearly "not a value"
+OFF_SCALE = [[0.0, "#f1f5f9"], [1.0, "#64748b"]]  # a switched-off head is drawn in greys
+
+
+def masked_heatmap(
+    matrix: object,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    hidden: object,
+    title: str = "",
+    *,
+    hidden_text: str = "masked",
+    hidden_hover: str = "masked: a later token",
+    **kwargs: object,
+) -> go.Figure:
+    """A heatmap whose `hidden` cells (bool, same shape) are greyed out and labelled instead of coloured."""
+    z = as_array(matrix).copy()
+    mask = np.asarray(hidden, dtype=bool)
+    if mask.shape != z.shape:
+        raise ValueError(f"hidden mask {mask.shape} does not match matrix {z.shape}")
+    z[mask] = np.nan  # no colour and no number in the value layer
+    fig = heatmap(z, row_labels, col_labels, title, **kwargs)
+    rows, cols = axis_labels(row_labels), axis_labels(col_labels)
+    n_rows, n_cols = z.shape
+    show_text = max(n_rows, n_cols) <= 12
+    fig.add_trace(
+        go.Heatmap(
+            z=np.where(mask, 1.0, np.nan),
+            x=list(range(n_cols)),
+            y=list(range(n_rows)),
+            colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
+            showscale=False,
+            text=np.where(mask, hidden_text, ""),
+            texttemplate="%{text}" if show_text else None,
+            textfont={"size": 12, "color": "#334155"},
+            customdata=np.stack(
+                [
+                    np.broadcast_to(np.array(rows, dtype=object)[:, None], z.shape),
+                    np.broadcast_to(np.array(cols, dtype=object)[None, :], z.shape),
+                ],
+                axis=-1,
+            ),
+            hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{hidden_hover}<extra></extra>",
+            xgap=1,
+            ygap=1,
+            name="hidden",
+        )
+    )
+    return fig
+
+
+def visibility_figure(
+    tokens: Sequence[str], causal: bool, title: str = "What each token can see"
+) -> go.Figure:
+    """Row i lists the tokens query i may attend to: visible keys in colour with their text, hidden ones grey."""
+    labels = axis_labels(tokens)
+    n = len(labels)
+    visible = np.ones((n, n), dtype=bool)
+    if causal:
+        visible = np.tril(visible)
+    z = np.where(visible, 1.0, 0.0)
+    z[np.arange(n), np.arange(n)] = 2.0  # the token itself
+    text = np.where(visible, np.array(labels, dtype=object)[None, :].repeat(n, 0), "")
+    hover = np.where(
+        visible,
+        np.char.add(np.array(labels, dtype=str)[:, None], np.array([" can see "] * n)[None, :]),
+        np.char.add(np.array(labels, dtype=str)[:, None], np.array([" cannot see "] * n)[None, :]),
+    )
+    hover = np.char.add(hover.astype(str), np.array(labels, dtype=str)[None, :])
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(n)),
+            y=list(range(n)),
+            zmin=0,
+            zmax=2,
+            colorscale=[
+                [0.0, "#e2e8f0"],
+                [0.33, "#e2e8f0"],
+                [0.34, "#93c5fd"],
+                [0.66, "#93c5fd"],
+                [0.67, ACCENT],
+                [1, ACCENT],
+            ],
+            showscale=False,
+            text=text,
+            texttemplate="%{text}" if n <= 16 else None,
+            textfont={"size": 13},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=max(260, min(720, 70 + 42 * n)),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+    )
+    fig.update_xaxes(
+        tickvals=list(range(n)), ticktext=labels, title="key (can it be seen?)", tickangle=-45 if n > 8 else 0
+    )
+    fig.update_yaxes(
+        tickvals=list(range(n)), ticktext=labels, title="query (the token reading)", autorange="reversed"
+    )
+    return fig
+
+
+def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = "") -> go.Figure:
+    """Why scale by √d_k: the largest softmax weight and the entropy as d_k grows, with and without scaling."""
+    d_k = as_array(curve["d_k"])
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "Largest weight in a row (1 = one-hot)",
+            "Entropy of a row (bits; higher = more spread)",
+        ),
+        horizontal_spacing=0.12,
+    )
+    series = (
+        ("without scaling: softmax(q·k)", "max_weight_raw", "entropy_raw", ACCENT, "solid"),
+        ("scaled: softmax(q·k / √d_k)", "max_weight_scaled", "entropy_scaled", "#0072B2", "dash"),
+    )
+    for name, max_key, ent_key, color, dash in series:
+        for col, key, fmt in ((1, max_key, ".4f"), (2, ent_key, ".3f")):
+            fig.add_trace(
+                go.Scatter(
+                    x=d_k,
+                    y=as_array(curve[key]),
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line={"color": color, "width": 3, "dash": dash},
+                    marker={"size": 8},
+                    hovertemplate=f"d_k = %{{x:.0f}}<br>{name}<br>%{{y:{fmt}}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    uniform_max, uniform_ent = 1.0 / num_tokens, math.log2(num_tokens)
+    fig.add_hline(y=1.0, line={"color": MUTED, "dash": "dot"}, row=1, col=1, annotation_text="one-hot")
+    fig.add_hline(
+        y=uniform_max, line={"color": MUTED, "dash": "dot"}, row=1, col=1, annotation_text="uniform"
+    )
+    fig.add_hline(
+        y=uniform_ent, line={"color": MUTED, "dash": "dot"}, row=1, col=2, annotation_text="uniform"
+    )
+    fig.update_xaxes(
+        type="log", title="d_k (query/key dimension)", tickvals=d_k, ticktext=[f"{v:.0f}" for v in d_k]
+    )
+    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
+    fig.update_yaxes(range=[0, uniform_ent * 1.1], row=1, col=2)
+    fig.update_layout(
+        title={"text": title},
+        height=380,
+        font=FONT,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+    )
+    return fig
+
+
+def heatmap_grid(
+    matrices: Sequence[object],
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    titles: Sequence[str],
+    *,
+    active: Sequence[bool] | None = None,
+    max_cols: int = 4,
+    zmin: float | None = None,
+    zmax: float | None = None,
+    colorscale: str = COLORSCALE,
+    value_name: str = "weight",
+    x_title: str = "key",
+    y_title: str = "query",
+    decimals: int = 3,
+    hidden: object | None = None,
+) -> go.Figure:
+    """Matrices of one shape side by side on one colour scale; inactive panels are drawn in greys."""
+    mats = [as_array(m) for m in matrices]
+    if not mats or any(m.shape != mats[0].shape for m in mats):
+        raise ValueError("heatmap_grid needs one or more matrices of the same shape")
+    if len(titles) != len(mats):
+        raise ValueError(f"{len(titles)} titles for {len(mats)} matrices")
+    n_rows, n_cols = mats[0].shape
+    if len(row_labels) != n_rows or len(col_labels) != n_cols:
+        raise ValueError(f"labels {len(row_labels)}x{len(col_labels)} do not match matrices {mats[0].shape}")
+    active = list(active) if active is not None else [True] * len(mats)
+    hide = np.asarray(hidden, dtype=bool) if hidden is not None else np.zeros((n_rows, n_cols), dtype=bool)
+    rows_l, cols_l = axis_labels(row_labels), axis_labels(col_labels)
+    grid_cols = min(max_cols, len(mats))
+    grid_rows = math.ceil(len(mats) / grid_cols)
+    fig = make_subplots(
+        rows=grid_rows,
+        cols=grid_cols,
+        subplot_titles=list(titles),
+        horizontal_spacing=0.04 if grid_cols > 2 else 0.08,
+        vertical_spacing=min(0.12, 0.3 / grid_rows),
+    )
+    lo = zmin if zmin is not None else float(np.nanmin([np.nanmin(m) for m in mats]))
+    hi = zmax if zmax is not None else float(np.nanmax([np.nanmax(m) for m in mats]))
+    show_text = max(n_rows, n_cols) * grid_cols <= 32
+    custom = np.stack(
+        [
+            np.broadcast_to(np.array(rows_l, dtype=object)[:, None], (n_rows, n_cols)),
+            np.broadcast_to(np.array(cols_l, dtype=object)[None, :], (n_rows, n_cols)),
+        ],
+        axis=-1,
+    )
+    first_active = next((i for i, a in enumerate(active) if a), None)
+    for i, (m, title, on) in enumerate(zip(mats, titles, active, strict=True)):
+        r, c = divmod(i, grid_cols)
+        z = np.where(hide, np.nan, m)
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                x=list(range(n_cols)),
+                y=list(range(n_rows)),
+                zmin=lo,
+                zmax=hi,
+                zmid=0.0 if colorscale == DIVERGING and zmin is None else None,
+                colorscale=colorscale if on else OFF_SCALE,
+                showscale=i == first_active,
+                colorbar={"thickness": 14, "title": {"text": value_name, "side": "right"}},
+                customdata=custom,
+                hovertemplate=(
+                    f"{title}<br>{y_title}: %{{customdata[0]}}<br>{x_title}: %{{customdata[1]}}<br>"
+                    f"{value_name}: %{{z:.6f}}<extra></extra>"
+                ),
+                texttemplate=f"%{{z:.{decimals}f}}" if show_text else None,
+                textfont={"size": 11},
+                xgap=1,
+                ygap=1,
+                name=title,
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        fig.update_xaxes(
+            tickvals=list(range(n_cols)),
+            ticktext=cols_l,
+            tickangle=-45 if n_cols > 4 or grid_cols > 2 else 0,
+            title=x_title if r == grid_rows - 1 else None,
+            row=r + 1,
+            col=c + 1,
+        )
+        fig.update_yaxes(
+            tickvals=list(range(n_rows)),
+            ticktext=rows_l if c == 0 else [""] * n_rows,
+            autorange="reversed",
+            title=y_title if c == 0 else None,
+            row=r + 1,
+            col=c + 1,
+        )
+    panel = max(240, min(420, 80 + 34 * n_rows))
+    fig.update_layout(height=panel * grid_rows + 40, font=FONT, margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return fig
+
+
+def pipeline_figure(
+    queries: object,
+    head_context: object,
+    concat: object,
+    context_vec: object,
+    tokens: Sequence[str],
+    active: Sequence[bool] | None = None,
+) -> go.Figure:
+    """Multi-head attention as labelled matrices: split Q into heads -> each head attends -> concatenate -> project.
+
+    queries (T, d_out), head_context (h, T, hd), concat (T, d_out), context_vec (T, d_out).
+    """
+    q = as_array(queries)
+    heads = as_array(head_context)
+    cat = as_array(concat)
+    out = as_array(context_vec)
+    h, n_tokens, hd = heads.shape
+    d_out = q.shape[1]
+    if hd * h != d_out or cat.shape != (n_tokens, d_out) or out.shape != (n_tokens, d_out):
+        raise ValueError("pipeline shapes do not fit: expected (T, h*hd) around (h, T, hd)")
+    active = list(active) if active is not None else [True] * h
+    labels = axis_labels(tokens)
+    panels: list[tuple[str, np.ndarray, list[str], str | list]] = [
+        (
+            f"<b>1 · split</b><br>Q = X·W_query ({n_tokens}×{d_out})<br>into {h} head{'s' * (h > 1)} of {hd}",
+            q,
+            [f"{j + 1}" for j in range(d_out)],
+            DIVERGING,
+        ),
+    ]
+    for i in range(h):
+        name = f"<b>2 · attend</b><br>head {i + 1}{'' if active[i] else ' (off)'}<br>softmax(Q·Kᵀ/√{hd})·V ({n_tokens}×{hd})"
+        panels.append(
+            (name, heads[i], [f"{i * hd + j + 1}" for j in range(hd)], DIVERGING if active[i] else OFF_SCALE)
+        )
+    panels.append(
+        (
+            f"<b>3 · concatenate</b><br>heads side by side ({n_tokens}×{d_out})",
+            cat,
+            [f"{j + 1}" for j in range(d_out)],
+            DIVERGING,
+        )
+    )
+    panels.append(
+        (
+            f"<b>4 · project</b><br>out_proj: concat·W_oᵀ + b ({n_tokens}×{d_out})",
+            out,
+            [f"{j + 1}" for j in range(d_out)],
+            DIVERGING,
+        )
+    )
+    widths = [max(2, p[1].shape[1]) for p in panels]
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        column_widths=[w / sum(widths) for w in widths],
+        subplot_titles=[p[0] for p in panels],
+        horizontal_spacing=min(0.05, 0.5 / len(panels)),
+    )
+    bound = float(max(np.abs(q).max(), np.abs(heads).max(), np.abs(cat).max(), np.abs(out).max(), 1e-9))
+    show_text = n_tokens <= 8 and d_out <= 4
+    for col, (title, m, dims, scale) in enumerate(panels, start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=m,
+                x=list(range(m.shape[1])),
+                y=list(range(n_tokens)),
+                zmin=-bound,
+                zmax=bound,
+                colorscale=scale,
+                showscale=col == len(panels),
+                colorbar={"thickness": 14, "title": {"text": "value", "side": "right"}},
+                customdata=np.stack(
+                    [
+                        np.broadcast_to(np.array(labels, dtype=object)[:, None], m.shape),
+                        np.broadcast_to(np.array(dims, dtype=object)[None, :], m.shape),
+                    ],
+                    axis=-1,
+                ),
+                hovertemplate="token: %{customdata[0]}<br>dimension %{customdata[1]}<br>value: %{z:.6f}<extra></extra>",
+                texttemplate="%{z:.3f}" if show_text else None,
+                textfont={"size": 11},
+                xgap=1,
+                ygap=1,
+                name=title.split("<br>")[0].replace("<b>", "").replace("</b>", ""),
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(tickvals=list(range(m.shape[1])), ticktext=dims, title="dim", row=1, col=col)
+        fig.update_yaxes(
+            tickvals=list(range(n_tokens)),
+            ticktext=labels if col == 1 else [""] * n_tokens,
+            autorange="reversed",
+            row=1,
+            col=col,
+        )
+    # head slices outlined in the head's colour on Q (split) and on the concatenation
+    for col in (1, len(panels) - 1):
+        for i in range(h):
+            fig.add_shape(
+                type="rect",
+                x0=i * hd - 0.5,
+                x1=(i + 1) * hd - 0.5,
+                y0=-0.5,
+                y1=n_tokens - 0.5,
+                line={
+                    "color": HEAD_COLORS[i % len(HEAD_COLORS)],
+                    "width": 4,
+                    "dash": "solid" if active[i] else "dot",
+                },
+                row=1,
+                col=col,
+            )
+    for i in range(h):
+        fig.add_shape(
+            type="rect",
+            x0=-0.5,
+            x1=hd - 0.5,
+            y0=-0.5,
+            y1=n_tokens - 0.5,
+            line={
+                "color": HEAD_COLORS[i % len(HEAD_COLORS)],
+                "width": 4,
+                "dash": "solid" if active[i] else "dot",
+            },
+            row=1,
+            col=2 + i,
+        )
+    fig.update_annotations(font={"size": 13})
+    fig.update_layout(
+        height=max(320, min(720, 150 + 40 * n_tokens)),
+        font=FONT,
+        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+    )
+    return fig
