@@ -35,4 +35,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Self-attention, step by step",
         "Dot-product scores, softmax and context vectors, with no trainable weights.",
     ),
+    PageInfo(
+        "app_pages/trainable.py",
+        "Trainable weights",
+        ":material/tune:",
+        "trainable",
+        "Self-attention, step by step",
+        "Queries, keys and values from seeded weight matrices; why scores are scaled by the square root of d_k.",
+    ),
 )

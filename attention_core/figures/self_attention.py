@@ -164,7 +164,14 @@ def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = ""
                 col=col,
             )
     uniform_max, uniform_ent = 1.0 / num_tokens, math.log2(num_tokens)
-    fig.add_hline(y=1.0, line={"color": MUTED, "dash": "dot"}, row=1, col=1, annotation_text="one-hot")
+    fig.add_hline(
+        y=1.0,
+        line={"color": MUTED, "dash": "dot"},
+        row=1,
+        col=1,
+        annotation_text="one-hot",
+        annotation_position="bottom right",
+    )
     fig.add_hline(
         y=uniform_max, line={"color": MUTED, "dash": "dot"}, row=1, col=1, annotation_text="uniform"
     )
@@ -224,8 +231,12 @@ def heatmap_grid(
         horizontal_spacing=0.04 if grid_cols > 2 else 0.08,
         vertical_spacing=min(0.12, 0.3 / grid_rows),
     )
-    lo = zmin if zmin is not None else float(np.nanmin([np.nanmin(m) for m in mats]))
-    hi = zmax if zmax is not None else float(np.nanmax([np.nanmax(m) for m in mats]))
+    if colorscale == DIVERGING and zmin is None and zmax is None:  # centred on zero: red < 0 < blue
+        bound = float(max(np.nanmax(np.abs(m)) for m in mats)) or 1.0
+        lo, hi = -bound, bound
+    else:
+        lo = zmin if zmin is not None else float(np.nanmin([np.nanmin(m) for m in mats]))
+        hi = zmax if zmax is not None else float(np.nanmax([np.nanmax(m) for m in mats]))
     show_text = max(n_rows, n_cols) * grid_cols <= 32
     custom = np.stack(
         [
@@ -245,7 +256,6 @@ def heatmap_grid(
                 y=list(range(n_rows)),
                 zmin=lo,
                 zmax=hi,
-                zmid=0.0 if colorscale == DIVERGING and zmin is None else None,
                 colorscale=colorscale if on else OFF_SCALE,
                 showscale=i == first_active,
                 colorbar={"thickness": 14, "title": {"text": value_name, "side": "right"}},

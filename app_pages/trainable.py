@@ -1,0 +1,279 @@
+"""Page 5: self-attention with trainable weights — W_query, W_key, W_value, Q, K, V, scaling, softmax, context."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from attention_core import self_attention as sa
+from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
+from attention_core.figures.common import DIVERGING, heatmap
+from attention_core.figures.self_attention import heatmap_grid, saturation_figure
+from attention_core.text import escape_markdown
+from ui.layout import matrix_table, step_header, token_names, vector_text
+from ui.sentence import current_tokens
+from ui.state import url_selectbox, url_slider, url_toggle
+
+CONSTRUCTIONS = {
+    "rand": "nn.Parameter(torch.rand(...)) · SelfAttention_v1",
+    "linear": "nn.Linear(..., bias=False) · SelfAttention_v2",
+}
+BOOK_SEEDS = {"rand": 123, "linear": 789}  # the seeds the book uses for each construction
+SEED_KEYS = {"rand": "tw_seed", "linear": "tw_lseed"}
+SATURATION_DK = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+MAX_D_OUT = 16
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _weights(construction: str, d_in: int, d_out: int, seed: int) -> tuple[torch.Tensor, ...]:
+    """The seeded W_query, W_key, W_value as (d_in, d_out) matrices (shared; never modified)."""
+    return sa.weight_matrices(sa.build_self_attention(construction, d_in, d_out, seed))  # type: ignore[arg-type]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _step_figures(
+    tokens: tuple[str, ...], construction: str, d_in: int, d_out: int, seed: int, scale: bool
+) -> dict[str, go.Figure]:
+    """Every heatmap of the page for one setting (built once, then reused on reruns)."""
+    inputs = embed_tokens(list(tokens), d_in)  # (T, d_in)
+    W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
+    steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
+    toks = list(tokens)
+    in_dims = [f"x{i + 1}" for i in range(d_in)]
+    out_dims = [f"d{j + 1}" for j in range(d_out)]
+    divisor = f"√{d_out} = {d_out**0.5:.4f}" if scale else "1 (scaling off)"
+    return {
+        "weights": heatmap_grid(
+            [W_query, W_key, W_value],
+            in_dims,
+            out_dims,
+            ["W_query", "W_key", "W_value"],
+            colorscale=DIVERGING,
+            value_name="weight",
+            x_title="output dimension",
+            y_title="input dimension",
+            decimals=4,
+        ),
+        "qkv": heatmap_grid(
+            [steps.queries, steps.keys, steps.values],
+            toks,
+            out_dims,
+            ["Q = X · W_query", "K = X · W_key", "V = X · W_value"],
+            colorscale=DIVERGING,
+            value_name="value",
+            x_title="dimension",
+            y_title="token",
+            decimals=4,
+        ),
+        "scores": heatmap_grid(
+            [steps.attn_scores, steps.scaled_scores],
+            toks,
+            toks,
+            ["Attention scores  Ω = Q · Kᵀ", f"Scaled scores  Ω / {divisor}"],
+            colorscale=DIVERGING,
+            value_name="score",
+            x_title="key (attended to)",
+            y_title="query (attending)",
+            decimals=4,
+            max_cols=2,
+        ),
+        "attn_weights": heatmap(
+            steps.attn_weights, toks, toks, "Attention weights  softmax of each row", zmin=0.0
+        ),
+        "context": heatmap(
+            steps.context_vec,
+            toks,
+            out_dims,
+            "Context vectors  Z = A · V",
+            x_title="dimension",
+            y_title="token",
+            value_name="value",
+            colorscale=DIVERGING,
+        ),
+    }
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _saturation(num_tokens: int) -> go.Figure:
+    """The √d_k demo for rows of `num_tokens` keys (random queries and keys, fixed seed)."""
+    curve = sa.softmax_saturation(SATURATION_DK, num_tokens=num_tokens, trials=300, seed=0)
+    return saturation_figure(curve, num_tokens)
+
+
+def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
+    """The notebook lines that build exactly these weights."""
+    if construction == "rand":
+        make = "\n".join(
+            f"W_{name} = torch.nn.Parameter(torch.rand({d_in}, {d_out}), requires_grad=False)"
+            for name in ("query", "key", "value")
+        )
+    else:
+        make = "\n".join(
+            f"W_{name} = torch.nn.Linear({d_in}, {d_out}, bias=False)" for name in ("query", "key", "value")
+        )
+    return f"torch.manual_seed({seed})\n{make}  # created in this order: query, key, value"
+
+
+def trainable_ui() -> None:
+    """Self-attention with trainable weights for the shared sentence, every step shown."""
+    st.title("Self-attention with trainable weights")
+    st.markdown(
+        "Simplified self-attention compared the raw embeddings with each other. Now every token is first "
+        "**projected** three ways by learned matrices: a **query** (what am I looking for?), a **key** (what do I "
+        "offer?) and a **value** (what do I pass on?). Scores compare queries with keys; the weights mix values. "
+        "Training would tune the three matrices; here they are seeded exactly as in the book."
+    )
+    prepared = current_tokens()
+    tokens = prepared.tokens
+    names = token_names(tokens)
+
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        construction = url_selectbox(
+            "How the weights are made",
+            list(CONSTRUCTIONS),
+            "tw_build",
+            "rand",
+            format_func=CONSTRUCTIONS.get,
+            widget=st.radio,
+            horizontal=True,
+            help="The book first uses plain random matrices, then nn.Linear layers, which start with better values.",
+        )
+    with c2:
+        seed = url_slider(
+            "Random seed",
+            0,
+            999,
+            SEED_KEYS[construction],
+            BOOK_SEEDS[construction],
+            help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]} here.",
+        )
+    c3, c4, c5, c6 = st.columns(4)
+    with c3:
+        d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "tw_din", 3, help="The book uses 3.")
+    with c4:
+        d_out = url_slider(
+            "Output size d_out (= d_k)", 1, MAX_D_OUT, "tw_dout", 2, help="Size of queries, keys and values."
+        )
+    with c5:
+        query_idx = url_selectbox(
+            "Query token",
+            list(range(len(tokens))),
+            "tw_q",
+            1 if len(tokens) > 1 else 0,
+            url_format=lambda i: str(i + 1),
+            format_func=lambda i: names[i],
+            help="The row printed below as numbers, like the book's query_2.",
+        )
+    with c6:
+        scale = url_toggle("Scale by √d_k", "tw_scale", True, help="Divide scores by √d_k before softmax.")
+
+    inputs = embed_tokens(tokens, d_in)  # (T, d_in)
+    W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
+    steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
+    figures = _step_figures(tuple(tokens), construction, d_in, d_out, seed, scale)
+    q_name = names[query_idx]
+
+    is_book = (
+        is_book_sentence(tokens) and d_in == 3 and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
+    )
+    if is_book:
+        st.success(
+            "These are the book's settings: every number below matches the notebook to 4 decimals.",
+            icon=":material/menu_book:",
+        )
+
+    step_header(1, "Three weight matrices")
+    st.markdown(
+        f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
+        "training would change them. This is the code that makes exactly these numbers:"
+    )
+    st.code(_code(construction, d_in, d_out, seed), language="python")
+    st.plotly_chart(figures["weights"], width="stretch", key="tw_weights_fig")
+
+    step_header(2, "Queries, keys and values")
+    st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
+    st.markdown(
+        f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
+        f"{len(tokens)}×{d_out} matrices."
+    )
+    st.plotly_chart(figures["qkv"], width="stretch", key="tw_qkv_fig")
+    st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
+    st.code(vector_text(steps.queries[query_idx]), language=None)
+
+    step_header(3, "Scores: each query against every key")
+    st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
+    st.markdown(
+        "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
+        "(both on one colour scale, so the shrinking is visible)."
+    )
+    st.plotly_chart(figures["scores"], width="stretch", key="tw_scores_fig")
+    st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
+    st.code(vector_text(steps.attn_scores[query_idx]), language=None)
+
+    step_header(4, "Weights: scale, then softmax each row")
+    if scale:
+        st.latex(
+            r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
+            + rf",\quad d_k = {d_out}"
+        )
+    else:
+        st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
+        st.warning(
+            "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
+            icon=":material/warning:",
+        )
+    st.plotly_chart(figures["attn_weights"], width="stretch", key="tw_attn_weights_fig")
+    st.markdown(
+        f"Weights of {escape_markdown(q_name)} (they sum to {float(steps.attn_weights[query_idx].sum()):.4f}):"
+    )
+    st.code(vector_text(steps.attn_weights[query_idx]), language=None)
+
+    step_header(5, "Context vectors: weights mix the values")
+    st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
+    st.plotly_chart(figures["context"], width="stretch", key="tw_context_fig")
+    st.markdown(f"Context vector of {escape_markdown(q_name)}:")
+    st.code(vector_text(steps.context_vec[query_idx]), language=None)
+
+    step_header(6, "Why divide by √d_k?")
+    st.markdown(
+        "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
+        "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
+        "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
+        "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
+        f"queries and {len(tokens)} random keys per row."
+    )
+    st.plotly_chart(_saturation(max(2, len(tokens))), width="stretch", key="tw_saturation_fig")
+    raw = sa.attention_steps(inputs, W_query, W_key, W_value, scale=False).attn_weights
+    scaled = sa.attention_steps(inputs, W_query, W_key, W_value, scale=True).attn_weights
+    st.caption(
+        f"On your sentence (d_k = {d_out}): the largest weight per row averages "
+        f"{float(scaled.max(-1).values.mean()):.4f} with scaling and {float(raw.max(-1).values.mean()):.4f} without."
+    )
+
+    step_header(7, "Two ways to make the weights")
+    st.markdown(
+        "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
+        "[0, 1), applied as `x @ W_query`.\n"
+        "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
+        "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
+        "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
+    )
+    module = sa.build_self_attention(construction, d_in, d_out, seed, scale=scale)  # type: ignore[arg-type]
+    with torch.no_grad():
+        context_vec, attn_weights = module(inputs)
+    gap = float(
+        max((context_vec - steps.context_vec).abs().max(), (attn_weights - steps.attn_weights).abs().max())
+    )
+    cls = "SelfAttention_v1" if construction == "rand" else "SelfAttention_v2"
+    st.success(
+        f"The module `{cls}` gives the same context vectors and weights as the steps above "
+        f"(largest difference {gap:.1e}).",
+        icon=":material/check_circle:",
+    )
+    with st.expander("All context vectors as a table"):
+        matrix_table(context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+
+
+trainable_ui()
