@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui import state
 from ui.pages import PAGES
+from ui.present import presentation_toggle_ui
 from ui.sentence import sentence_box_ui
+from ui.share import share_and_export_ui
 
 st.set_page_config(
     page_title="Attention Explorer",
@@ -26,9 +28,13 @@ state.begin_run(page.url_path)
 
 with st.sidebar:
     sentence_box_ui()
+    presentation_toggle_ui()
+    tools = st.container()
 
 notice_area = st.container()
 page.run()
+with tools:
+    share_and_export_ui(page.url_path, page.title)
 state.end_run()
 with notice_area:
     for message in state.notices():

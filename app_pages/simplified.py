@@ -14,7 +14,9 @@ from attention_core.figures.simplified import (
     overflow_figure,
     overflow_table,
 )
-from ui.layout import matrix_table, step_header, token_names, vector_text
+from ui.figures import show_figure
+from ui.layout import matrix_table, settings_container, token_names, vector_text
+from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_selectbox, url_slider
 
@@ -24,22 +26,41 @@ OVERFLOW_PRESETS = {
     "1000, 1000, 1000": [1000.0, 1000.0, 1000.0],
     "-1000, -1000, 0": [-1000.0, -1000.0, 0.0],
 }
+STEPS = (
+    "Tokens become vectors",
+    "Attention scores for one query",
+    "From scores to weights",
+    "The weights",
+    "The context vector",
+    "Every token at once",
+)
 
 
 def simplified_ui() -> None:
     """The full step-through of simplified self-attention for the shared sentence."""
     st.title("Simplified self-attention")
-    st.markdown(
-        "Before any learned weights: each token compares itself with every token by a **dot product**, turns "
-        "those scores into **weights** that sum to 1, and builds a **context vector** as the weighted sum of all "
-        "inputs. Every number below is computed live from the sentence in the sidebar."
-    )
-    prepared = current_tokens()
-    tokens = prepared.tokens
+    lesson = Lesson(STEPS)
+    if not lesson.presenting:
+        st.markdown(
+            "Before any learned weights: each token compares itself with every token by a **dot product**, "
+            "turns those scores into **weights** that sum to 1, and builds a **context vector** as the weighted "
+            "sum of all inputs. Every number below is computed live from the sentence in the sidebar."
+        )
+    tokens = current_tokens().tokens
     names = token_names(tokens)
 
     controls = st.columns([2, 1])
-    with controls[1]:
+    with controls[0]:
+        query_idx = url_selectbox(
+            "Query token",
+            list(range(len(tokens))),
+            "q",
+            1 if len(tokens) > 1 else 0,
+            url_format=lambda i: str(i + 1),
+            format_func=lambda i: names[i],
+            help="The token whose context vector we build step by step.",
+        )
+    with controls[1], settings_container(lesson.presenting):
         dim = url_slider(
             "Embedding dimension",
             MIN_DIM,
@@ -48,167 +69,151 @@ def simplified_ui() -> None:
             3,
             help="The book uses 3 so vectors can be drawn; any other size works the same way.",
         )
-    with controls[0]:
-        default_query = 1 if len(tokens) > 1 else 0
-        query_idx = url_selectbox(
-            "Query token",
-            list(range(len(tokens))),
-            "q",
-            default_query,
-            url_format=lambda i: str(i + 1),
-            format_func=lambda i: names[i],
-            help="The token whose context vector we build step by step.",
-        )
+    lesson.nav_ui()
 
     inputs = embed_tokens(tokens, dim)  # (T, dim)
     dims = [f"dim {d + 1}" for d in range(dim)]
-
-    step_header(1, "Tokens become vectors")
-    if is_book_sentence(tokens) and dim == 3:
-        st.markdown("These are the book's six 3-D embeddings, so every number matches the notebook.")
-    else:
-        st.markdown(
-            "Each word gets a fixed vector (the same word always gets the same vector, in any sentence). "
-            "Words from the book's example keep the book's vectors."
-        )
-    matrix_table(inputs, names, dims, decimals=2)
-
     query_name = names[query_idx]
-    step_header(2, f"Attention scores for the query {query_name!s}")
-    st.markdown(
-        "The score of token *i* is the dot product of the query with it: "
-        r"$\omega_{i} = x^{(q)} \cdot x^{(i)}$. A larger dot product means the two vectors point the same way."
-    )
-    scores_loop = sa.attn_scores_for_query_loop(inputs, query_idx)
-    scores = sa.attn_scores_for_query(inputs, query_idx)
-    gap = float((scores_loop - scores).abs().max())
-    c1, c2 = st.columns(2)
-    c1.markdown("**Python loop** over tokens")
-    c1.code(f"{vector_text(scores_loop)}", language=None)
-    c2.markdown("**Matrix product** `inputs @ query`")
-    c2.code(f"{vector_text(scores)}", language=None)
-    st.success(f"Both give the same scores (largest difference {gap:.1e}).", icon=":material/check_circle:")
+    scores = sa.attn_scores_for_query(inputs, query_idx)  # (T,)
+    stable = sa.softmax_stable(scores)  # (T,)
+    context_vec = sa.context_vector(inputs, stable)  # (dim,)
 
-    step_header(3, "From scores to weights")
-    by_sum = sa.normalize_by_sum(scores)
-    naive = sa.softmax_naive(scores)
-    stable = sa.softmax_stable(scores)
-    reference = torch.softmax(scores, dim=0)
-    st.markdown(
-        "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
-        "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
-        "and large scores stand out more."
-    )
-    st.plotly_chart(
-        normalisation_comparison(
-            scores, by_sum, stable, tokens, title=f"Weights for {query_name}: sum vs softmax"
-        ),
-        width="stretch",
-        key="norm_fig",
-    )
-    matrix_table(
-        torch.stack([scores, by_sum, naive, stable, reference]),
-        ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
-        names,
-    )
-    st.caption(
-        f"Sums: divide by sum {float(by_sum.sum()):.4f} · naive softmax {float(naive.sum()):.4f} · "
-        f"stable softmax {float(stable.sum()):.4f}. Stable vs torch.softmax: largest difference "
-        f"{float((stable - reference).abs().max()):.1e}."
-    )
+    if lesson.show(1):
+        lesson.header(1)
+        if is_book_sentence(tokens) and dim == 3:
+            st.markdown("These are the book's six 3-D embeddings, so every number matches the notebook.")
+        else:
+            st.markdown(
+                "Each word gets a fixed vector (the same word always gets the same vector, in any sentence). "
+                "Words from the book's example keep the book's vectors."
+            )
+        matrix_table(inputs, names, dims, decimals=2)
 
-    with st.container(border=True):
-        st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
-        preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), "demo", "1, 2, 3, 400")
-        demo = sa.overflow_demo(OVERFLOW_PRESETS[preset])
-        d1, d2 = st.columns([1, 1])
-        d1.plotly_chart(
-            overflow_figure(demo, title="Naive vs stable softmax"), width="stretch", key="overflow_fig"
+    if lesson.show(2):
+        lesson.header(2)
+        st.markdown(
+            f"Query: **{names[query_idx].split(' · ', 1)[0]}** (see the selector). The score of token *i* is the "
+            r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
+            "the same way, the larger it is."
         )
-        d2.dataframe(overflow_table(demo), width="stretch")
-        d2.caption(
-            "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
-            "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+        scores_loop = sa.attn_scores_for_query_loop(inputs, query_idx)
+        gap = float((scores_loop - scores).abs().max())
+        c1, c2 = st.columns(2)
+        c1.markdown("**Python loop** over tokens")
+        c1.code(vector_text(scores_loop), language=None)
+        c2.markdown("**Matrix product** `inputs @ query`")
+        c2.code(vector_text(scores), language=None)
+        st.success(
+            f"Both give the same scores (largest difference {gap:.1e}).", icon=":material/check_circle:"
         )
 
-    step_header(4, "The weights")
-    st.plotly_chart(
-        weight_bars(
-            stable, tokens, title=f"How much {query_name} attends to each token", highlight=query_idx
-        ),
-        width="stretch",
-        key="weights_fig",
-    )
-
-    step_header(5, "The context vector")
-    context_vec = sa.context_vector(inputs, stable)
-    st.markdown(
-        "The context vector is the weighted sum of **all** inputs: "
-        r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
-        "are added tip to tail; the path ends exactly at the context vector."
-    )
-    st.markdown(f"Context vector for {query_name}:")
-    st.code(vector_text(context_vec), language=None)
-    if dim == 3:
-        st.plotly_chart(
-            context_vector_3d(inputs, tokens, query_idx, stable, context_vec),
-            width="stretch",
-            key="context_3d",
+    if lesson.show(3):
+        lesson.header(3)
+        by_sum = sa.normalize_by_sum(scores)
+        naive = sa.softmax_naive(scores)
+        reference = torch.softmax(scores, dim=0)
+        st.markdown(
+            "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
+            "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
+            "and large scores stand out more."
         )
-    else:
-        st.info(
-            "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
-            icon=":material/view_in_ar:",
+        show_figure(
+            normalisation_comparison(
+                scores, by_sum, stable, tokens, title="Weights: divide by sum vs softmax"
+            ),
+            "norm_fig",
         )
-    terms = sa.weighted_terms(inputs, stable)
-    matrix_table(
-        torch.cat([terms, context_vec[None, :]]), [*(f"α × {n}" for n in names), "sum = context vector"], dims
-    )
+        matrix_table(
+            torch.stack([scores, by_sum, naive, stable, reference]),
+            ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
+            names,
+        )
+        st.caption(
+            f"Sums: divide by sum {float(by_sum.sum()):.4f} · naive softmax {float(naive.sum()):.4f} · "
+            f"stable softmax {float(stable.sum()):.4f}. Stable vs torch.softmax: largest difference "
+            f"{float((stable - reference).abs().max()):.1e}."
+        )
+        with st.container(border=True):
+            st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
+            preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), "demo", "1, 2, 3, 400")
+            demo = sa.overflow_demo(OVERFLOW_PRESETS[preset])
+            d1, d2 = st.columns([1, 1])
+            show_figure(overflow_figure(demo, title="Naive vs stable softmax"), "overflow_fig", container=d1)
+            d2.dataframe(overflow_table(demo), width="stretch")
+            d2.caption(
+                "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
+                "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+            )
 
-    step_header(6, "Every token at once")
-    st.markdown(
-        "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
-        "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
-    )
-    attn_scores = sa.attn_scores_matmul(inputs)
-    context_vecs, attn_weights = sa.simplified_self_attention(inputs)
-    loop_gap = float((sa.attn_scores_loop(inputs) - attn_scores).abs().max())
-    h1, h2 = st.columns(2)
-    h1.plotly_chart(
-        heatmap(
-            attn_scores,
-            tokens,
-            tokens,
-            "Attention scores  inputs @ inputs.T",
-            value_name="score",
-            colorscale="Viridis",
-        ),
-        width="stretch",
-        key="scores_fig",
-    )
-    h2.plotly_chart(
-        heatmap(attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0),
-        width="stretch",
-        key="weights_matrix_fig",
-    )
-    st.caption(
-        f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); "
-        f"every row of the weights sums to 1 (row sums {float(attn_weights.sum(-1).min()):.4f}–"
-        f"{float(attn_weights.sum(-1).max()):.4f})."
-    )
-    st.plotly_chart(
-        heatmap(
-            context_vecs,
-            tokens,
+    if lesson.show(4):
+        lesson.header(4)
+        show_figure(
+            weight_bars(
+                stable, tokens, title=f"How much {query_name} attends to each token", highlight=query_idx
+            ),
+            "weights_fig",
+        )
+
+    if lesson.show(5):
+        lesson.header(5)
+        st.markdown(
+            "The context vector is the weighted sum of **all** inputs, "
+            r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
+            "are added tip to tail; the path ends exactly at the context vector."
+        )
+        st.markdown("Context vector for the query:")
+        st.code(vector_text(context_vec), language=None)
+        if dim == 3:
+            show_figure(context_vector_3d(inputs, tokens, query_idx, stable, context_vec), "context_3d")
+        else:
+            st.info(
+                "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
+                icon=":material/view_in_ar:",
+            )
+        terms = sa.weighted_terms(inputs, stable)  # (T, dim)
+        matrix_table(
+            torch.cat([terms, context_vec[None, :]]),
+            [*(f"α × {n}" for n in names), "sum = context vector"],
             dims,
-            "All context vectors  attn_weights @ inputs",
-            x_title="dimension",
-            y_title="token",
-            value_name="value",
-        ),
-        width="stretch",
-        key="context_fig",
-    )
+        )
+
+    if lesson.show(6):
+        lesson.header(6)
+        st.markdown(
+            "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
+            "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
+        )
+        attn_scores = sa.attn_scores_matmul(inputs)  # (T, T)
+        context_vecs, attn_weights = sa.simplified_self_attention(inputs)  # (T, dim), (T, T)
+        loop_gap = float((sa.attn_scores_loop(inputs) - attn_scores).abs().max())
+        h1, h2 = st.columns(2)
+        show_figure(
+            heatmap(attn_scores, tokens, tokens, "Attention scores  inputs @ inputs.T", value_name="score"),
+            "scores_fig",
+            container=h1,
+        )
+        show_figure(
+            heatmap(attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0),
+            "weights_matrix_fig",
+            container=h2,
+        )
+        row_sums = attn_weights.sum(-1)
+        st.caption(
+            f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); every row of the "
+            f"weights sums to 1 (row sums {float(row_sums.min()):.4f}–{float(row_sums.max()):.4f})."
+        )
+        show_figure(
+            heatmap(
+                context_vecs,
+                tokens,
+                dims,
+                "All context vectors  attn_weights @ inputs",
+                x_title="dimension",
+                y_title="token",
+                value_name="value",
+            ),
+            "context_fig",
+        )
 
 
 simplified_ui()

@@ -32,3 +32,8 @@ def vector_text(values: object, decimals: int = 4) -> str:
 def step_header(number: int, title: str) -> None:
     """A numbered step heading, so a lesson reads top to bottom."""
     st.subheader(f"Step {number} · {title}", divider="gray")
+
+
+def settings_container(presenting: bool) -> object:
+    """Where a page's secondary controls go: folded away in presentation mode, inline otherwise."""
+    return st.expander("Settings", icon=":material/tune:") if presenting else st.container()

@@ -22,17 +22,22 @@ _CLAIMED = "_ae_claimed"  # {url key: url value or None} claimed by widgets this
 _SAVED = "_ae_saved"  # last value per key, so values survive page switches
 _SEEDED = "_ae_seeded"  # keys already seeded from the URL on this page visit
 _PAGE = "_ae_page"  # the page of the previous run
+_FIGURES = "_ae_figures"  # (key, title, figure) placed this run, for the page exports
 RESERVED_PARAMS = frozenset({"embed", "embed_options"})
+STEP_KEY = "step"  # the lesson step; it belongs to one page, so it is forgotten on a page switch
 
 
 def begin_run(page_id: str) -> None:
     """Reset per-run bookkeeping; forget URL seeding when the user arrives on a new page."""
     st.session_state[_NOTICES] = []
     st.session_state[_CLAIMED] = {}
+    st.session_state[_FIGURES] = []
     st.session_state.setdefault(_SAVED, {})
     if st.session_state.get(_PAGE) != page_id:
         st.session_state[_SEEDED] = set()
         st.session_state[_PAGE] = page_id
+        st.session_state[_SAVED].pop(STEP_KEY, None)
+        st.session_state.pop(STEP_KEY, None)
 
 
 def add_notice(message: str) -> None:
@@ -47,10 +52,25 @@ def notices() -> list[str]:
     return list(st.session_state.get(_NOTICES, []))
 
 
-def _seed(
-    key: str, default: Any, parse: Callable[[str], Any], label: str, shown: Callable[[Any], str]
+def register_figure(key: str, title: str, figure: object) -> None:
+    """Remember a figure placed in this run, for the page's HTML and CSV exports."""
+    st.session_state.setdefault(_FIGURES, []).append((key, title, figure))
+
+
+def figures() -> list[tuple[str, str, object]]:
+    """The figures placed during this run, in page order."""
+    return list(st.session_state.get(_FIGURES, []))
+
+
+def claimed_params() -> dict[str, str]:
+    """The non-default settings of this run, as they appear in the URL."""
+    return {k: v for k, v in st.session_state.get(_CLAIMED, {}).items() if v is not None}
+
+
+def seed_value(
+    key: str, default: Any, parse: Callable[[str], Any], label: str, shown: Callable[[Any], str] = str
 ) -> None:
-    """Put the starting value of a widget into session state (URL, then saved, then default)."""
+    """Put the starting value of a setting into session state (URL, then saved, then default)."""
     seeded: set[str] = st.session_state.setdefault(_SEEDED, set())
     if key in st.session_state and key in seeded:
         return
@@ -70,7 +90,7 @@ def _seed(
     st.session_state[key] = value
 
 
-def _claim(key: str, value: Any, default: Any, to_url: Callable[[Any], str]) -> None:
+def claim_value(key: str, value: Any, default: Any, to_url: Callable[[Any], str]) -> None:
     """Remember the widget's value and write it to the URL (defaults stay out of it)."""
     st.session_state[_SAVED][key] = value
     st.session_state[_CLAIMED][key] = None if value == default else to_url(value)
@@ -112,11 +132,11 @@ def url_selectbox(
     options = list(options)
     if default not in options:
         default = options[0]
-    _seed(key, default, _parse_choice(options, url_format), label, kwargs.get("format_func", url_format))
+    seed_value(key, default, _parse_choice(options, url_format), label, kwargs.get("format_func", url_format))
     if st.session_state[key] not in options:  # options changed (e.g. a shorter sentence)
         st.session_state[key] = default
     value = (widget or st.selectbox)(label, options, key=key, **kwargs)
-    _claim(key, value, default, url_format)
+    claim_value(key, value, default, url_format)
     return value
 
 
@@ -133,10 +153,10 @@ def _parse_int(lo: int, hi: int) -> Callable[[str], int | None]:
 
 def url_slider(label: str, lo: int, hi: int, key: str, default: int, **kwargs: Any) -> int:
     """An integer slider whose value lives in the URL under `key`; out-of-range links fall back."""
-    _seed(key, default, _parse_int(lo, hi), label, str)
+    seed_value(key, default, _parse_int(lo, hi), label, str)
     st.session_state[key] = min(max(int(st.session_state[key]), lo), hi)
     value = st.slider(label, lo, hi, key=key, **kwargs)
-    _claim(key, value, default, str)
+    claim_value(key, value, default, str)
     return value
 
 
@@ -155,9 +175,9 @@ def url_float_slider(
     label: str, lo: float, hi: float, key: str, default: float, step: float, **kwargs: Any
 ) -> float:
     """A float slider whose value lives in the URL under `key`; out-of-range links fall back."""
-    _seed(key, default, _parse_float(lo, hi), label, str)
+    seed_value(key, default, _parse_float(lo, hi), label, str)
     value = st.slider(label, lo, hi, key=key, step=step, **kwargs)
-    _claim(key, value, default, lambda v: f"{v:g}")
+    claim_value(key, value, default, lambda v: f"{v:g}")
     return value
 
 
@@ -171,9 +191,9 @@ def _parse_bool(raw: str) -> bool | None:
 
 def url_toggle(label: str, key: str, default: bool, **kwargs: Any) -> bool:
     """An on/off toggle whose value lives in the URL under `key` as 1 or 0."""
-    _seed(key, default, _parse_bool, label, lambda v: "on" if v else "off")
+    seed_value(key, default, _parse_bool, label, lambda v: "on" if v else "off")
     value = st.toggle(label, key=key, **kwargs)
-    _claim(key, value, default, lambda v: "1" if v else "0")
+    claim_value(key, value, default, lambda v: "1" if v else "0")
     return value
 
 
@@ -181,7 +201,7 @@ def url_text(
     label: str, key: str, default: str, max_url_chars: int, widget: Callable[..., Any], **kwargs: Any
 ) -> str:
     """A text box whose value lives in the URL under `key` (the URL keeps at most `max_url_chars`)."""
-    _seed(key, default, lambda raw: raw, label, repr)
+    seed_value(key, default, lambda raw: raw, label, repr)
     value = widget(label, key=key, **kwargs)
-    _claim(key, value, default, lambda v: v[:max_url_chars])
+    claim_value(key, value, default, lambda v: v[:max_url_chars])
     return value

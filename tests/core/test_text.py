@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from attention_core.text import DEFAULT_SENTENCE, MAX_CHARS, MAX_TOKENS, escape_markdown, prepare_text, tokenize
+from attention_core.text import (
+    DEFAULT_SENTENCE,
+    MAX_CHARS,
+    MAX_TOKENS,
+    escape_markdown,
+    prepare_text,
+    tokenize,
+)
 
 
 def test_tokenize_words_and_punctuation() -> None:

@@ -1,0 +1,77 @@
+"""Step-by-step reveal: in presentation mode a lesson page shows one step at a time (step number in the URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from ui.present import is_presenting
+from ui.state import STEP_KEY, claim_value, seed_value
+
+
+class Lesson:
+    """The ordered steps of a lesson page; `show(i)` says whether step i is on screen in this run."""
+
+    def __init__(self, steps: Sequence[str]) -> None:
+        self.steps = list(steps)
+        self.presenting = is_presenting()
+        n = len(self.steps)
+        seed_value(STEP_KEY, 1, _parse_step(n), "Lesson step")
+        st.session_state[STEP_KEY] = min(max(int(st.session_state[STEP_KEY]), 1), n)
+        self.current = int(st.session_state[STEP_KEY]) if self.presenting else 1
+        if self.presenting:  # outside presentation mode all steps show and the URL carries no step
+            claim_value(STEP_KEY, self.current, 1, str)
+
+    def nav_ui(self) -> None:
+        """Previous / next buttons and the step title (presentation mode only)."""
+        if not self.presenting:
+            return
+        n = len(self.steps)
+        left, middle, right = st.columns([1, 4, 1], vertical_alignment="center")
+        left.button(
+            "Previous",
+            icon=":material/arrow_back:",
+            key="lesson_prev",
+            disabled=self.current <= 1,
+            on_click=_go,
+            args=(self.current - 1,),
+            shortcut="Left",
+            width="stretch",
+        )
+        middle.markdown(f"**Step {self.current} of {n}** · {self.steps[self.current - 1]}")
+        middle.progress(self.current / n)
+        right.button(
+            "Next",
+            icon=":material/arrow_forward:",
+            key="lesson_next",
+            disabled=self.current >= n,
+            on_click=_go,
+            args=(self.current + 1,),
+            shortcut="Right",
+            width="stretch",
+            type="primary",
+        )
+
+    def show(self, number: int) -> bool:
+        """Whether step `number` (1-based) is drawn: always outside presentation mode, else only the current."""
+        return not self.presenting or number == self.current
+
+    def header(self, number: int) -> None:
+        """The numbered heading of a step."""
+        st.subheader(f"Step {number} · {self.steps[number - 1]}", divider="gray")
+
+
+def _go(step: int) -> None:
+    st.session_state[STEP_KEY] = step
+
+
+def _parse_step(n: int):
+    def parse(raw: str) -> int | None:
+        try:
+            value = int(raw)
+        except ValueError:
+            return None
+        return value if 1 <= value <= n else None
+
+    return parse

@@ -1,0 +1,53 @@
+"""The sidebar's share and export tools: a copyable link to this exact view, HTML and CSV downloads."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from attention_core.figures.export import matrices_zip, page_html
+from ui.state import claimed_params, figures
+
+FALLBACK_BASE = "http://localhost:8501/"
+
+
+def view_link(url_path: str) -> str:
+    """The URL that reopens this view: the app's address, this page, and every non-default setting."""
+    base = st.context.url or (FALLBACK_BASE + url_path)
+    params = claimed_params()
+    return base + ("?" + urlencode(params) if params else "")
+
+
+def share_and_export_ui(url_path: str, page_title: str) -> None:
+    """Draw the link box and the two download buttons for the page that just ran."""
+    st.markdown("**Share this view**")
+    st.code(view_link(url_path), language=None, wrap_lines=True)
+    st.caption(
+        "The copy button at the right of the box copies the link; opening it shows these exact figures."
+    )
+    placed = [(title, fig) for _, title, fig in figures()]
+    keyed = [(key, fig) for key, _, fig in figures()]
+    if not placed:
+        return
+    st.download_button(
+        "Download this page (HTML)",
+        data=lambda: page_html(page_title, placed),
+        file_name=f"attention-explorer-{url_path or 'home'}.html",
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+        help="One self-contained file with every figure of this page; it opens offline.",
+    )
+    if any(fig.data and any(t.type == "heatmap" for t in fig.data) for _, fig in keyed):
+        st.download_button(
+            "Download matrices (CSV)",
+            data=lambda: matrices_zip(keyed),
+            file_name=f"attention-explorer-{url_path or 'home'}-matrices.zip",
+            mime="application/zip",
+            icon=":material/table_view:",
+            on_click="ignore",
+            width="stretch",
+            help="Every heatmap on this page as a CSV file with token labels, in one zip.",
+        )
