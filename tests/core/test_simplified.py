@@ -53,7 +53,9 @@ def test_loop_equals_matmul(seed: int, shape: tuple[int, int]) -> None:
     inputs = torch.rand(shape, generator=torch.Generator().manual_seed(seed))
     assert torch.allclose(sa.attn_scores_loop(inputs), sa.attn_scores_matmul(inputs), atol=1e-6)
     q = shape[0] // 2
-    assert torch.allclose(sa.attn_scores_for_query_loop(inputs, q), sa.attn_scores_for_query(inputs, q), atol=1e-6)
+    assert torch.allclose(
+        sa.attn_scores_for_query_loop(inputs, q), sa.attn_scores_for_query(inputs, q), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("scale", [0.1, 1.0, 10.0, 80.0])
