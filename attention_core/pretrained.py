@@ -330,9 +330,9 @@ def attention_rollout(attentions: np.ndarray, residual: float = 0.5) -> np.ndarr
     """
     if not 0.0 <= residual <= 1.0:
         raise ValueError("residual must be in [0, 1]")
-    mean = mean_over_heads(attentions).astype(np.float64)  # (L, T, T)
+    mean = mean_over_heads(attentions)  # (L, T, T) float32
     n_layers, t, _ = mean.shape
-    eye = np.eye(t)
+    eye = np.eye(t, dtype=np.float32)
     out = np.empty_like(mean)
     rolled = eye
     for layer in range(n_layers):
@@ -340,7 +340,7 @@ def attention_rollout(attentions: np.ndarray, residual: float = 0.5) -> np.ndarr
         a_hat /= a_hat.sum(axis=-1, keepdims=True)
         rolled = a_hat @ rolled  # (T, T) @ (T, T)
         out[layer] = rolled
-    return out.astype(np.float32)
+    return out
 
 
 def minilm_layer_qkv(loaded: LoadedModel, layer: int) -> dict[str, np.ndarray]:

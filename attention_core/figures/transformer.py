@@ -1,0 +1,381 @@
+"""Figures for a real transformer's attention: model view, head view, aggregates, next-token bars.
+
+Data sent to the browser stays bounded at 512 tokens: matrices larger than `MAX_BINS` are summed into
+blocks (each block row still sums to 1), the model view shrinks every head to a thumbnail, and
+arrays go out as float32. `payload_bytes` measures what a figure costs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, heatmap, plot_label, weight_bars
+
+DETAIL_MAX = 48  # up to this many tokens: numbers/labels per cell, lines and bars
+MAX_BINS = 128  # larger matrices are summed into at most this many blocks per side
+MODEL_VIEW_CELLS = 40_000  # total thumbnail cells in the model view (all layers x heads)
+THUMB_MAX = 24  # thumbnail side at most (cells)
+
+
+def position_names(labels: Sequence[str], max_len: int = 16) -> list[str]:
+    """'3 · cat' for every token (1-based, escaped): unique, so repeated tokens never merge on an axis."""
+    return [f"{i + 1} · {plot_label(t, max_len)}" for i, t in enumerate(labels)]
+
+
+def bin_edges(n: int, max_bins: int) -> np.ndarray:
+    """Start indices of at most `max_bins` near-equal blocks covering 0..n, plus n at the end."""
+    bins = min(n, max_bins)
+    return np.linspace(0, n, bins + 1).round().astype(int)
+
+
+def block_sum(matrix: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink (..., T, T) attention to (..., B, B) blocks: mean over the block's queries of the summed
+    weights to the block's keys, so every block row still sums to 1. Returns (blocks, edges)."""
+    a = np.asarray(matrix, dtype=np.float32)
+    n = a.shape[-1]
+    edges = bin_edges(n, max_bins)
+    if len(edges) - 1 == n:
+        return a, edges
+    keys = np.add.reduceat(a, edges[:-1], axis=-1)  # (..., T, B): summed over each key block
+    rows = np.add.reduceat(keys, edges[:-1], axis=-2)  # (..., B, B): summed over each query block
+    sizes = np.diff(edges).astype(np.float32)  # (B,)
+    return rows / sizes[:, None], edges  # mean over the block's queries
+
+
+def _range_names(labels: Sequence[str], edges: np.ndarray) -> list[str]:
+    """'33–36 · cat … mat' per block (1-based positions, first and last token)."""
+    names = []
+    for a, b in itertools.pairwise(edges):
+        first, last = plot_label(labels[a], 10), plot_label(labels[b - 1], 10)
+        names.append(f"{a + 1} · {first}" if b - a == 1 else f"{a + 1}–{b} · {first} … {last}")
+    return names
+
+
+def payload_bytes(fig: go.Figure) -> int:
+    """Bytes of the figure's JSON, i.e. what Streamlit sends to the browser for it."""
+    return len(fig.to_json().encode("utf-8"))
+
+
+def thumbnail_side(num_tokens: int, num_maps: int, budget: int = MODEL_VIEW_CELLS) -> int:
+    """Cells per thumbnail side so that all maps together stay within `budget` cells."""
+    return int(max(2, min(num_tokens, THUMB_MAX, int(np.sqrt(budget / max(num_maps, 1))))))
+
+
+def model_view(
+    attentions: np.ndarray,
+    selected: tuple[int, int] | None = None,
+    title: str = "",
+    budget: int = MODEL_VIEW_CELLS,
+    width: int = 1150,
+) -> go.Figure:
+    """Every head of every layer as a small heatmap on one canvas (layers x heads); click one to pick it.
+
+    attentions: (layers, heads, T, T). Long inputs are shrunk to thumbnails by `block_sum`. When there
+    are more layers than heads, layers run across (columns) so the grid fits a screen.
+    """
+    att = np.asarray(attentions, dtype=np.float32)
+    n_layers, n_heads, t, _ = att.shape
+    side = thumbnail_side(t, n_layers * n_heads, budget)
+    thumbs, _ = block_sum(att, side)  # (L, H, s, s)
+    s = thumbs.shape[-1]
+    gap = max(1.0, s / 6)
+    step = s + gap
+    layers_across = n_layers > n_heads
+    n_cols, n_rows = (n_layers, n_heads) if layers_across else (n_heads, n_layers)
+    fig = go.Figure()
+    centers_x, centers_y, ids = [], [], []
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            col, row = (layer, head) if layers_across else (head, layer)
+            x0, y0 = col * step, row * step
+            fig.add_trace(
+                go.Heatmap(
+                    z=thumbs[layer, head],
+                    x0=x0 + 0.5,
+                    dx=1,
+                    y0=y0 + 0.5,
+                    dy=1,
+                    coloraxis="coloraxis",
+                    hovertemplate=f"layer {layer + 1} · head {head + 1}<br>weight %{{z:.4f}}<extra></extra>",
+                )
+            )
+            centers_x.append(x0 + s / 2)
+            centers_y.append(y0 + s / 2)
+            ids.append([layer + 1, head + 1])
+    # One invisible marker per head (on top) so a click selects that head in Streamlit.
+    fig.add_trace(
+        go.Scatter(
+            x=np.array(centers_x, dtype=np.float32),
+            y=np.array(centers_y, dtype=np.float32),
+            mode="markers",
+            marker={"size": 16, "opacity": 0.0, "symbol": "square"},
+            customdata=ids,  # 1-based [layer, head]
+            hovertemplate="layer %{customdata[0]} · head %{customdata[1]}<br>click to enlarge<extra></extra>",
+            name="pick",
+            showlegend=False,
+        )
+    )
+    if selected is not None:
+        layer, head = selected
+        col, row = (layer, head) if layers_across else (head, layer)
+        fig.add_shape(
+            type="rect",
+            x0=col * step - gap / 2,
+            x1=col * step + s + gap / 2,
+            y0=row * step - gap / 2,
+            y1=row * step + s + gap / 2,
+            line={"color": ACCENT, "width": 3},
+        )
+    col_name, row_name = ("layer", "head") if layers_across else ("head", "layer")
+    cell_px = max(14.0, min(110.0, (width - 120) / n_cols))
+    fig.update_layout(
+        title={"text": title},
+        height=int(cell_px * n_rows + 110),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+        coloraxis={
+            "colorscale": COLORSCALE,
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "colorbar": {"thickness": 12, "title": {"text": "weight", "side": "right"}},
+        },
+        plot_bgcolor="rgba(0,0,0,0)",
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+    )
+    every = 1 if n_cols <= 16 else 3
+    fig.update_xaxes(
+        tickvals=[c * step + s / 2 for c in range(0, n_cols, every)],
+        ticktext=[str(c + 1) for c in range(0, n_cols, every)],
+        title=col_name,
+        side="top",
+        showgrid=False,
+        zeroline=False,
+        range=[-gap, n_cols * step],
+    )
+    fig.update_yaxes(
+        tickvals=[r * step + s / 2 for r in range(n_rows)],
+        ticktext=[str(r + 1) for r in range(n_rows)],
+        title=row_name,
+        autorange="reversed",
+        showgrid=False,
+        zeroline=False,
+        scaleanchor="x",
+        scaleratio=1,
+    )
+    return fig
+
+
+def attention_heatmap(
+    matrix: np.ndarray,
+    labels: Sequence[str],
+    title: str = "",
+    *,
+    max_bins: int = MAX_BINS,
+    offset: int = 0,
+    value_name: str = "weight",
+    zmax: float | None = None,
+) -> go.Figure:
+    """One (T, T) attention matrix, readable at any length: exact cells up to `max_bins` tokens, blocks above.
+
+    `offset` numbers positions from offset + 1 (for a window cut out of a longer text).
+    """
+    z = np.asarray(matrix, dtype=np.float32)
+    t = z.shape[-1]
+    if z.shape != (t, t) or len(labels) != t:
+        raise ValueError(f"need a square matrix matching {len(labels)} labels, got {z.shape}")
+    if t <= DETAIL_MAX and offset == 0:
+        return heatmap(z, list(labels), list(labels), title, zmin=0.0, zmax=zmax, value_name=value_name)
+    blocks, edges = block_sum(z, max_bins)
+    shifted = [""] * offset + list(labels)
+    if len(edges) - 1 == t:
+        names = position_names(shifted)[offset:]
+        hover = f"query %{{y}}<br>key %{{x}}<br>{value_name}: %{{z:.6f}}<extra></extra>"
+    else:
+        names = _range_names(shifted, edges + offset)
+        hover = (
+            "queries %{y}<br>keys %{x}<br>"
+            f"{value_name} (block sum, mean over its queries): %{{z:.4f}}<extra></extra>"
+        )
+    fig = go.Figure(
+        go.Heatmap(
+            z=blocks.astype(np.float32),
+            x=names,
+            y=names,
+            colorscale=COLORSCALE,
+            zmin=0.0,
+            zmax=zmax,
+            hovertemplate=hover,
+            colorbar={"thickness": 14, "title": {"text": value_name, "side": "right"}},
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=640,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+    )
+    fig.update_xaxes(
+        title="key (attended to)", type="category", nticks=24, tickangle=-45, tickfont={"size": 11}
+    )
+    fig.update_yaxes(
+        title="query (attending)", type="category", nticks=24, autorange="reversed", tickfont={"size": 11}
+    )
+    return fig
+
+
+def head_lines(
+    weights: np.ndarray, labels: Sequence[str], query_idx: int, title: str = "", causal: bool = False
+) -> go.Figure:
+    """The head view: the query token (left) linked to every key token (right), line strength = weight."""
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    t = w.shape[0]
+    if len(labels) != t or not 0 <= query_idx < t:
+        raise ValueError("labels and query must match the weights")
+    names = [plot_label(x, 16) for x in labels]
+    top = max(float(w.max()), 1e-9)
+    fig = go.Figure()
+    for k in range(t):
+        if w[k] <= 0:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[0, 1],
+                y=[query_idx, k],
+                mode="lines",
+                line={"color": ACCENT, "width": 1 + 9 * w[k] / top},
+                opacity=float(0.15 + 0.85 * w[k] / top),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    left_color = [ACCENT if i == query_idx else MUTED for i in range(t)]
+    fig.add_trace(
+        go.Scatter(
+            x=np.zeros(t),
+            y=np.arange(t),
+            mode="markers+text",
+            text=names,
+            textposition="middle left",
+            marker={"size": 8, "color": left_color},
+            hovertemplate="query %{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=np.ones(t),
+            y=np.arange(t),
+            mode="markers+text",
+            text=[f"{n}  {100 * v:.1f}%" for n, v in zip(names, w, strict=True)],
+            textposition="middle right",
+            marker={"size": 6 + 14 * w / top, "color": ACCENT, "opacity": 0.9},
+            customdata=w,
+            hovertemplate="key %{text}<br>weight %{customdata:.6f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=max(300, 60 + 24 * t),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    fig.update_xaxes(visible=False, range=[-0.9, 1.9])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    if causal:
+        fig.add_annotation(
+            x=1.0,
+            y=t - 0.5,
+            yshift=-8,
+            text="later tokens get no line: the causal mask",
+            showarrow=False,
+            font={"color": MUTED, "size": 12},
+        )
+    return fig
+
+
+def head_bars(weights: np.ndarray, labels: Sequence[str], query_idx: int, title: str = "") -> go.Figure:
+    """One query's weights over the keys as bars (short inputs)."""
+    return weight_bars(np.asarray(weights, dtype=np.float64), list(labels), title, highlight=query_idx)
+
+
+def heads_for_query(
+    layer_attn: np.ndarray, labels: Sequence[str], query_idx: int, title: str = "", head: int | None = None
+) -> go.Figure:
+    """Every head of one layer for one query: (heads x keys) heatmap; works at any length (H x T values)."""
+    a = np.asarray(layer_attn, dtype=np.float32)  # (H, T, T)
+    n_heads, t, _ = a.shape
+    rows = a[:, query_idx, :]  # (H, T)
+    names = position_names(labels)
+    head_names = [f"head {h + 1}" for h in range(n_heads)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=names,
+            y=head_names,
+            colorscale=COLORSCALE,
+            zmin=0.0,
+            hovertemplate=f"%{{y}}<br>query {names[query_idx]}<br>key %{{x}}<br>weight %{{z:.6f}}<extra></extra>",
+            colorbar={"thickness": 14, "title": {"text": "weight", "side": "right"}},
+            xgap=1 if t <= DETAIL_MAX else 0,
+            ygap=1,
+        )
+    )
+    if head is not None:
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=head - 0.5,
+            y1=head + 0.5,
+            line={"color": ACCENT, "width": 2},
+        )
+    fig.update_layout(
+        title={"text": title},
+        height=max(260, 110 + 26 * n_heads),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+    )
+    fig.update_xaxes(
+        title="key (attended to)", type="category", nticks=min(t, 32), tickangle=-45, tickfont={"size": 11}
+    )
+    fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+def next_token_bars(pairs: Sequence[tuple[str, float]], title: str = "") -> go.Figure:
+    """The model's top next tokens with their probabilities (horizontal bars, most likely on top)."""
+    names = [plot_label(tok.replace(" ", "␣").replace("\n", "↵") or "(empty)", 20) for tok, _ in pairs]
+    probs = np.array([p for _, p in pairs], dtype=np.float64)
+    fig = go.Figure(
+        go.Bar(
+            x=probs,
+            y=list(range(len(pairs))),
+            orientation="h",
+            marker_color=[ACCENT, *["#3e4989"] * (len(pairs) - 1)],
+            text=[f"{100 * p:.1f}%" for p in probs],
+            textposition="outside",
+            customdata=names,
+            hovertemplate="next token %{customdata}<br>probability %{x:.6f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=80 + 44 * max(len(pairs), 1),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+        showlegend=False,
+    )
+    fig.update_yaxes(tickvals=list(range(len(pairs))), ticktext=names, autorange="reversed")
+    fig.update_xaxes(
+        range=[0, max(float(probs.max(initial=0)) * 1.25, 0.05)], tickformat=".0%", title="probability"
+    )
+    return fig

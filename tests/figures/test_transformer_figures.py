@@ -1,0 +1,143 @@
+"""Figures for the real-transformer page: what they draw, that repeated tokens stay apart, bounded payloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_core.figures import transformer as tf
+from tests.support.plotly import figure_dict
+
+
+def _attention(layers: int, heads: int, t: int, seed: int = 0, causal: bool = False) -> np.ndarray:
+    """Random row-stochastic attention (layers, heads, T, T)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(layers, heads, t, t)).astype(np.float32) * 3
+    if causal:
+        scores = np.where(np.triu(np.ones((t, t), dtype=bool), k=1), -np.inf, scores)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    return weights / weights.sum(-1, keepdims=True)
+
+
+def _long_attention(layers: int, heads: int, t: int) -> np.ndarray:
+    """A (layers, heads, T, T) view without the memory: uniform causal rows broadcast over layers/heads."""
+    lower = np.tril(np.ones((t, t), dtype=np.float32))
+    lower /= lower.sum(-1, keepdims=True)
+    return np.broadcast_to(lower, (layers, heads, t, t))
+
+
+LABELS = ["the", "cat", "sat", "on", "the", "mat"]
+
+
+def test_position_names_keep_repeats_distinct_and_escape_html() -> None:
+    names = tf.position_names([*LABELS, "<b>x</b>"])
+    assert len(set(names)) == len(names) == 7
+    assert names[0] == "1 · the" and names[4] == "5 · the"
+    assert "<b>" not in names[-1] and "&lt;b&gt;" in names[-1]
+
+
+def test_block_sum_keeps_rows_stochastic_and_matches_hand_sum() -> None:
+    att = _attention(1, 1, 10)[0, 0]
+    same, edges = tf.block_sum(att, 16)
+    assert same.shape == (10, 10) and list(edges) == list(range(11))
+    blocks, edges = tf.block_sum(att, 4)
+    assert blocks.shape == (4, 4) and edges[0] == 0 and edges[-1] == 10
+    np.testing.assert_allclose(blocks.sum(-1), 1.0, atol=1e-5)
+    a, b = edges[1], edges[2]
+    hand = att[a:b, edges[2] : edges[3]].sum(-1).mean()
+    np.testing.assert_allclose(blocks[1, 2], hand, rtol=1e-5)
+
+
+def test_model_view_has_one_map_per_head_and_marks_the_selection() -> None:
+    att = _attention(3, 4, 7)
+    spec = figure_dict(tf.model_view(att, selected=(2, 1)))
+    maps = [t for t in spec["data"] if t["type"] == "heatmap"]
+    assert len(maps) == 12
+    np.testing.assert_allclose(np.asarray(maps[0]["z"]), att[0, 0], rtol=1e-6)  # small input: exact
+    np.testing.assert_allclose(np.asarray(maps[2 * 4 + 1]["z"]), att[2, 1], rtol=1e-6)
+    assert "layer 3 · head 2" in maps[2 * 4 + 1]["hovertemplate"]
+    picks = next(t for t in spec["data"] if t.get("name") == "pick")
+    assert [list(c) for c in picks["customdata"]][:2] == [[1, 1], [1, 2]]  # 1-based [layer, head]
+    assert len(picks["customdata"]) == 12
+    assert len(spec["layout"]["shapes"]) == 1
+
+
+def test_model_view_puts_more_layers_than_heads_across() -> None:
+    spec = figure_dict(tf.model_view(_attention(10, 3, 4)))
+    assert spec["layout"]["xaxis"]["title"]["text"] == "layer"
+    assert spec["layout"]["yaxis"]["title"]["text"] == "head"
+
+
+@pytest.mark.parametrize(("layers", "heads"), [(6, 12), (30, 9)])
+def test_model_view_payload_bounded_at_512_tokens(layers: int, heads: int) -> None:
+    att = _long_attention(layers, heads, 512)
+    fig = tf.model_view(att, selected=(0, 0))
+    maps = [t for t in figure_dict(fig)["data"] if t["type"] == "heatmap"]
+    cells = sum(np.asarray(m["z"]).size for m in maps)
+    assert cells <= tf.MODEL_VIEW_CELLS
+    for m in maps[:3]:
+        np.testing.assert_allclose(np.asarray(m["z"]).sum(-1), 1.0, atol=1e-4)
+    assert tf.payload_bytes(fig) < 320_000
+
+
+def test_small_heatmap_labels_tokens_and_writes_numbers() -> None:
+    att = _attention(1, 1, 6)[0, 0]
+    spec = figure_dict(tf.attention_heatmap(att, LABELS, "one head"))
+    assert spec["layout"]["yaxis"]["ticktext"] == LABELS  # positions on the axis, tokens as labels
+    assert spec["data"][0]["texttemplate"]
+    np.testing.assert_allclose(np.asarray(spec["data"][0]["z"]), att, rtol=1e-6)
+
+
+def test_medium_heatmap_is_exact_with_unique_position_names() -> None:
+    tokens = ["a", "b"] * 40  # 80 tokens, each repeated 40 times
+    att = _attention(1, 1, 80)[0, 0]
+    spec = figure_dict(tf.attention_heatmap(att, tokens))
+    trace = spec["data"][0]
+    assert len(set(trace["x"])) == 80 and trace["x"][2] == "3 · a"
+    np.testing.assert_allclose(np.asarray(trace["z"]), att, rtol=1e-6)
+
+
+def test_long_heatmap_is_binned_and_bounded() -> None:
+    tokens = [f"w{i}" for i in range(512)]
+    att = _long_attention(1, 1, 512)[0, 0]
+    fig = tf.attention_heatmap(att, tokens, max_bins=128)
+    trace = figure_dict(fig)["data"][0]
+    z = np.asarray(trace["z"])
+    assert z.shape == (128, 128)
+    np.testing.assert_allclose(z.sum(-1), 1.0, atol=1e-4)
+    assert np.abs(np.triu(z, k=1)).max() == 0  # a causal matrix stays causal after binning
+    assert trace["x"][0] == "1–4 · w0 … w3" and len(set(trace["x"])) == 128
+    assert tf.payload_bytes(fig) < 150_000
+
+
+def test_window_heatmap_numbers_positions_from_offset() -> None:
+    tokens = [f"w{i}" for i in range(100)]
+    att = _attention(1, 1, 60)[0, 0]
+    spec = figure_dict(tf.attention_heatmap(att, tokens[40:], offset=40))
+    assert spec["data"][0]["y"][0] == "41 · w40"
+
+
+def test_head_lines_draw_no_line_to_masked_keys() -> None:
+    att = _attention(1, 1, 6, causal=True)[0, 0]
+    spec = figure_dict(tf.head_lines(att[2], LABELS, 2, causal=True))
+    lines = [t for t in spec["data"] if t["mode"] == "lines"]
+    assert len(lines) == 3  # keys 0, 1, 2 only
+    keys = spec["data"][-1]
+    np.testing.assert_allclose(np.asarray(keys["customdata"]), att[2], rtol=1e-6)
+    assert keys["text"][0].startswith("the")
+    with pytest.raises(ValueError):
+        tf.head_lines(att[2], LABELS[:3], 2)
+
+
+def test_heads_for_query_rows_are_that_query_in_every_head() -> None:
+    att = _attention(1, 4, 6)[0]
+    spec = figure_dict(tf.heads_for_query(att, LABELS, 3, head=1))
+    np.testing.assert_allclose(np.asarray(spec["data"][0]["z"]), att[:, 3, :], rtol=1e-6)
+    assert spec["data"][0]["x"][4] == "5 · the"
+    assert len(spec["layout"]["shapes"]) == 1
+
+
+def test_next_token_bars_show_spaces_and_escape() -> None:
+    spec = figure_dict(tf.next_token_bars([(" was", 0.5), ("<i>", 0.2), ("\n", 0.1)]))
+    assert spec["layout"]["yaxis"]["ticktext"] == ["␣was", "&lt;i&gt;", "↵"]
+    np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.5, 0.2, 0.1])
