@@ -208,9 +208,15 @@ def heatmap_grid(
     x_title: str = "key",
     y_title: str = "query",
     decimals: int = 3,
-    hidden: object | None = None,
+    hidden: object | Sequence[object | None] | None = None,
+    hidden_text: str | Sequence[str | np.ndarray] = "",
 ) -> go.Figure:
-    """Matrices of one shape side by side on one colour scale; inactive panels are drawn in greys."""
+    """Matrices of one shape side by side on one colour scale; inactive panels are drawn in greys.
+
+    `hidden` (one bool mask for all panels, or one per panel) greys cells out and writes `hidden_text` in
+    them (one string, or one per panel: a string or a per-cell array of strings); non-finite values (-inf scores) are hidden too. Value traces come
+    first, in panel order; the grey overlays follow, named "hidden".
+    """
     mats = [as_array(m) for m in matrices]
     if not mats or any(m.shape != mats[0].shape for m in mats):
         raise ValueError("heatmap_grid needs one or more matrices of the same shape")
@@ -220,7 +226,18 @@ def heatmap_grid(
     if len(row_labels) != n_rows or len(col_labels) != n_cols:
         raise ValueError(f"labels {len(row_labels)}x{len(col_labels)} do not match matrices {mats[0].shape}")
     active = list(active) if active is not None else [True] * len(mats)
-    hide = np.asarray(hidden, dtype=bool) if hidden is not None else np.zeros((n_rows, n_cols), dtype=bool)
+    no_mask = np.zeros((n_rows, n_cols), dtype=bool)
+    if hidden is None:
+        hides = [no_mask] * len(mats)
+    elif isinstance(hidden, (list, tuple)):
+        hides = [np.asarray(h, dtype=bool) if h is not None else no_mask for h in hidden]
+    else:
+        hides = [np.asarray(hidden, dtype=bool)] * len(mats)
+    if len(hides) != len(mats) or any(h.shape != (n_rows, n_cols) for h in hides):
+        raise ValueError("hidden masks must match the matrices (one mask, or one per panel)")
+    hides = [h | ~np.isfinite(m) for h, m in zip(hides, mats, strict=True)]
+    texts = [hidden_text] * len(mats) if isinstance(hidden_text, str) else list(hidden_text)
+    zs = [np.where(h, np.nan, m) for h, m in zip(hides, mats, strict=True)]
     rows_l, cols_l = axis_labels(row_labels), axis_labels(col_labels)
     grid_cols = min(max_cols, len(mats))
     grid_rows = math.ceil(len(mats) / grid_cols)
@@ -232,11 +249,12 @@ def heatmap_grid(
         vertical_spacing=min(0.12, 0.3 / grid_rows),
     )
     if colorscale == DIVERGING and zmin is None and zmax is None:  # centred on zero: red < 0 < blue
-        bound = float(max(np.nanmax(np.abs(m)) for m in mats)) or 1.0
+        bound = float(np.nanmax([np.nanmax(np.abs(z)) if np.isfinite(z).any() else 0.0 for z in zs])) or 1.0
         lo, hi = -bound, bound
     else:
-        lo = zmin if zmin is not None else float(np.nanmin([np.nanmin(m) for m in mats]))
-        hi = zmax if zmax is not None else float(np.nanmax([np.nanmax(m) for m in mats]))
+        finite = [z[np.isfinite(z)] for z in zs if np.isfinite(z).any()]
+        lo = zmin if zmin is not None else (float(min(f.min() for f in finite)) if finite else 0.0)
+        hi = zmax if zmax is not None else (float(max(f.max() for f in finite)) if finite else 1.0)
     show_text = max(n_rows, n_cols) * grid_cols <= 32
     custom = np.stack(
         [
@@ -246,9 +264,8 @@ def heatmap_grid(
         axis=-1,
     )
     first_active = next((i for i, a in enumerate(active) if a), None)
-    for i, (m, title, on) in enumerate(zip(mats, titles, active, strict=True)):
+    for i, (z, title, on) in enumerate(zip(zs, titles, active, strict=True)):
         r, c = divmod(i, grid_cols)
-        z = np.where(hide, np.nan, m)
         fig.add_trace(
             go.Heatmap(
                 z=z,
@@ -286,6 +303,32 @@ def heatmap_grid(
             ticktext=rows_l if c == 0 else [""] * n_rows,
             autorange="reversed",
             title=y_title if c == 0 else None,
+            row=r + 1,
+            col=c + 1,
+        )
+    for i, (hide, text) in enumerate(zip(hides, texts, strict=True)):
+        if not hide.any():
+            continue
+        r, c = divmod(i, grid_cols)
+        fig.add_trace(
+            go.Heatmap(
+                z=np.where(hide, 1.0, np.nan),
+                x=list(range(n_cols)),
+                y=list(range(n_rows)),
+                colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
+                showscale=False,
+                text=np.where(hide, text, ""),
+                texttemplate="%{text}" if show_text else None,
+                textfont={"size": 11, "color": "#334155"},
+                customdata=custom,
+                hovertemplate=(
+                    f"{titles[i]}<br>{y_title}: %{{customdata[0]}}<br>{x_title}: %{{customdata[1]}}<br>"
+                    "%{text}<extra></extra>"
+                ),
+                xgap=1,
+                ygap=1,
+                name="hidden",
+            ),
             row=r + 1,
             col=c + 1,
         )

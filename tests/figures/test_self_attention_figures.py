@@ -114,3 +114,30 @@ def test_pipeline_figure_draws_split_attend_concat_project() -> None:
     assert len(spec["layout"]["shapes"]) == 3 * 2  # each head outlined on Q, on its own panel, on the concat
     with pytest.raises(ValueError, match="shapes"):
         fsa.pipeline_figure(steps.queries[:, :3], steps.head_context, steps.concat, steps.context_vec, TOKENS)
+
+
+def test_heatmap_grid_hides_cells_per_panel_with_labels() -> None:
+    scores = torch.rand(4, 4, generator=torch.Generator().manual_seed(2))
+    future = sa.causal_mask(4)
+    masked_scores, weights = sa.mask_before_softmax(scores, d_k=2)
+    cell_text = np.where(np.eye(4, dtype=bool), "drop", "0")
+    spec = figure_dict(
+        fsa.heatmap_grid(
+            [masked_scores, weights],
+            list("abcd"),
+            list("abcd"),
+            ["scores", "weights"],
+            hidden=[None, future.numpy()],
+            hidden_text=["−∞", cell_text],
+        )
+    )
+    values = [t for t in spec["data"] if t["name"] != "hidden"]
+    overlays = [t for t in spec["data"] if t["name"] == "hidden"]
+    assert len(values) == 2 and len(overlays) == 2
+    z0 = np.asarray(values[0]["z"], dtype=float)
+    assert np.isnan(z0[future.numpy()]).all()  # -inf is never sent as a value
+    assert np.allclose(z0[~future.numpy()], scores.numpy()[~future.numpy()], atol=1e-7)
+    assert (np.asarray(overlays[0]["text"])[future.numpy()] == "−∞").all()
+    text1 = np.asarray(overlays[1]["text"])
+    assert text1[0, 1] == "0" and text1[1, 1] == ""  # hidden cell gets its own label; visible cells none
+    assert np.isfinite(values[0]["zmin"]) and np.isfinite(values[0]["zmax"])
