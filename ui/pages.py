@@ -51,12 +51,4 @@ PAGES: tuple[PageInfo, ...] = (
         "Self-attention, step by step",
         "Hide the future: two equal ways to mask, dropout on the weights, what each token can see.",
     ),
-    PageInfo(
-        "app_pages/transformer.py",
-        "Inside a real transformer",
-        ":material/hub:",
-        "transformer",
-        "Real models",
-        "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
-    ),
 )
