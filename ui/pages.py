@@ -41,7 +41,7 @@ PAGES: tuple[PageInfo, ...] = (
         ":material/tune:",
         "trainable",
         "Self-attention, step by step",
-        "Queries, keys and values from seeded weight matrices; why scores are scaled by the square root of d_k.",
+        "Queries, keys and values from seeded weight matrices; why scores are divided by √d_k.",
     ),
     PageInfo(
         "app_pages/causal.py",
@@ -50,5 +50,13 @@ PAGES: tuple[PageInfo, ...] = (
         "causal",
         "Self-attention, step by step",
         "Hide the future: two equal ways to mask, dropout on the weights, what each token can see.",
+    ),
+    PageInfo(
+        "app_pages/multihead.py",
+        "Multi-head attention",
+        ":material/view_column:",
+        "multihead",
+        "Self-attention, step by step",
+        "Heads side by side: split, attend, concatenate, project; heads on and off; a check against PyTorch.",
     ),
 )

@@ -359,35 +359,18 @@ def pipeline_figure(
         raise ValueError("pipeline shapes do not fit: expected (T, h*hd) around (h, T, hd)")
     active = list(active) if active is not None else [True] * h
     labels = axis_labels(tokens)
+    dims_all = [f"{j + 1}" for j in range(d_out)]
     panels: list[tuple[str, np.ndarray, list[str], str | list]] = [
-        (
-            f"<b>1 · split</b><br>Q = X·W_query ({n_tokens}×{d_out})<br>into {h} head{'s' * (h > 1)} of {hd}",
-            q,
-            [f"{j + 1}" for j in range(d_out)],
-            DIVERGING,
-        ),
+        (f"<b>1 · split</b><br>Q ({n_tokens}×{d_out})<br>{h} × {hd} dims", q, dims_all, DIVERGING)
     ]
     for i in range(h):
-        name = f"<b>2 · attend</b><br>head {i + 1}{'' if active[i] else ' (off)'}<br>softmax(Q·Kᵀ/√{hd})·V ({n_tokens}×{hd})"
-        panels.append(
-            (name, heads[i], [f"{i * hd + j + 1}" for j in range(hd)], DIVERGING if active[i] else OFF_SCALE)
-        )
+        name = f"<b>2 · attend</b><br>head {i + 1}<br>{'off' if not active[i] else f'({n_tokens}×{hd})'}"
+        dims = [f"{i * hd + j + 1}" for j in range(hd)]
+        panels.append((name, heads[i], dims, DIVERGING if active[i] else OFF_SCALE))
     panels.append(
-        (
-            f"<b>3 · concatenate</b><br>heads side by side ({n_tokens}×{d_out})",
-            cat,
-            [f"{j + 1}" for j in range(d_out)],
-            DIVERGING,
-        )
+        (f"<b>3 · concat</b><br>heads side<br>by side ({n_tokens}×{d_out})", cat, dims_all, DIVERGING)
     )
-    panels.append(
-        (
-            f"<b>4 · project</b><br>out_proj: concat·W_oᵀ + b ({n_tokens}×{d_out})",
-            out,
-            [f"{j + 1}" for j in range(d_out)],
-            DIVERGING,
-        )
-    )
+    panels.append((f"<b>4 · project</b><br>out_proj<br>({n_tokens}×{d_out})", out, dims_all, DIVERGING))
     widths = [max(2, p[1].shape[1]) for p in panels]
     fig = make_subplots(
         rows=1,
@@ -466,7 +449,7 @@ def pipeline_figure(
             row=1,
             col=2 + i,
         )
-    fig.update_annotations(font={"size": 13})
+    fig.update_annotations(font={"size": 12 if len(panels) <= 8 else 10})
     fig.update_layout(
         height=max(320, min(720, 150 + 40 * n_tokens)),
         font=FONT,

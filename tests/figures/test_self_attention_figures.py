@@ -109,8 +109,9 @@ def test_pipeline_figure_draws_split_attend_concat_project() -> None:
     assert np.allclose(np.asarray(traces[3]["z"], dtype=float), steps.concat.numpy(), atol=1e-7)
     assert np.allclose(np.asarray(traces[4]["z"], dtype=float), steps.context_vec.numpy(), atol=1e-7)
     titles = " ".join(a["text"] for a in spec["layout"]["annotations"])
-    for word in ("split", "attend", "concatenate", "project", "head 2 (off)"):
+    for word in ("split", "attend", "concat", "project", "head 2<br>off"):
         assert word in titles
+    assert "head 1<br>off" not in titles
     assert len(spec["layout"]["shapes"]) == 3 * 2  # each head outlined on Q, on its own panel, on the concat
     with pytest.raises(ValueError, match="shapes"):
         fsa.pipeline_figure(steps.queries[:, :3], steps.head_context, steps.concat, steps.context_vec, TOKENS)
