@@ -59,4 +59,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Self-attention, step by step",
         "Heads side by side: split, attend, concatenate, project; heads on and off; a check against PyTorch.",
     ),
+    PageInfo(
+        "app_pages/transformer.py",
+        "Inside a real transformer",
+        ":material/hub:",
+        "transformer",
+        "Real models",
+        "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
+    ),
 )

@@ -74,46 +74,54 @@ def model_view(
 ) -> go.Figure:
     """Every head of every layer as a small heatmap on one canvas (layers x heads); click one to pick it.
 
-    attentions: (layers, heads, T, T). Long inputs are shrunk to thumbnails by `block_sum`. When there
-    are more layers than heads, layers run across (columns) so the grid fits a screen.
+    attentions: (layers, heads, T, T). All thumbnails are tiled into ONE heatmap trace (NaN gaps between
+    them), so the figure stays light; long inputs are shrunk by `block_sum`. When there are more layers
+    than heads, layers run across (columns) so the grid fits a screen.
     """
     att = np.asarray(attentions, dtype=np.float32)
     n_layers, n_heads, t, _ = att.shape
     side = thumbnail_side(t, n_layers * n_heads, budget)
     thumbs, _ = block_sum(att, side)  # (L, H, s, s)
     s = thumbs.shape[-1]
-    gap = max(1.0, s / 6)
-    step = s + gap
+    step = s + 1  # one NaN row/column between thumbnails
     layers_across = n_layers > n_heads
-    n_cols, n_rows = (n_layers, n_heads) if layers_across else (n_heads, n_layers)
-    fig = go.Figure()
-    centers_x, centers_y, ids = [], [], []
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            col, row = (layer, head) if layers_across else (head, layer)
-            x0, y0 = col * step, row * step
-            fig.add_trace(
-                go.Heatmap(
-                    z=thumbs[layer, head],
-                    x0=x0 + 0.5,
-                    dx=1,
-                    y0=y0 + 0.5,
-                    dy=1,
-                    coloraxis="coloraxis",
-                    hovertemplate=f"layer {layer + 1} · head {head + 1}<br>weight %{{z:.4f}}<extra></extra>",
-                )
-            )
-            centers_x.append(x0 + s / 2)
-            centers_y.append(y0 + s / 2)
-            ids.append([layer + 1, head + 1])
+    grid = thumbs if not layers_across else thumbs.transpose(1, 0, 2, 3)  # (rows, cols, s, s)
+    n_rows, n_cols = grid.shape[:2]
+    tiled = np.full((n_rows, step, n_cols, step), np.nan, dtype=np.float32)
+    tiled[:, :s, :, :s] = grid.transpose(0, 2, 1, 3)  # (rows, s, cols, s): query bins down, key bins across
+    z = tiled.reshape(n_rows * step, n_cols * step)[:-1, :-1]  # drop the trailing gap
+    col_name, row_name = ("layer", "head") if layers_across else ("head", "layer")
+    unit = "block" if s < t else "token"
+    # Unique category names per column/row, so the hover can say which head and which query/key it is.
+    x_names = [f"{col_name} {c + 1} · key {unit} {k + 1}" for c in range(n_cols) for k in range(step)][:-1]
+    y_names = [f"{row_name} {r + 1} · query {unit} {q + 1}" for r in range(n_rows) for q in range(step)][:-1]
+    for c in range(n_cols - 1):
+        x_names[c * step + s] = f"gap {c + 1}"
+    for r in range(n_rows - 1):
+        y_names[r * step + s] = f"gap {r + 1}"
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x_names,
+            y=y_names,
+            coloraxis="coloraxis",
+            hovertemplate="%{y}<br>%{x}<br>weight %{z:.4f}<extra></extra>",
+            hoverongaps=False,
+        )
+    )
     # One invisible marker per head (on top) so a click selects that head in Streamlit.
+    cols, rows = np.meshgrid(np.arange(n_cols), np.arange(n_rows))  # (rows, cols) each
+    ids = np.stack([cols, rows], axis=-1).reshape(-1, 2)  # (rows * cols, 2) as (col, row)
+    layer_head = ids if layers_across else ids[:, ::-1]  # -> (layer, head), 0-based
     fig.add_trace(
         go.Scatter(
-            x=np.array(centers_x, dtype=np.float32),
-            y=np.array(centers_y, dtype=np.float32),
+            x=ids[:, 0] * step + (s - 1) / 2,
+            y=ids[:, 1] * step + (s - 1) / 2,
+            xaxis="x2",
+            yaxis="y2",
             mode="markers",
             marker={"size": 16, "opacity": 0.0, "symbol": "square"},
-            customdata=ids,  # 1-based [layer, head]
+            customdata=(layer_head + 1).tolist(),  # 1-based [layer, head]
             hovertemplate="layer %{customdata[0]} · head %{customdata[1]}<br>click to enlarge<extra></extra>",
             name="pick",
             showlegend=False,
@@ -124,14 +132,17 @@ def model_view(
         col, row = (layer, head) if layers_across else (head, layer)
         fig.add_shape(
             type="rect",
-            x0=col * step - gap / 2,
-            x1=col * step + s + gap / 2,
-            y0=row * step - gap / 2,
-            y1=row * step + s + gap / 2,
+            xref="x2",
+            yref="y2",
+            x0=col * step - 1,
+            x1=col * step + s,
+            y0=row * step - 1,
+            y1=row * step + s,
             line={"color": ACCENT, "width": 3},
         )
-    col_name, row_name = ("layer", "head") if layers_across else ("head", "layer")
     cell_px = max(14.0, min(110.0, (width - 120) / n_cols))
+    span_x, span_y = [-0.5, n_cols * step - 1.5], [n_rows * step - 1.5, -0.5]
+    every = 1 if n_cols <= 16 else 3
     fig.update_layout(
         title={"text": title},
         height=int(cell_px * n_rows + 110),
@@ -147,26 +158,28 @@ def model_view(
         clickmode="event+select",
         dragmode=False,
         hovermode="closest",
+        # numeric twin axes over the categorical ones: markers and the selection box are placed by number
+        xaxis2={"overlaying": "x", "range": span_x, "visible": False},
+        yaxis2={"overlaying": "y", "range": span_y, "visible": False},
     )
-    every = 1 if n_cols <= 16 else 3
-    fig.update_xaxes(
-        tickvals=[c * step + s / 2 for c in range(0, n_cols, every)],
+    fig.layout.xaxis.update(
+        type="category",
+        tickvals=[x_names[c * step + s // 2] for c in range(0, n_cols, every)],
         ticktext=[str(c + 1) for c in range(0, n_cols, every)],
         title=col_name,
         side="top",
         showgrid=False,
         zeroline=False,
-        range=[-gap, n_cols * step],
+        range=span_x,
     )
-    fig.update_yaxes(
-        tickvals=[r * step + s / 2 for r in range(n_rows)],
+    fig.layout.yaxis.update(
+        type="category",
+        tickvals=[y_names[r * step + s // 2] for r in range(n_rows)],
         ticktext=[str(r + 1) for r in range(n_rows)],
         title=row_name,
-        autorange="reversed",
         showgrid=False,
         zeroline=False,
-        scaleanchor="x",
-        scaleratio=1,
+        range=span_y,
     )
     return fig
 

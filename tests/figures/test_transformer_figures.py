@@ -48,35 +48,52 @@ def test_block_sum_keeps_rows_stochastic_and_matches_hand_sum() -> None:
     np.testing.assert_allclose(blocks[1, 2], hand, rtol=1e-5)
 
 
-def test_model_view_has_one_map_per_head_and_marks_the_selection() -> None:
+def _tile(spec: dict, row: int, col: int) -> np.ndarray:
+    """Cut one thumbnail out of the model view's tiled heatmap."""
+    z = np.asarray(spec["data"][0]["z"], dtype=float)
+    side = 1 + int(np.argmax(np.isnan(z[:, 0])))  # first gap row
+    step = side  # thumbnail plus one gap
+    return z[row * step : row * step + side - 1, col * step : col * step + side - 1]
+
+
+def test_model_view_tiles_every_head_exactly_and_marks_the_selection() -> None:
     att = _attention(3, 4, 7)
     spec = figure_dict(tf.model_view(att, selected=(2, 1)))
-    maps = [t for t in spec["data"] if t["type"] == "heatmap"]
-    assert len(maps) == 12
-    np.testing.assert_allclose(np.asarray(maps[0]["z"]), att[0, 0], rtol=1e-6)  # small input: exact
-    np.testing.assert_allclose(np.asarray(maps[2 * 4 + 1]["z"]), att[2, 1], rtol=1e-6)
-    assert "layer 3 · head 2" in maps[2 * 4 + 1]["hovertemplate"]
+    heatmaps = [t for t in spec["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 1  # one light trace for all heads
+    z = np.asarray(heatmaps[0]["z"], dtype=float)
+    assert z.shape == (3 * 8 - 1, 4 * 8 - 1)  # 7x7 maps with one-cell gaps
+    np.testing.assert_allclose(_tile(spec, 0, 0), att[0, 0], rtol=1e-6)  # small input: exact
+    np.testing.assert_allclose(_tile(spec, 2, 1), att[2, 1], rtol=1e-6)  # row = layer, column = head
+    assert heatmaps[0]["y"][2 * 8] == "layer 3 · query token 1"
+    assert heatmaps[0]["x"][1 * 8 + 6] == "head 2 · key token 7"
+    assert len(set(heatmaps[0]["x"])) == z.shape[1]  # unique names: nothing merges
     picks = next(t for t in spec["data"] if t.get("name") == "pick")
     assert [list(c) for c in picks["customdata"]][:2] == [[1, 1], [1, 2]]  # 1-based [layer, head]
     assert len(picks["customdata"]) == 12
-    assert len(spec["layout"]["shapes"]) == 1
+    (box,) = spec["layout"]["shapes"]
+    assert box["x0"] < 1 * 8 + 3 < box["x1"] and box["y0"] < 2 * 8 + 3 < box["y1"]
 
 
 def test_model_view_puts_more_layers_than_heads_across() -> None:
-    spec = figure_dict(tf.model_view(_attention(10, 3, 4)))
+    att = _attention(10, 3, 4)
+    spec = figure_dict(tf.model_view(att, selected=(7, 2)))
     assert spec["layout"]["xaxis"]["title"]["text"] == "layer"
     assert spec["layout"]["yaxis"]["title"]["text"] == "head"
+    np.testing.assert_allclose(_tile(spec, 2, 7), att[7, 2], rtol=1e-6)  # row = head, column = layer
+    picks = next(t for t in spec["data"] if t.get("name") == "pick")
+    assert [8, 3] in [list(c) for c in picks["customdata"]]
 
 
 @pytest.mark.parametrize(("layers", "heads"), [(6, 12), (30, 9)])
 def test_model_view_payload_bounded_at_512_tokens(layers: int, heads: int) -> None:
     att = _long_attention(layers, heads, 512)
     fig = tf.model_view(att, selected=(0, 0))
-    maps = [t for t in figure_dict(fig)["data"] if t["type"] == "heatmap"]
-    cells = sum(np.asarray(m["z"]).size for m in maps)
-    assert cells <= tf.MODEL_VIEW_CELLS
-    for m in maps[:3]:
-        np.testing.assert_allclose(np.asarray(m["z"]).sum(-1), 1.0, atol=1e-4)
+    spec = figure_dict(fig)
+    z = np.asarray(spec["data"][0]["z"], dtype=float)
+    assert np.isfinite(z).sum() <= tf.MODEL_VIEW_CELLS
+    np.testing.assert_allclose(_tile(spec, 0, 0).sum(-1), 1.0, atol=1e-4)  # blocks keep rows stochastic
+    assert "key block" in spec["data"][0]["x"][0]
     assert tf.payload_bytes(fig) < 320_000
 
 

