@@ -329,7 +329,7 @@ def sample_sentence(rng: random.Random, min_len: int = MIN_LEN, max_len: int = M
         words = sample_clause(rng)
         while len(words) < target:
             words += [rng.choice(list(CONJUNCTIONS)), *sample_clause(rng)]
-        if min_len <= len(words) <= max_len:
+        if min_len <= len(words) <= min(max_len, target + 2):  # reject overshoots so short ones stay common
             return words
 
 

@@ -1,0 +1,388 @@
+"""Figures for the translation pages: the encoder reading, alignments, decoder focus and accuracy by length."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from attention_core.figures.common import ACCENT, DIVERGING, FONT, MUTED, as_array, axis_labels, heatmap
+
+MODEL_COLORS = {"bottleneck": "#E69F00", "attention": "#0072B2"}  # Okabe-Ito orange / blue
+MODEL_NAMES = {"bottleneck": "RNN encoder–decoder (final state only)", "attention": "with Bahdanau attention"}
+READ_COLOR = "#3e4989"
+UNREAD_COLOR = "#cbd5e1"
+FRAME_MS = 650
+
+
+def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, prefix: str) -> dict:
+    """Play/pause buttons and a slider over `frame_names` (one step per frame)."""
+    step_args = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 40, "r": 10},
+                "buttons": [
+                    {
+                        "label": "▶ Play",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": FRAME_MS, "redraw": True},
+                                "transition": {"duration": 0},
+                                "fromcurrent": False,
+                                "mode": "immediate",
+                            },
+                        ],
+                    },
+                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], step_args]},
+                ],
+            }
+        ],
+        "sliders": [
+            {
+                "active": active,
+                "x": 0.2,
+                "len": 0.8,
+                "y": -0.02,
+                "yanchor": "top",
+                "pad": {"t": 30},
+                "currentvalue": {"prefix": prefix, "font": {"size": 15}},
+                "steps": [
+                    {"label": label, "method": "animate", "args": [[name], step_args]}
+                    for name, label in zip(frame_names, labels, strict=True)
+                ],
+            }
+        ],
+    }
+
+
+def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str = "") -> go.Figure:
+    """The encoder reading token by token: its hidden state after each token (columns fill in as it reads),
+    the current state as bars, and the final state marked as the only thing handed to the decoder.
+
+    encoder_states: (T, H). The figure opens on the last frame; Play replays the reading from the first token.
+    """
+    states = as_array(encoder_states)
+    if states.ndim != 2 or states.shape[0] != len(tokens):
+        raise ValueError(f"need (num_tokens, hidden) states for {len(tokens)} tokens, got {states.shape}")
+    n_tokens, hidden = states.shape
+    labels = axis_labels(tokens)
+    units = np.arange(1, hidden + 1)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        row_heights=[0.62, 0.38],
+        vertical_spacing=0.2,
+        subplot_titles=("Hidden state after each token (one column per token)", "The current hidden state"),
+    )
+    hover_tokens = np.broadcast_to(np.array(labels, dtype=object)[None, :], (hidden, n_tokens))
+
+    def frame_data(t: int) -> list[go.BaseTraceType]:
+        z = np.full((hidden, n_tokens), np.nan, dtype=np.float32)
+        z[:, : t + 1] = states[: t + 1].T  # (H, T): columns are tokens read so far
+        final = t == n_tokens - 1
+        return [
+            go.Heatmap(
+                z=z,
+                x=list(range(n_tokens)),
+                y=units,
+                zmin=-1,
+                zmax=1,
+                colorscale=DIVERGING,
+                customdata=hover_tokens,
+                hovertemplate="after reading %{customdata}<br>unit %{y}: %{z:.6f}<extra></extra>",
+                colorbar={
+                    "thickness": 12,
+                    "len": 0.55,
+                    "y": 0.75,
+                    "title": {"text": "value", "side": "right"},
+                },
+            ),
+            go.Bar(
+                x=units,
+                y=states[t],
+                marker_color=ACCENT if final else READ_COLOR,
+                hovertemplate="unit %{x}: %{y:.6f}<extra></extra>",
+                name="final state c" if final else f"state after {labels[t]}",
+            ),
+        ]
+
+    def frame_layout(t: int) -> dict:
+        final = t == n_tokens - 1
+        box = {
+            "type": "rect",
+            "xref": "x",
+            "yref": "y",
+            "x0": t - 0.5,
+            "x1": t + 0.5,
+            "y0": 0.5,
+            "y1": hidden + 0.5,
+            "line": {"color": ACCENT, "width": 4 if final else 2},
+        }
+        note = (
+            f"Final state c (after “{labels[t]}”): the only thing the decoder receives"
+            if final
+            else f"Reading token {t + 1} of {n_tokens}: “{labels[t]}”"
+        )
+        return {
+            "shapes": [box],
+            "annotations": [
+                *base,
+                {
+                    "text": note,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.0,
+                    "y": 1.09,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "font": {"size": 16, "color": ACCENT if final else None},
+                },
+            ],
+        }
+
+    base = list(fig.layout.annotations)  # the subplot titles, kept in every frame
+    names = [f"t{t}" for t in range(n_tokens)]
+    fig.frames = [
+        go.Frame(name=names[t], data=frame_data(t), layout=frame_layout(t)) for t in range(n_tokens)
+    ]
+    for trace in frame_data(n_tokens - 1):
+        fig.add_trace(trace, row=1 if isinstance(trace, go.Heatmap) else 2, col=1)
+    fig.update_layout(
+        **_play_controls(names, labels, n_tokens - 1, "token: "),
+        title={"text": title},
+        height=720,
+        margin={"l": 10, "r": 10, "t": 110, "b": 150},
+        font=FONT,
+        showlegend=False,
+        **frame_layout(n_tokens - 1),
+    )
+    fig.update_xaxes(
+        tickvals=list(range(n_tokens)),
+        ticktext=labels,
+        tickangle=-45 if n_tokens > 8 else 0,
+        tickfont={"size": 12 if n_tokens > 20 else 14},
+        range=[-0.5, n_tokens - 0.5],
+        row=1,
+        col=1,
+    )
+    fig.update_yaxes(title="hidden unit", row=1, col=1, autorange="reversed")
+    fig.update_xaxes(title="hidden unit", row=2, col=1)
+    fig.update_yaxes(range=[-1.05, 1.05], title="value", row=2, col=1)
+    return fig
+
+
+def alignment_heatmap(
+    attn_weights: object,
+    target_tokens: Sequence[str],
+    source_tokens: Sequence[str],
+    rule_alignment: Sequence[int] | None = None,
+    title: str = "",
+) -> go.Figure:
+    """Attention weights, output tokens (rows) × source tokens (columns), exact on hover.
+
+    `rule_alignment[i]` (optional) is the source word the grammar renders as output token i; those cells get an
+    outline, so the model's focus can be compared with the reordering rule.
+    """
+    weights = as_array(attn_weights)
+    fig = heatmap(
+        weights,
+        target_tokens,
+        source_tokens,
+        title,
+        x_title="source token (English)",
+        y_title="output token (French-like)",
+        zmin=0.0,
+        zmax=1.0,
+        value_name="attention weight",
+        decimals=2,
+        height=max(360, min(1100, 130 + 24 * len(target_tokens))),
+    )
+    if rule_alignment is not None:
+        rows = [i for i, j in enumerate(rule_alignment) if i < weights.shape[0] and 0 <= j < weights.shape[1]]
+        fig.add_scatter(
+            x=[rule_alignment[i] for i in rows],
+            y=rows,
+            mode="markers",
+            marker={"symbol": "square-open", "size": 16, "color": ACCENT, "line": {"width": 2}},
+            name="word the rules translate here",
+            hovertemplate="the rules render this source word here<extra></extra>",
+        )
+        fig.update_layout(
+            showlegend=True, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}
+        )
+    return fig
+
+
+def decoder_focus_animation(
+    attn_weights: object, target_tokens: Sequence[str], source_tokens: Sequence[str], title: str = ""
+) -> go.Figure:
+    """The decoder's focus step by step: for each output token, its attention weights over the source tokens.
+
+    attn_weights: (T_out, T_src). The figure opens on the first step; Play walks through every output token.
+    """
+    weights = as_array(attn_weights)
+    n_out, n_src = weights.shape
+    if n_out != len(target_tokens) or n_src != len(source_tokens):
+        raise ValueError(
+            f"weights {weights.shape} do not match {len(target_tokens)}×{len(source_tokens)} tokens"
+        )
+    src_labels, out_labels = axis_labels(source_tokens), axis_labels(target_tokens)
+    fig = make_subplots(
+        rows=2, cols=1, row_heights=[0.78, 0.22], vertical_spacing=0.26, subplot_titles=("", "Output so far")
+    )
+
+    def frame_data(i: int) -> list[go.BaseTraceType]:
+        w = weights[i]
+        top = int(np.argmax(w))
+        colors = [ACCENT if j == top else READ_COLOR for j in range(n_src)]
+        out_colors = [READ_COLOR if k < i else ACCENT if k == i else UNREAD_COLOR for k in range(n_out)]
+        return [
+            go.Bar(
+                x=list(range(n_src)),
+                y=w,
+                marker_color=colors,
+                text=[f"{100 * v:.0f}%" if v >= 0.05 else "" for v in w],
+                textposition="outside",
+                customdata=src_labels,
+                hovertemplate="%{customdata}<br>attention weight: %{y:.6f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=list(range(n_out)),
+                y=[0] * n_out,
+                mode="markers+text",
+                text=out_labels,
+                textposition="top center",
+                textfont={"color": out_colors, "size": 13 if n_out > 20 else 15},
+                marker={"color": out_colors, "size": 9, "symbol": "square"},
+                hoverinfo="skip",
+            ),
+        ]
+
+    def frame_layout(i: int) -> dict:
+        top = int(np.argmax(weights[i]))
+        note = (
+            f"Step {i + 1} of {n_out}: writing “{out_labels[i]}”, looking mostly at "
+            f"“{src_labels[top]}” ({100 * weights[i, top]:.0f}%)"
+        )
+        return {
+            "annotations": [
+                {
+                    "text": note,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": 1.1,
+                    "xanchor": "left",
+                    "showarrow": False,
+                    "font": {"size": 16},
+                },
+                *base,
+            ]
+        }
+
+    base = list(fig.layout.annotations)  # the subplot titles, kept in every frame
+    names = [f"s{i}" for i in range(n_out)]
+    fig.frames = [go.Frame(name=names[i], data=frame_data(i), layout=frame_layout(i)) for i in range(n_out)]
+    bars, strip = frame_data(0)
+    fig.add_trace(bars, row=1, col=1)
+    fig.add_trace(strip, row=2, col=1)
+    fig.update_layout(
+        **_play_controls(names, out_labels, 0, "output token: "),
+        title={"text": title},
+        height=560,
+        margin={"l": 10, "r": 10, "t": 110, "b": 140},
+        font=FONT,
+        showlegend=False,
+        **frame_layout(0),
+    )
+    fig.update_xaxes(
+        tickvals=list(range(n_src)),
+        ticktext=src_labels,
+        tickangle=-45 if n_src > 8 else 0,
+        title="source token",
+        row=1,
+        col=1,
+    )
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="attention weight", row=1, col=1)
+    fig.update_xaxes(visible=False, range=[-0.7, n_out - 0.3], row=2, col=1)
+    fig.update_yaxes(visible=False, range=[-0.5, 1.5], row=2, col=1)
+    return fig
+
+
+def length_curves(
+    curves: Mapping[str, Mapping[int, float]],
+    title: str = "",
+    *,
+    y_title: str = "token accuracy",
+    mark_length: int | None = None,
+    counts: Mapping[int, int] | None = None,
+) -> go.Figure:
+    """Accuracy against source length, one line per model ({model: {length: accuracy}}); optional marker line."""
+    fig = go.Figure()
+    for name, curve in curves.items():
+        lengths = sorted(curve)
+        n = [counts.get(k, 0) if counts else 0 for k in lengths]
+        fig.add_scatter(
+            x=lengths,
+            y=[curve[k] for k in lengths],
+            mode="lines+markers",
+            name=MODEL_NAMES.get(name, name),
+            line={"color": MODEL_COLORS.get(name, MUTED), "width": 3},
+            marker={"size": 6},
+            customdata=n,
+            hovertemplate=(
+                f"{MODEL_NAMES.get(name, name)}<br>length %{{x}}: %{{y:.4f}}"
+                + ("<br>%{customdata} sentences" if counts else "")
+                + "<extra></extra>"
+            ),
+        )
+    if mark_length is not None:
+        fig.add_vline(
+            x=mark_length,
+            line={"color": ACCENT, "dash": "dash", "width": 2},
+            annotation_text="your sentence",
+            annotation_position="top",
+        )
+    fig.update_layout(
+        title={"text": title},
+        height=400,
+        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        font=FONT,
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+    )
+    fig.update_xaxes(title="source sentence length (tokens)", range=[2, 41], dtick=5)
+    fig.update_yaxes(title=y_title, range=[0, 1.04], tickformat=".0%")
+    return fig
+
+
+def survival_heatmap(survival: object, bucket_labels: Sequence[str], title: str = "") -> go.Figure:
+    """How often the word at each source position comes out right, per sentence-length bucket (nan = none)."""
+    matrix = as_array(survival)
+    positions = [str(j + 1) for j in range(matrix.shape[1])]
+    fig = heatmap(
+        matrix,
+        bucket_labels,
+        positions,
+        title,
+        x_title="source position",
+        y_title="sentence length",
+        zmin=0.0,
+        zmax=1.0,
+        value_name="translated right",
+        decimals=2,
+        height=380,
+    )
+    fig.update_xaxes(tickangle=0, tickvals=list(range(0, matrix.shape[1], 5)), ticktext=positions[::5])
+    return fig
