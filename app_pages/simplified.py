@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from attention_core import simplified as sa
-from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
+from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import heatmap, weight_bars
 from attention_core.figures.simplified import (
     context_vector_3d,
@@ -19,6 +19,7 @@ from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_selectbox, url_slider
+from ui.vectors import vector_source_ui
 
 OVERFLOW_PRESETS = {
     "1, 2, 3, 400": [1.0, 2.0, 3.0, 400.0],
@@ -69,9 +70,10 @@ def simplified_ui() -> None:
             3,
             help="The book uses 3 so vectors can be drawn; any other size works the same way.",
         )
+        vectors = vector_source_ui(tokens, dim)
     lesson.nav_ui()
 
-    inputs = embed_tokens(tokens, dim)  # (T, dim)
+    inputs = vectors.vectors  # (T, dim)
     dims = [f"dim {d + 1}" for d in range(dim)]
     query_name = names[query_idx]
     scores = sa.attn_scores_for_query(inputs, query_idx)  # (T,)
@@ -80,13 +82,7 @@ def simplified_ui() -> None:
 
     if lesson.show(1):
         lesson.header(1)
-        if is_book_sentence(tokens) and dim == 3:
-            st.markdown("These are the book's six 3-D embeddings, so every number matches the notebook.")
-        else:
-            st.markdown(
-                "Each word gets a fixed vector (the same word always gets the same vector, in any sentence). "
-                "Words from the book's example keep the book's vectors."
-            )
+        st.markdown(vectors.explanation)
         matrix_table(inputs, names, dims, decimals=2)
 
     if lesson.show(2):
