@@ -28,6 +28,14 @@ PAGES: tuple[PageInfo, ...] = (
         "The problem attention solves, its history, and this map.",
     ),
     PageInfo(
+        "app_pages/teach.py",
+        "Teach with this app",
+        ":material/school:",
+        "teach",
+        "Start",
+        "A 45-minute lesson plan: the order, questions to ask, and links to prepared views.",
+    ),
+    PageInfo(
         "app_pages/simplified.py",
         "Simplified self-attention",
         ":material/scatter_plot:",
