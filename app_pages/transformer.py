@@ -252,7 +252,7 @@ def transformer_ui() -> None:
             )
         else:
             st.plotly_chart(
-                tf.head_bars(matrix[query], labels, query),
+                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"),
                 width="stretch",
                 key="tf_head_bars",
             )
@@ -301,7 +301,8 @@ def transformer_ui() -> None:
         best, p_best = run.next_tokens[0]
         st.markdown(
             "The same forward pass also predicts the token that follows the text. Its five most likely "
-            f"choices (the best: “{escape_markdown(best)}”, {100 * p_best:.1f}%):"
+            f"choices (the best: “{escape_markdown(pt.display_token(best.replace(' ', 'Ġ').replace(chr(10), 'Ċ')))}”, "
+            f"{100 * p_best:.1f}%; ␣ is a space, ↵ a new line):"
         )
         st.plotly_chart(
             tf.next_token_bars(run.next_tokens, "Next-token probabilities"), width="stretch", key="tf_next"

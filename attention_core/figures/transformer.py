@@ -13,12 +13,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, heatmap, plot_label, weight_bars
+from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, heatmap, plot_label
 
 DETAIL_MAX = 48  # up to this many tokens: numbers/labels per cell, lines and bars
 MAX_BINS = 128  # larger matrices are summed into at most this many blocks per side
 MODEL_VIEW_CELLS = 40_000  # total thumbnail cells in the model view (all layers x heads)
 THUMB_MAX = 24  # thumbnail side at most (cells)
+CELL_NUMBERS_MAX = 8  # write weights into cells up to this many tokens
 
 
 def position_names(labels: Sequence[str], max_len: int = 16) -> list[str]:
@@ -141,7 +142,7 @@ def model_view(
             line={"color": ACCENT, "width": 3},
         )
     cell_px = max(14.0, min(110.0, (width - 120) / n_cols))
-    span_x, span_y = [-0.5, n_cols * step - 1.5], [n_rows * step - 1.5, -0.5]
+    span_x, span_y = [-1.5, n_cols * step - 0.5], [n_rows * step - 0.5, -1.5]  # room for the selection box
     every = 1 if n_cols <= 16 else 3
     fig.update_layout(
         title={"text": title},
@@ -203,18 +204,28 @@ def attention_heatmap(
     if z.shape != (t, t) or len(labels) != t:
         raise ValueError(f"need a square matrix matching {len(labels)} labels, got {z.shape}")
     if t <= DETAIL_MAX and offset == 0:
-        return heatmap(z, list(labels), list(labels), title, zmin=0.0, zmax=zmax, value_name=value_name)
+        fig = heatmap(
+            z, list(labels), list(labels), title, zmin=0.0, zmax=zmax, value_name=value_name, decimals=2
+        )
+        if t > CELL_NUMBERS_MAX:  # numbers would not fit in half-width columns: hover shows them
+            fig.update_traces(texttemplate=None)
+        return fig
     blocks, edges = block_sum(z, max_bins)
     shifted = [""] * offset + list(labels)
-    if len(edges) - 1 == t:
+    binned = len(edges) - 1 < t
+    if not binned:
         names = position_names(shifted)[offset:]
+        short = names
         hover = f"query %{{y}}<br>key %{{x}}<br>{value_name}: %{{z:.6f}}<extra></extra>"
     else:
         names = _range_names(shifted, edges + offset)
+        short = [n.split(" · ")[0] for n in names]  # '33–36': the block's positions
         hover = (
             "queries %{y}<br>keys %{x}<br>"
             f"{value_name} (block sum, mean over its queries): %{{z:.4f}}<extra></extra>"
         )
+    every = max(1, -(-len(names) // 16))  # at most ~16 tick labels per axis
+    ticks = {"tickvals": names[::every], "ticktext": short[::every], "tickfont": {"size": 11}}
     fig = go.Figure(
         go.Heatmap(
             z=blocks.astype(np.float32),
@@ -233,12 +244,46 @@ def attention_heatmap(
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         font=FONT,
     )
-    fig.update_xaxes(
-        title="key (attended to)", type="category", nticks=24, tickangle=-45, tickfont={"size": 11}
+    key_title = "key positions (blocks)" if binned else "key (attended to)"
+    query_title = "query positions (blocks)" if binned else "query (attending)"
+    fig.update_xaxes(title=key_title, type="category", tickangle=-45, **ticks)
+    fig.update_yaxes(title=query_title, type="category", autorange="reversed", **ticks)
+    return fig
+
+
+def top_keys(
+    weights: np.ndarray, labels: Sequence[str], query_idx: int, k: int = 12, title: str = ""
+) -> go.Figure:
+    """The head view for long inputs: the query's `k` strongest keys as bars, strongest on top."""
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if len(labels) != w.shape[0]:
+        raise ValueError(f"{len(labels)} labels for {w.shape[0]} weights")
+    order = np.argsort(-w, kind="stable")[:k]
+    names = position_names(labels)
+    fig = go.Figure(
+        go.Bar(
+            x=w[order],
+            y=list(range(len(order))),
+            orientation="h",
+            marker_color=[ACCENT if i == query_idx else "#3e4989" for i in order],
+            text=[f"{100 * v:.1f}%" for v in w[order]],
+            textposition="outside",
+            customdata=[names[i] for i in order],
+            hovertemplate="key %{customdata}<br>weight %{x:.6f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=90 + 30 * len(order),
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+        showlegend=False,
     )
     fig.update_yaxes(
-        title="query (attending)", type="category", nticks=24, autorange="reversed", tickfont={"size": 11}
+        tickvals=list(range(len(order))), ticktext=[names[i] for i in order], autorange="reversed"
     )
+    top = float(w[order].max(initial=0.0))
+    fig.update_xaxes(range=[0, max(top * 1.3, 1e-9)], tickformat=".0%", title="attention weight")
     return fig
 
 
@@ -300,7 +345,7 @@ def head_lines(
         font=FONT,
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    fig.update_xaxes(visible=False, range=[-0.9, 1.9])
+    fig.update_xaxes(visible=False, range=[-1.0, 2.3])
     fig.update_yaxes(visible=False, autorange="reversed")
     if causal:
         fig.add_annotation(
@@ -312,11 +357,6 @@ def head_lines(
             font={"color": MUTED, "size": 12},
         )
     return fig
-
-
-def head_bars(weights: np.ndarray, labels: Sequence[str], query_idx: int, title: str = "") -> go.Figure:
-    """One query's weights over the keys as bars (short inputs)."""
-    return weight_bars(np.asarray(weights, dtype=np.float64), list(labels), title, highlight=query_idx)
 
 
 def heads_for_query(

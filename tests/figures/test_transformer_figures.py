@@ -124,6 +124,9 @@ def test_long_heatmap_is_binned_and_bounded() -> None:
     np.testing.assert_allclose(z.sum(-1), 1.0, atol=1e-4)
     assert np.abs(np.triu(z, k=1)).max() == 0  # a causal matrix stays causal after binning
     assert trace["x"][0] == "1–4 · w0 … w3" and len(set(trace["x"])) == 128
+    layout = figure_dict(fig)["layout"]
+    assert layout["xaxis"]["ticktext"][:2] == ["1–4", "33–36"]  # short, sparse tick labels
+    assert len(layout["yaxis"]["tickvals"]) <= 16
     assert tf.payload_bytes(fig) < 150_000
 
 
@@ -158,3 +161,11 @@ def test_next_token_bars_show_spaces_and_escape() -> None:
     spec = figure_dict(tf.next_token_bars([(" was", 0.5), ("<i>", 0.2), ("\n", 0.1)]))
     assert spec["layout"]["yaxis"]["ticktext"] == ["␣was", "&lt;i&gt;", "↵"]
     np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.5, 0.2, 0.1])
+
+
+def test_top_keys_lists_the_strongest_keys_first() -> None:
+    weights = np.array([0.05, 0.4, 0.05, 0.3, 0.2])
+    spec = figure_dict(tf.top_keys(weights, ["a", "b", "a", "c", "d"], query_idx=3, k=3))
+    np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.4, 0.3, 0.2])
+    assert spec["layout"]["yaxis"]["ticktext"] == ["2 · b", "4 · c", "5 · d"]
+    assert spec["data"][0]["marker"]["color"][1] != spec["data"][0]["marker"]["color"][0]  # the query itself
