@@ -80,7 +80,7 @@ def _mha_state(
             hidden=future,
             hidden_text="0",
             zmin=0.0,
-            max_cols=4 if num_heads != 3 else 3,
+            max_cols=2 if num_heads in (2, 4) else 3 if num_heads in (3, 6, 9) else 4,
             decimals=3 if num_heads > 2 else 4,
         ),
         "effect": heatmap_grid(
@@ -259,7 +259,8 @@ def multihead_ui() -> None:
         "# attend, every head at once: (b, h, T, T)\n"
         "attn_weights = torch.softmax(queries @ keys.transpose(2, 3) / head_dim**0.5, dim=-1)\n"
         "# concatenate: (b, h, T, hd) -> (b, T, h, hd) -> (b, T, d_out)\n"
-        "context_vec = (attn_weights @ values).transpose(1, 2).contiguous().view(b, num_tokens, d_out)\n"
+        "context_vec = (attn_weights @ values).transpose(1, 2)\n"
+        "context_vec = context_vec.contiguous().view(b, num_tokens, d_out)\n"
         "# project: (b, T, d_out)\n"
         "context_vec = self.out_proj(context_vec)",
         language="python",

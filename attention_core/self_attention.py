@@ -194,6 +194,29 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"head_mask needs shape ({self.num_heads},), got {tuple(hm.shape)}")
         return hm
 
+    def _packed_weight(self) -> torch.Tensor:
+        """The three projection weights stacked, (3*d_out, d_in); reused until one of them changes."""
+        params = (self.W_query.weight, self.W_key.weight, self.W_value.weight)
+        if torch.is_grad_enabled() and any(p.requires_grad for p in params):
+            return torch.cat(params)  # fresh each call, so gradients reach every weight
+        key = tuple((p.data_ptr(), p._version) for p in params)  # in-place updates bump _version
+        cached = getattr(self, "_packed", None)
+        if cached is None or cached[0] != key:
+            cached = (key, torch.cat([p.detach() for p in params]))
+            self._packed = cached
+        return cached[1]
+
+    def project_qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """W_query(x), W_key(x), W_value(x) as one matrix product (same numbers, one pass): 3 x (b, T, d_out)."""
+        weight = self._packed_weight()  # (3*d_out, d_in)
+        bias = None
+        if self.W_query.bias is not None:
+            bias = torch.cat([self.W_query.bias, self.W_key.bias, self.W_value.bias])  # (3*d_out,)
+        queries, keys, values = F.linear(x, weight, bias).split(
+            self.d_out, dim=-1
+        )  # (b, T, 3*d_out) -> 3 views
+        return queries, keys, values
+
     def split_heads(self, t: torch.Tensor) -> torch.Tensor:
         """(b, T, d_out) -> (b, h, T, hd): head i gets columns i*hd .. (i+1)*hd - 1."""
         b, num_tokens, _ = t.shape
@@ -211,15 +234,19 @@ class MultiHeadAttention(nn.Module):
         if self.causal and num_tokens > self.context_length:
             raise ValueError(f"{num_tokens} tokens exceed context_length {self.context_length}")
         hm = self._check_head_mask(head_mask)
-        keys = self.split_heads(self.W_key(x))  # (b, T, d_out) -> (b, h, T, hd)
-        queries = self.split_heads(self.W_query(x))  # (b, h, T, hd)
-        values = self.split_heads(self.W_value(x))  # (b, h, T, hd)
+        queries, keys, values = self.project_qkv(x)  # 3 x (b, T, d_out)
+        keys = self.split_heads(keys)  # (b, T, d_out) -> (b, h, T, hd)
+        queries = self.split_heads(queries)  # (b, h, T, hd)
+        values = self.split_heads(values)  # (b, h, T, hd)
         attn_weights: torch.Tensor | None = None
         if need_weights:
+            # Dividing the queries by sqrt(hd) equals dividing the scores (the book's order), on T x hd numbers
+            # instead of T x T.
+            queries = queries / keys.shape[-1] ** 0.5
             attn_scores = queries @ keys.transpose(2, 3)  # (b, h, T, hd) @ (b, h, hd, T) -> (b, h, T, T)
             if self.causal:
-                attn_scores = attn_scores.masked_fill(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)
-            attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)  # (b, h, T, T)
+                attn_scores.masked_fill_(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)
+            attn_weights = torch.softmax(attn_scores, dim=-1)  # (b, h, T, T)
             attn_weights = self.dropout(attn_weights)
             context_vec = attn_weights @ values  # (b, h, T, hd)
         else:  # fused kernel, same maths, no (T, T) matrix kept

@@ -193,6 +193,11 @@ def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = ""
     return fig
 
 
+def _panel_height(n_rows: int) -> int:
+    """Pixels per grid row: enough for the cells, the tick labels and the next row's titles."""
+    return max(260, min(460, 140 + 34 * n_rows))
+
+
 def heatmap_grid(
     matrices: Sequence[object],
     row_labels: Sequence[str],
@@ -246,7 +251,7 @@ def heatmap_grid(
         cols=grid_cols,
         subplot_titles=list(titles),
         horizontal_spacing=0.04 if grid_cols > 2 else 0.08,
-        vertical_spacing=min(0.12, 0.3 / grid_rows),
+        vertical_spacing=(130 / (_panel_height(n_rows) * grid_rows + 40)) if grid_rows > 1 else 0.0,
     )
     if colorscale == DIVERGING and zmin is None and zmax is None:  # centred on zero: red < 0 < blue
         bound = float(np.nanmax([np.nanmax(np.abs(z)) if np.isfinite(z).any() else 0.0 for z in zs])) or 1.0
@@ -255,7 +260,7 @@ def heatmap_grid(
         finite = [z[np.isfinite(z)] for z in zs if np.isfinite(z).any()]
         lo = zmin if zmin is not None else (float(min(f.min() for f in finite)) if finite else 0.0)
         hi = zmax if zmax is not None else (float(max(f.max() for f in finite)) if finite else 1.0)
-    show_text = max(n_rows, n_cols) * grid_cols <= 32
+    show_text = max(n_rows, n_cols) <= 12 and n_cols * grid_cols <= 18  # numbers only where they fit
     custom = np.stack(
         [
             np.broadcast_to(np.array(rows_l, dtype=object)[:, None], (n_rows, n_cols)),
@@ -332,7 +337,7 @@ def heatmap_grid(
             row=r + 1,
             col=c + 1,
         )
-    panel = max(240, min(420, 80 + 34 * n_rows))
+    panel = _panel_height(n_rows)
     fig.update_layout(height=panel * grid_rows + 40, font=FONT, margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return fig
 

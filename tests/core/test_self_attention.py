@@ -377,3 +377,20 @@ def test_weight_matrices_orientation() -> None:
     assert W_query.shape == W_key.shape == W_value.shape == (3, 5)
     assert torch.allclose(BOOK_INPUTS @ W_query, v2.W_query(BOOK_INPUTS), atol=ATOL)
     assert isinstance(v2.W_value, nn.Linear)
+
+
+def test_packed_projection_follows_weight_changes_and_trains() -> None:
+    mha = sa.build_multihead(3, 4, 6, num_heads=2, seed=0).eval()
+    with torch.no_grad():
+        before, _ = mha(BOOK_INPUTS)
+        mha.W_key.weight.mul_(2.0)  # an in-place update, like an optimiser step
+        after, _ = mha(BOOK_INPUTS)
+    assert not torch.allclose(before, after, atol=1e-4)
+    fresh = sa.MultiHeadAttention(3, 4, 6, 0.0, 2)
+    fresh.load_state_dict(mha.state_dict())
+    with torch.no_grad():
+        assert torch.allclose(fresh(BOOK_INPUTS)[0], after, atol=ATOL)
+    context_vec, _ = mha.train()(BOOK_INPUTS)
+    context_vec.sum().backward()
+    for layer in (mha.W_query, mha.W_key, mha.W_value, mha.out_proj):
+        assert layer.weight.grad is not None and float(layer.weight.grad.abs().sum()) > 0

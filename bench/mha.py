@@ -1,0 +1,156 @@
+"""Multi-head attention: attention_core vs PyTorch (512 tokens, d=768, 12 heads), and page rerun times (pages 5-7).
+
+Run `python -m bench.mha`. Prints the largest difference and the median time of each path; the ratio is
+core / PyTorch (below 1.0 means the core is faster). Two fair pairings:
+- with weights: core `need_weights=True` vs `nn.MultiheadAttention(need_weights=True, average_attn_weights=False)`
+  (both materialise the (h, T, T) weights);
+- without weights: core `need_weights=False` (F.scaled_dot_product_attention) vs `nn.MultiheadAttention(
+  need_weights=False)` (PyTorch's fused fast path in eval mode).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from attention_core import self_attention as sa
+from bench.common import AppTest, print_table, rerun_times, summary_ms
+
+NUM_TOKENS, D_MODEL, NUM_HEADS = 512, 768, 12
+REPEATS, WARMUP = 30, 5
+N_RERUNS = 24
+
+
+def _interleaved(fns: dict[str, Callable[[], object]], rounds: int = REPEATS) -> dict[str, float]:
+    """Median ms per function, timed in alternation so that machine noise hits every path alike."""
+    for fn in fns.values():
+        for _ in range(WARMUP):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(t) for name, t in times.items()}
+
+
+@torch.no_grad()
+def mha_parity_and_speed() -> list[tuple[object, ...]]:
+    """Rows: (case, max |diff| output, max |diff| weights, core ms, torch ms, ratio)."""
+    rows = []
+    x = torch.randn(1, NUM_TOKENS, D_MODEL, generator=torch.Generator().manual_seed(0))
+    for causal in (True, False):
+        mha = sa.build_multihead(D_MODEL, D_MODEL, NUM_TOKENS, NUM_HEADS, seed=123, causal=causal).eval()
+        ref = sa.torch_multihead(mha)
+        mask = sa.causal_mask(NUM_TOKENS) if causal else None
+        ours, ours_w = mha(x)
+        fused, _ = mha(x, need_weights=False)
+        theirs, theirs_w = ref(x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False)
+        theirs_fast, _ = ref(x, x, x, attn_mask=mask, need_weights=False, is_causal=causal)
+        tag = "causal" if causal else "full"
+        times = _interleaved(
+            {
+                "core_w": lambda mha=mha: mha(x),
+                "torch_w": lambda ref=ref, mask=mask: ref(
+                    x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False
+                ),
+                "core_f": lambda mha=mha: mha(x, need_weights=False),
+                "torch_f": lambda ref=ref, mask=mask, causal=causal: ref(
+                    x, x, x, attn_mask=mask, need_weights=False, is_causal=causal
+                ),
+            }
+        )
+        rows.append(
+            (
+                f"{tag}, with weights",
+                f"{float((ours - theirs).abs().max()):.2e}",
+                f"{float((ours_w - theirs_w).abs().max()):.2e}",
+                times["core_w"],
+                times["torch_w"],
+                f"{times['core_w'] / times['torch_w']:.2f}x",
+            )
+        )
+        rows.append(
+            (
+                f"{tag}, no weights (fused)",
+                f"{float((fused - theirs_fast).abs().max()):.2e}",
+                "-",
+                times["core_f"],
+                times["torch_f"],
+                f"{times['core_f'] / times['torch_f']:.2f}x",
+            )
+        )
+    return rows
+
+
+def _set(kind: str, key: str, value: object):
+    def action(at: AppTest) -> None:
+        getattr(at, kind)(key=key).set_value(value)
+
+    return action
+
+
+# page -> widget changes that cycle during the benchmark (each is a real setting change)
+PAGE_ACTIONS = {
+    "app_pages/trainable.py": [
+        _set("toggle", "tw_scale", False),
+        _set("toggle", "tw_scale", True),
+        _set("selectbox", "tw_q", 0),
+        _set("slider", "tw_seed", 7),
+        _set("slider", "tw_seed", 123),
+        _set("selectbox", "tw_q", 1),
+    ],
+    "app_pages/causal.py": [
+        _set("toggle", "ca_mask", False),
+        _set("toggle", "ca_mask", True),
+        _set("toggle", "ca_drop", True),
+        _set("slider", "ca_dseed", 5),
+        _set("toggle", "ca_drop", False),
+    ],
+    "app_pages/multihead.py": [
+        _set("toggle", "mh_h2", False),
+        _set("toggle", "mh_causal", False),
+        _set("toggle", "mh_h2", True),
+        _set("toggle", "mh_causal", True),
+        _set("selectbox", "mh_heads", 1),
+        _set("selectbox", "mh_heads", 2),
+    ],
+}
+
+
+def page_reruns() -> list[tuple[object, ...]]:
+    """Rows: (page, median ms, p95 ms) for widget changes, then for the first visit of each setting."""
+    rows = []
+    for page, actions in PAGE_ACTIONS.items():
+        median, p95 = summary_ms(rerun_times(page, actions, n=N_RERUNS))
+        rows.append((page, "widget change (cycling settings)", median, p95))
+        # a fresh seed every rerun: nothing cached, the page builds every figure
+        key = {"app_pages/trainable.py": "tw_seed", "app_pages/causal.py": "ca_seed"}.get(page, "mh_seed")
+        fresh = [_set("slider", key, 200 + i) for i in range(N_RERUNS // 2)]
+        median, p95 = summary_ms(rerun_times(page, fresh, n=N_RERUNS // 2))
+        rows.append((page, "new setting (no cache hit)", median, p95))
+    return rows
+
+
+def main() -> None:
+    """Print both tables."""
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print_table(
+        f"Multi-head attention, {NUM_TOKENS} tokens, d={D_MODEL}, {NUM_HEADS} heads, batch 1, float32 "
+        f"(median of {REPEATS} interleaved runs; ratio = core / torch, goal <= 1.0x)",
+        ["case", "max |diff| output", "max |diff| weights", "core ms", "torch ms", "ratio"],
+        mha_parity_and_speed(),
+    )
+    print_table(
+        f"Pages 5-7: rerun after a widget change, server side ({N_RERUNS} reruns; target <= 100 ms)",
+        ["page", "change", "median ms", "p95 ms"],
+        page_reruns(),
+    )
+
+
+if __name__ == "__main__":
+    main()
