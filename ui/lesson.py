@@ -28,7 +28,7 @@ class Lesson:
         if not self.presenting:
             return
         n = len(self.steps)
-        left, middle, right = st.columns([2, 5, 2], vertical_alignment="center")
+        left, middle, right = st.columns([3, 6, 3], vertical_alignment="center")
         left.button(
             "Previous",
             icon=":material/arrow_back:",
