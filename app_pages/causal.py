@@ -9,7 +9,7 @@ import torch
 
 from attention_core import self_attention as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
-from attention_core.figures.common import DIVERGING, heatmap
+from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, visibility_figure
 from attention_core.text import escape_markdown
 from ui.layout import step_header, token_names
@@ -85,11 +85,12 @@ def _causal_state(
             decimals=4,
             max_cols=2,
         ),
-        "context": heatmap(
-            context_vec,
+        "context": heatmap_grid(
+            [context_vec],
             toks,
             [f"d{j + 1}" for j in range(d_out)],
-            "Context vectors  Z = A · V",
+            ["Context vectors  Z = A · V"],
+            decimals=4,
             x_title="dimension",
             y_title="token",
             value_name="value",

@@ -8,7 +8,7 @@ import torch
 
 from attention_core import self_attention as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
-from attention_core.figures.common import DIVERGING, heatmap
+from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, saturation_figure
 from attention_core.text import escape_markdown
 from ui.layout import matrix_table, step_header, token_names, vector_text
@@ -78,14 +78,22 @@ def _step_figures(
             decimals=4,
             max_cols=2,
         ),
-        "attn_weights": heatmap(
-            steps.attn_weights, toks, toks, "Attention weights  softmax of each row", zmin=0.0
+        "attn_weights": heatmap_grid(
+            [steps.attn_weights],
+            toks,
+            toks,
+            ["Attention weights  A = softmax of each row"],
+            zmin=0.0,
+            decimals=4,
+            x_title="key (attended to)",
+            y_title="query (attending)",
         ),
-        "context": heatmap(
-            steps.context_vec,
+        "context": heatmap_grid(
+            [steps.context_vec],
             toks,
             out_dims,
-            "Context vectors  Z = A · V",
+            ["Context vectors  Z = A · V"],
+            decimals=4,
             x_title="dimension",
             y_title="token",
             value_name="value",

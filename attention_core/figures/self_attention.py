@@ -90,44 +90,50 @@ def visibility_figure(
         np.char.add(np.array(labels, dtype=str)[:, None], np.array([" cannot see "] * n)[None, :]),
     )
     hover = np.char.add(hover.astype(str), np.array(labels, dtype=str)[None, :])
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=list(range(n)),
-            y=list(range(n)),
-            zmin=0,
-            zmax=2,
-            colorscale=[
-                [0.0, "#e2e8f0"],
-                [0.33, "#e2e8f0"],
-                [0.34, "#93c5fd"],
-                [0.66, "#93c5fd"],
-                [0.67, ACCENT],
-                [1, ACCENT],
-            ],
-            showscale=False,
-            text=text,
-            texttemplate="%{text}" if n <= 16 else None,
-            textfont={"size": 13},
-            hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
-    )
-    fig.update_layout(
-        title={"text": title},
-        height=max(260, min(720, 70 + 42 * n)),
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        font=FONT,
-    )
-    fig.update_xaxes(
-        tickvals=list(range(n)), ticktext=labels, title="key (can it be seen?)", tickangle=-45 if n > 8 else 0
-    )
-    fig.update_yaxes(
-        tickvals=list(range(n)), ticktext=labels, title="query (the token reading)", autorange="reversed"
-    )
-    return fig
+    ticks = list(range(n))
+    layout = {
+        "title": {"text": title},
+        "height": max(260, min(720, 70 + 42 * n)),
+        "margin": {"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        "font": FONT,
+        "xaxis": {
+            "tickvals": ticks,
+            "ticktext": labels,
+            "title": {"text": "key (can it be seen?)"},
+            "tickangle": -45 if n > 8 else 0,
+        },
+        "yaxis": {
+            "tickvals": ticks,
+            "ticktext": labels,
+            "title": {"text": "query (the token reading)"},
+            "autorange": "reversed",
+        },
+    }
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": ticks,
+        "y": ticks,
+        "zmin": 0,
+        "zmax": 2,
+        "colorscale": [
+            [0.0, "#e2e8f0"],
+            [0.33, "#e2e8f0"],
+            [0.34, "#93c5fd"],
+            [0.66, "#93c5fd"],
+            [0.67, ACCENT],
+            [1, ACCENT],
+        ],
+        "showscale": False,
+        "text": text,
+        "texttemplate": "%{text}" if n <= 16 else None,
+        "textfont": {"size": 13},
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    return go.Figure({"data": [trace], "layout": layout})
 
 
 def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = "") -> go.Figure:
@@ -198,6 +204,59 @@ def _panel_height(n_rows: int) -> int:
     return max(260, min(460, 140 + 34 * n_rows))
 
 
+def _grid(
+    n_panels: int,
+    grid_cols: int,
+    hspace: float,
+    vspace: float,
+    widths: Sequence[float] | None = None,
+) -> list[tuple[str, str, list[float], list[float]]]:
+    """Axis names and domains of a panel grid, row by row: [(x name, y name, x domain, y domain)].
+
+    The same geometry as plotly's make_subplots, written out so a figure can be built in one step.
+    """
+    grid_rows = math.ceil(n_panels / grid_cols)
+    widths = list(widths) if widths is not None else [1.0] * grid_cols
+    usable_w = 1.0 - hspace * (grid_cols - 1)
+    col_w = [usable_w * w / sum(widths) for w in widths]
+    cell_h = (1.0 - vspace * (grid_rows - 1)) / grid_rows
+    out = []
+    for i in range(n_panels):
+        r, c = divmod(i, grid_cols)
+        x0 = sum(col_w[:c]) + hspace * c
+        y1 = 1.0 - r * (cell_h + vspace)
+        suffix = "" if i == 0 else str(i + 1)
+        out.append((f"x{suffix}", f"y{suffix}", [x0, x0 + col_w[c]], [y1 - cell_h, y1]))
+    return out
+
+
+def _title(text: str, x_domain: list[float], y_domain: list[float], size: int = 15) -> dict:
+    """A subplot title centred above its panel (as make_subplots places them)."""
+    return {
+        "text": text,
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": y_domain[1],
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": size},
+    }
+
+
+def _custom(rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
+    """Row and column labels per cell, for hover text: (n_rows, n_cols, 2)."""
+    n_rows, n_cols = len(rows), len(cols)
+    return np.stack(
+        [
+            np.broadcast_to(np.array(rows, dtype=object)[:, None], (n_rows, n_cols)),
+            np.broadcast_to(np.array(cols, dtype=object)[None, :], (n_rows, n_cols)),
+        ],
+        axis=-1,
+    )
+
+
 def heatmap_grid(
     matrices: Sequence[object],
     row_labels: Sequence[str],
@@ -219,8 +278,8 @@ def heatmap_grid(
     """Matrices of one shape side by side on one colour scale; inactive panels are drawn in greys.
 
     `hidden` (one bool mask for all panels, or one per panel) greys cells out and writes `hidden_text` in
-    them (one string, or one per panel: a string or a per-cell array of strings); non-finite values (-inf scores) are hidden too. Value traces come
-    first, in panel order; the grey overlays follow, named "hidden".
+    them (one string, or one per panel: a string or a per-cell array of strings); non-finite values (-inf
+    scores) are hidden too. Value traces come first, in panel order; the grey overlays follow, named "hidden".
     """
     mats = [as_array(m) for m in matrices]
     if not mats or any(m.shape != mats[0].shape for m in mats):
@@ -246,12 +305,12 @@ def heatmap_grid(
     rows_l, cols_l = axis_labels(row_labels), axis_labels(col_labels)
     grid_cols = min(max_cols, len(mats))
     grid_rows = math.ceil(len(mats) / grid_cols)
-    fig = make_subplots(
-        rows=grid_rows,
-        cols=grid_cols,
-        subplot_titles=list(titles),
-        horizontal_spacing=0.04 if grid_cols > 2 else 0.08,
-        vertical_spacing=(130 / (_panel_height(n_rows) * grid_rows + 40)) if grid_rows > 1 else 0.0,
+    height = _panel_height(n_rows) * grid_rows + 40
+    cells = _grid(
+        len(mats),
+        grid_cols,
+        hspace=0.04 if grid_cols > 2 else 0.08,
+        vspace=(130 / height) if grid_rows > 1 else 0.0,
     )
     if colorscale == DIVERGING and zmin is None and zmax is None:  # centred on zero: red < 0 < blue
         bound = float(np.nanmax([np.nanmax(np.abs(z)) if np.isfinite(z).any() else 0.0 for z in zs])) or 1.0
@@ -261,85 +320,89 @@ def heatmap_grid(
         lo = zmin if zmin is not None else (float(min(f.min() for f in finite)) if finite else 0.0)
         hi = zmax if zmax is not None else (float(max(f.max() for f in finite)) if finite else 1.0)
     show_text = max(n_rows, n_cols) <= 12 and n_cols * grid_cols <= 18  # numbers only where they fit
-    custom = np.stack(
-        [
-            np.broadcast_to(np.array(rows_l, dtype=object)[:, None], (n_rows, n_cols)),
-            np.broadcast_to(np.array(cols_l, dtype=object)[None, :], (n_rows, n_cols)),
-        ],
-        axis=-1,
-    )
+    custom = _custom(rows_l, cols_l)
     first_active = next((i for i, a in enumerate(active) if a), None)
+    positions = list(range(n_cols)), list(range(n_rows))
+    data: list[dict] = []
+    layout: dict = {
+        "height": height,
+        "font": FONT,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "annotations": [],
+    }
     for i, (z, title, on) in enumerate(zip(zs, titles, active, strict=True)):
+        xname, yname, x_domain, y_domain = cells[i]
         r, c = divmod(i, grid_cols)
-        fig.add_trace(
-            go.Heatmap(
-                z=z,
-                x=list(range(n_cols)),
-                y=list(range(n_rows)),
-                zmin=lo,
-                zmax=hi,
-                colorscale=colorscale if on else OFF_SCALE,
-                showscale=i == first_active,
-                colorbar={"thickness": 14, "title": {"text": value_name, "side": "right"}},
-                customdata=custom,
-                hovertemplate=(
+        data.append(
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": positions[0],
+                "y": positions[1],
+                "xaxis": xname,
+                "yaxis": yname,
+                "zmin": lo,
+                "zmax": hi,
+                "colorscale": colorscale if on else OFF_SCALE,
+                "showscale": i == first_active,
+                "colorbar": {"thickness": 14, "title": {"text": value_name, "side": "right"}},
+                "customdata": custom,
+                "hovertemplate": (
                     f"{title}<br>{y_title}: %{{customdata[0]}}<br>{x_title}: %{{customdata[1]}}<br>"
                     f"{value_name}: %{{z:.6f}}<extra></extra>"
                 ),
-                texttemplate=f"%{{z:.{decimals}f}}" if show_text else None,
-                textfont={"size": 11},
-                xgap=1,
-                ygap=1,
-                name=title,
-            ),
-            row=r + 1,
-            col=c + 1,
+                "texttemplate": f"%{{z:.{decimals}f}}" if show_text else None,
+                "textfont": {"size": 11},
+                "xgap": 1,
+                "ygap": 1,
+                "name": title,
+            }
         )
-        fig.update_xaxes(
-            tickvals=list(range(n_cols)),
-            ticktext=cols_l,
-            tickangle=-45 if n_cols > 4 or grid_cols > 2 else 0,
-            title=x_title if r == grid_rows - 1 else None,
-            row=r + 1,
-            col=c + 1,
-        )
-        fig.update_yaxes(
-            tickvals=list(range(n_rows)),
-            ticktext=rows_l if c == 0 else [""] * n_rows,
-            autorange="reversed",
-            title=y_title if c == 0 else None,
-            row=r + 1,
-            col=c + 1,
-        )
+        layout["xaxis" + xname[1:]] = {
+            "domain": x_domain,
+            "anchor": yname,
+            "tickvals": positions[0],
+            "ticktext": cols_l,
+            "tickangle": -45 if n_cols > 4 or grid_cols > 2 else 0,
+            "title": {"text": x_title if r == grid_rows - 1 else None},
+        }
+        layout["yaxis" + yname[1:]] = {
+            "domain": y_domain,
+            "anchor": xname,
+            "tickvals": positions[1],
+            "ticktext": rows_l if c == 0 else [""] * n_rows,
+            "autorange": "reversed",
+            "title": {"text": y_title if c == 0 else None},
+        }
+        layout["annotations"].append(_title(title, x_domain, y_domain))
     for i, (hide, text) in enumerate(zip(hides, texts, strict=True)):
         if not hide.any():
             continue
-        r, c = divmod(i, grid_cols)
-        fig.add_trace(
-            go.Heatmap(
-                z=np.where(hide, 1.0, np.nan),
-                x=list(range(n_cols)),
-                y=list(range(n_rows)),
-                colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
-                showscale=False,
-                text=np.where(hide, text, ""),
-                texttemplate="%{text}" if show_text else None,
-                textfont={"size": 11, "color": "#334155"},
-                customdata=custom,
-                hovertemplate=(
+        xname, yname, _, _ = cells[i]
+        data.append(
+            {
+                "type": "heatmap",
+                "z": np.where(hide, 1.0, np.nan),
+                "x": positions[0],
+                "y": positions[1],
+                "xaxis": xname,
+                "yaxis": yname,
+                "colorscale": [[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
+                "showscale": False,
+                "text": np.where(hide, text, ""),
+                "texttemplate": "%{text}" if show_text else None,
+                "textfont": {"size": 11, "color": "#334155"},
+                "customdata": custom,
+                "hovertemplate": (
                     f"{titles[i]}<br>{y_title}: %{{customdata[0]}}<br>{x_title}: %{{customdata[1]}}<br>"
                     "%{text}<extra></extra>"
                 ),
-                xgap=1,
-                ygap=1,
-                name="hidden",
-            ),
-            row=r + 1,
-            col=c + 1,
+                "xgap": 1,
+                "ygap": 1,
+                "name": "hidden",
+            }
         )
-    panel = _panel_height(n_rows)
-    fig.update_layout(height=panel * grid_rows + 40, font=FONT, margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    return fig
+    return go.Figure({"data": data, "layout": layout})
 
 
 def pipeline_figure(
@@ -377,87 +440,79 @@ def pipeline_figure(
     )
     panels.append((f"<b>4 · project</b><br>out_proj<br>({n_tokens}×{d_out})", out, dims_all, DIVERGING))
     widths = [max(2, p[1].shape[1]) for p in panels]
-    fig = make_subplots(
-        rows=1,
-        cols=len(panels),
-        column_widths=[w / sum(widths) for w in widths],
-        subplot_titles=[p[0] for p in panels],
-        horizontal_spacing=min(0.05, 0.5 / len(panels)),
-    )
+    cells = _grid(len(panels), len(panels), hspace=min(0.05, 0.5 / len(panels)), vspace=0.0, widths=widths)
     bound = float(max(np.abs(q).max(), np.abs(heads).max(), np.abs(cat).max(), np.abs(out).max(), 1e-9))
     show_text = n_tokens <= 8 and d_out <= 4
-    for col, (title, m, dims, scale) in enumerate(panels, start=1):
-        fig.add_trace(
-            go.Heatmap(
-                z=m,
-                x=list(range(m.shape[1])),
-                y=list(range(n_tokens)),
-                zmin=-bound,
-                zmax=bound,
-                colorscale=scale,
-                showscale=col == len(panels),
-                colorbar={"thickness": 14, "title": {"text": "value", "side": "right"}},
-                customdata=np.stack(
-                    [
-                        np.broadcast_to(np.array(labels, dtype=object)[:, None], m.shape),
-                        np.broadcast_to(np.array(dims, dtype=object)[None, :], m.shape),
-                    ],
-                    axis=-1,
-                ),
-                hovertemplate="token: %{customdata[0]}<br>dimension %{customdata[1]}<br>value: %{z:.6f}<extra></extra>",
-                texttemplate="%{z:.3f}" if show_text else None,
-                textfont={"size": 11},
-                xgap=1,
-                ygap=1,
-                name=title.split("<br>")[0].replace("<b>", "").replace("</b>", ""),
-            ),
-            row=1,
-            col=col,
+    title_size = 12 if len(panels) <= 8 else 10
+    data: list[dict] = []
+    layout: dict = {
+        "height": max(320, min(720, 150 + 40 * n_tokens)),
+        "font": FONT,
+        "margin": {"l": 10, "r": 10, "t": 110, "b": 10},
+        "annotations": [],
+        "shapes": [],
+    }
+    for col, ((title, m, dims, scale), (xname, yname, x_domain, y_domain)) in enumerate(
+        zip(panels, cells, strict=True), start=1
+    ):
+        data.append(
+            {
+                "type": "heatmap",
+                "z": m,
+                "x": list(range(m.shape[1])),
+                "y": list(range(n_tokens)),
+                "xaxis": xname,
+                "yaxis": yname,
+                "zmin": -bound,
+                "zmax": bound,
+                "colorscale": scale,
+                "showscale": col == len(panels),
+                "colorbar": {"thickness": 14, "title": {"text": "value", "side": "right"}},
+                "customdata": _custom(labels, dims),
+                "hovertemplate": "token: %{customdata[0]}<br>dimension %{customdata[1]}<br>value: %{z:.6f}<extra></extra>",
+                "texttemplate": "%{z:.3f}" if show_text else None,
+                "textfont": {"size": 11},
+                "xgap": 1,
+                "ygap": 1,
+                "name": title.split("<br>")[0].replace("<b>", "").replace("</b>", ""),
+            }
         )
-        fig.update_xaxes(tickvals=list(range(m.shape[1])), ticktext=dims, title="dim", row=1, col=col)
-        fig.update_yaxes(
-            tickvals=list(range(n_tokens)),
-            ticktext=labels if col == 1 else [""] * n_tokens,
-            autorange="reversed",
-            row=1,
-            col=col,
-        )
-    # head slices outlined in the head's colour on Q (split) and on the concatenation
-    for col in (1, len(panels) - 1):
-        for i in range(h):
-            fig.add_shape(
-                type="rect",
-                x0=i * hd - 0.5,
-                x1=(i + 1) * hd - 0.5,
-                y0=-0.5,
-                y1=n_tokens - 0.5,
-                line={
-                    "color": HEAD_COLORS[i % len(HEAD_COLORS)],
-                    "width": 4,
-                    "dash": "solid" if active[i] else "dot",
-                },
-                row=1,
-                col=col,
-            )
-    for i in range(h):
-        fig.add_shape(
-            type="rect",
-            x0=-0.5,
-            x1=hd - 0.5,
-            y0=-0.5,
-            y1=n_tokens - 0.5,
-            line={
+        layout["xaxis" + xname[1:]] = {
+            "domain": x_domain,
+            "anchor": yname,
+            "tickvals": list(range(m.shape[1])),
+            "ticktext": dims,
+            "title": {"text": "dim"},
+        }
+        layout["yaxis" + yname[1:]] = {
+            "domain": y_domain,
+            "anchor": xname,
+            "tickvals": list(range(n_tokens)),
+            "ticktext": labels if col == 1 else [""] * n_tokens,
+            "autorange": "reversed",
+        }
+        layout["annotations"].append(_title(title, x_domain, y_domain, size=title_size))
+
+    def frame(xname: str, yname: str, x0: float, x1: float, i: int) -> dict:
+        return {
+            "type": "rect",
+            "xref": xname,
+            "yref": yname,
+            "x0": x0,
+            "x1": x1,
+            "y0": -0.5,
+            "y1": n_tokens - 0.5,
+            "line": {
                 "color": HEAD_COLORS[i % len(HEAD_COLORS)],
                 "width": 4,
                 "dash": "solid" if active[i] else "dot",
             },
-            row=1,
-            col=2 + i,
-        )
-    fig.update_annotations(font={"size": 12 if len(panels) <= 8 else 10})
-    fig.update_layout(
-        height=max(320, min(720, 150 + 40 * n_tokens)),
-        font=FONT,
-        margin={"l": 10, "r": 10, "t": 110, "b": 10},
-    )
-    return fig
+        }
+
+    # each head's slice framed in its colour: on Q (split), on its own panel, and on the concatenation
+    for col in (0, len(panels) - 2):
+        for i in range(h):
+            layout["shapes"].append(frame(cells[col][0], cells[col][1], i * hd - 0.5, (i + 1) * hd - 0.5, i))
+    for i in range(h):
+        layout["shapes"].append(frame(cells[1 + i][0], cells[1 + i][1], -0.5, hd - 0.5, i))
+    return go.Figure({"data": data, "layout": layout})
