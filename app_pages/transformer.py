@@ -108,6 +108,12 @@ def _apply_grid_click(n_layers: int, n_heads: int) -> None:
         st.session_state[HEAD_KEY] = head
 
 
+def _position(name: str) -> int | None:
+    """'3 · cat' -> 2 (0-based), None if the name has no position."""
+    head = name.split(" · ", 1)[0]
+    return int(head) - 1 if head.isdigit() else None
+
+
 def _tokens_line(labels: list[str], limit: int = 160) -> str:
     shown = " · ".join(labels[:limit])
     return shown + (f" · … ({len(labels) - limit} more)" if len(labels) > limit else "")
@@ -170,16 +176,21 @@ def transformer_ui() -> None:
     with c_head:
         head = url_slider("Head", 1, n_heads, HEAD_KEY, 1)
     with c_query:
-        default_q = 1 if t > 1 else 0
-        query = url_selectbox(
+        # Options are the position names themselves, so the menu's labels follow a new text or model;
+        # the URL keeps the position. A name from the previous text is mapped to the same position.
+        stale = st.session_state.get(QUERY_KEY)
+        if isinstance(stale, str) and stale not in names:
+            pos = _position(stale)
+            st.session_state[QUERY_KEY] = names[pos] if pos is not None and pos < t else names[min(1, t - 1)]
+        query_name = url_selectbox(
             "Query token",
-            list(range(t)),
+            names,
             QUERY_KEY,
-            default_q,
-            url_format=lambda i: str(i + 1),
-            format_func=lambda i: names[i],
+            names[min(1, t - 1)],
+            url_format=lambda name: str(_position(name) + 1),
             help="The token whose attention the head view follows.",
         )
+        query = names.index(query_name)
     li, hi = layer - 1, head - 1
 
     step_header(1, "Tokens as the model sees them")

@@ -70,7 +70,8 @@ def test_layer_and_head_change_the_figure_and_the_url(minilm: pt.LoadedModel) ->
 
 def test_query_token_changes_head_view(minilm: pt.LoadedModel) -> None:
     at = _open({"text": SENTENCE})
-    at.selectbox(key="tf_q").set_value(2).run()  # '3 · cat'
+    at.selectbox(key="tf_q").set_value("3 · cat").run()
+    assert at.query_params["tf_q"] in ("3", ["3"])
     lines = chart_specs(at)["tf_head_lines"]
     weights = np.asarray(lines["data"][-1]["customdata"], dtype=float)
     run = pt.run_attention(minilm, SENTENCE)
@@ -166,3 +167,12 @@ def test_click_in_model_view_enlarges_that_head() -> None:
     assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith("Layer 5, head 9")
     at.slider(key="tf_head").set_value(2).run()  # the old click must not win over a later slider move
     assert at.slider(key="tf_head").value == 2
+
+
+def test_query_position_survives_a_model_switch() -> None:
+    at = _open({"text": SENTENCE, "tf_q": "4"})
+    assert at.selectbox(key="tf_q").value == "4 · sat"  # [CLS] the cat sat
+    at.radio(key="tf_model").set_value("smollm2").run()
+    assert not at.exception
+    assert at.selectbox(key="tf_q").value == "4 · ␣on"  # The ␣cat ␣sat ␣on: same position, new token
+    assert "4 · ␣on" in at.selectbox(key="tf_q").options

@@ -1,0 +1,111 @@
+"""Real browser on the real-transformer page: switch layer and head, click a head in the model view, switch model."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import wait_for_app
+
+LOAD_MS = 240_000  # a cold server loads MiniLM (and maybe converts SmolLM2) on first use
+TEXT = "The cat sat on the mat because it was tired."
+
+
+def _head_chart(page: Page):
+    return page.locator(".js-plotly-plot").filter(
+        has_text=re.compile(r"Layer \d+, head \d+: attention weights")
+    )
+
+
+def _head_title(page: Page) -> str:
+    return _head_chart(page).locator(".gtitle").first.text_content() or ""
+
+
+def _head_image(page: Page) -> str:
+    """The heatmap's rendered bitmap (Plotly draws heatmaps as an <image>): changes when the weights change."""
+    return _head_chart(page).locator("image").first.get_attribute("href") or ""
+
+
+def _open(page: Page, streamlit_url: str, params: str = "") -> None:
+    page.goto(f"{streamlit_url}/transformer?text={urllib.parse.quote(TEXT)}{params}")
+    page.wait_for_selector(".js-plotly-plot", timeout=LOAD_MS)
+    wait_for_app(page, timeout=LOAD_MS)
+    expect(_head_chart(page)).to_be_visible(timeout=LOAD_MS)
+
+
+def _step_slider(page: Page, index: int, url_key: str, target: int) -> None:
+    """Press ArrowRight on the index-th slider one step at a time, waiting for each rerun, up to `target`."""
+    for value in range(2, target + 1):
+        thumb = page.get_by_role("slider").nth(index)
+        thumb.focus()
+        thumb.press("ArrowRight")
+        expect(page).to_have_url(re.compile(rf"{url_key}={value}(&|$)"), timeout=30_000)
+        wait_for_app(page)
+
+
+def test_switch_layer_and_head_changes_the_figure(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    _open(page, streamlit_url)
+    assert _head_title(page) == "Layer 1, head 1: attention weights"
+    ticks = (
+        _head_chart(page)
+        .locator(".yaxislayer-above .ytick text")
+        .evaluate_all("els => els.map(e => e.textContent)")
+    )
+    assert ticks[:3] == ["[CLS]", "the", "cat"] and ticks.count("the") == 2  # repeated tokens stay apart
+    before = _head_image(page)
+    page.screenshot(path=str(screenshot_dir / "transformer-minilm-layer1-head1.png"))
+
+    _step_slider(page, 0, "tf_layer", 3)  # layer 1 -> 3
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 3, head 1'))",
+        timeout=30_000,
+    )
+    _step_slider(page, 1, "tf_head", 4)  # head 1 -> 4
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 3, head 4'))",
+        timeout=30_000,
+    )
+    wait_for_app(page)
+    assert _head_image(page) != before
+    page.screenshot(path=str(screenshot_dir / "transformer-minilm-layer3-head4.png"))
+
+
+def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    _open(page, streamlit_url)
+    grid = page.locator(".js-plotly-plot").first
+    grid.scroll_into_view_if_needed()
+    # pixel position of the tile for layer 5, head 9, from Plotly's own axes
+    x, y = grid.evaluate(
+        """gd => {
+            const pick = gd._fullData.find(t => t.name === 'pick');
+            const i = pick.customdata.findIndex(c => c[0] === 5 && c[1] === 9);
+            const xa = gd._fullLayout.xaxis2, ya = gd._fullLayout.yaxis2, box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(pick.x[i]), box.top + ya._offset + ya.l2p(pick.y[i])];
+        }"""
+    )
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 5, head 9'))",
+        timeout=30_000,
+    )
+    expect(page).to_have_url(re.compile(r"tf_layer=5.*tf_head=9|tf_head=9.*tf_layer=5"), timeout=30_000)
+    wait_for_app(page)
+    page.screenshot(path=str(screenshot_dir / "transformer-minilm-clicked-l5-h9.png"))
+
+
+def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    _open(page, streamlit_url)
+    page.get_by_text("SmolLM2-135M · decoder").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent === 'Next-token probabilities')",
+        timeout=LOAD_MS,
+    )
+    wait_for_app(page, timeout=LOAD_MS)
+    expect(page.get_by_text("4-bit quantized")).to_be_visible()
+    # the query menu shows the decoder's own token at the same position (no stale label from MiniLM)
+    expect(page.get_by_role("combobox", name="Query token")).to_have_value("2 · ␣cat")
+    expect(page.get_by_text("the causal mask at work")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "transformer-smollm2.png"))
