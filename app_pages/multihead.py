@@ -203,7 +203,11 @@ def multihead_ui() -> None:
     st.markdown(
         f"Q, K and V are {len(tokens)}×{d_out} matrices. Reshaping to ({len(tokens)}, {num_heads}, {head_dim}) and "
         f"swapping the first two axes gives every head its own {len(tokens)}×{head_dim} queries, keys and values; "
-        "each head then runs exactly the causal attention of the previous page on its slice:"
+        + (
+            "each head then runs exactly the causal attention of the previous page on its slice:"
+            if causal
+            else "each head then runs ordinary (unmasked) self-attention on its slice:"
+        )
     )
     st.latex(
         r"\text{head}_h = \operatorname{softmax}\!\left(\frac{Q_h K_h^{\top}}{\sqrt{d_{\text{head}}}}"

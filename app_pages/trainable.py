@@ -120,7 +120,7 @@ def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
         make = "\n".join(
             f"W_{name} = torch.nn.Linear({d_in}, {d_out}, bias=False)" for name in ("query", "key", "value")
         )
-    return f"torch.manual_seed({seed})\n{make}  # created in this order: query, key, value"
+    return f"torch.manual_seed({seed})\n# created in this order: query, key, value\n{make}"
 
 
 def trainable_ui() -> None:
