@@ -15,11 +15,11 @@ from attention_core.embeddings import VectorChoice, vectors_for
 from ui.state import add_notice, url_selectbox
 
 VECTORS_KEY = "vec"  # shared by pages 4-7 like the sentence: a link or page switch keeps the choice
-VECTOR_LABELS = {"book": "Book's vectors", "model": "Model's vectors (MiniLM)"}
+VECTOR_LABELS = {"book": "Book", "model": "Model (MiniLM)"}
 
 
 def vector_source_ui(
-    tokens: list[str], dim: int, key: str = VECTORS_KEY, label: str = "Vectors"
+    tokens: list[str], dim: int, key: str = VECTORS_KEY, label: str = "Word vectors"
 ) -> VectorChoice:
     """A url-backed book/model radio; returns the vectors for `tokens` at `dim` and how they were made.
 

@@ -49,7 +49,7 @@ def test_link_with_model_vectors_and_dimension() -> None:
 def test_tampered_vectors_link_falls_back_with_notice() -> None:
     at = open_app(PAGE, {"vec": "glove"})
     assert at.radio(key="vec").value == "book"
-    assert any("Vectors" in n for n in notices(at))
+    assert any("Word vectors" in n and "glove" in n for n in notices(at))
 
 
 def test_missing_model_package_falls_back_to_hashed_with_notice(monkeypatch: pytest.MonkeyPatch) -> None:
