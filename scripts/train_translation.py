@@ -45,6 +45,7 @@ from attention_core.translation.models import (  # noqa: E402
     TranslatorConfig,
     Vocab,
     batch_source,
+    load_models,
     save_models,
 )
 
@@ -62,7 +63,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=96)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--emb-dim", type=int, default=32)
-    p.add_argument("--hidden-dim", type=int, default=64)
+    p.add_argument(
+        "--hidden-dim", type=int, default=64, help="attention model: encoder (per direction), decoder"
+    )
+    p.add_argument(
+        "--bottleneck-hidden-dim",
+        type=int,
+        default=128,
+        help="bottleneck model: encoder and decoder (128 = as wide as one annotation of the attention model)",
+    )
+    p.add_argument(
+        "--models",
+        default="bottleneck,attention",
+        help="which models to train; the others are loaded from --out (same seed and batches give the same weights)",
+    )
     p.add_argument("--attn-dim", type=int, default=64)
     p.add_argument("--eval-per-length", type=int, default=30, help="held-out sentences per source length")
     p.add_argument("--quick", action="store_true", help="tiny run for development (few steps, small eval)")
@@ -70,6 +84,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.train_size, args.steps, args.eval_per_length = 5000, 60, 3
     return args
+
+
+def model_config(name: str, args: argparse.Namespace, src_size: int, tgt_size: int) -> TranslatorConfig:
+    """The sizes of one model (the bottleneck gets its own hidden size)."""
+    hidden = args.bottleneck_hidden_dim if name == "bottleneck" else args.hidden_dim
+    return TranslatorConfig(src_size, tgt_size, args.emb_dim, hidden, args.attn_dim)
 
 
 def make_batches(pairs: list[g.Pair], steps: int, batch_size: int, seed: int) -> list[list[int]]:
@@ -100,8 +120,7 @@ def train_one(name: str, args: argparse.Namespace, position: int, out_path: str)
     torch.manual_seed(args.seed)
     pairs = g.generate_pairs(args.train_size, seed=args.seed)
     src_vocab, tgt_vocab = Vocab(list(g.SOURCE_WORDS)), Vocab(list(g.TARGET_WORDS))
-    cfg = TranslatorConfig(len(src_vocab), len(tgt_vocab), args.emb_dim, args.hidden_dim, args.attn_dim)
-    model = MODEL_CLASSES[name](cfg)
+    model = MODEL_CLASSES[name](model_config(name, args, len(src_vocab), len(tgt_vocab)))
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
     batches = make_batches(pairs, args.steps, args.batch_size, args.seed + 1)
@@ -141,16 +160,23 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter()
     train_pairs = g.generate_pairs(args.train_size, seed=args.seed)
     src_vocab, tgt_vocab = Vocab(list(g.SOURCE_WORDS)), Vocab(list(g.TARGET_WORDS))
-    cfg = TranslatorConfig(len(src_vocab), len(tgt_vocab), args.emb_dim, args.hidden_dim, args.attn_dim)
-    print(f"{len(train_pairs):,} training sentences; vocab {len(src_vocab)} -> {len(tgt_vocab)}; {cfg}")
+    cfgs = {name: model_config(name, args, len(src_vocab), len(tgt_vocab)) for name in MODEL_CLASSES}
+    print(f"{len(train_pairs):,} training sentences; vocab {len(src_vocab)} -> {len(tgt_vocab)}; {cfgs}")
+    to_train = [name for name in MODEL_CLASSES if name in args.models.split(",")]
+    previous: dict = {}
+    if len(to_train) < len(MODEL_CLASSES):
+        kept = load_models(args.out)
+        previous = json.loads((args.out / "config.json").read_text()).get("training", {})
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
+    models = {}
+    reports = {}
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {name: str(Path(tmp) / f"{name}.pt") for name in MODEL_CLASSES}
+        paths = {name: str(Path(tmp) / f"{name}.pt") for name in to_train}
         procs = [
             ctx.Process(target=_train_entry, args=(name, args, pos, paths[name], queue))
-            for pos, name in enumerate(MODEL_CLASSES)
+            for pos, name in enumerate(to_train)
         ]
         for proc in procs:
             proc.start()
@@ -159,10 +185,17 @@ def main(argv: list[str] | None = None) -> None:
             proc.join()
             if proc.exitcode != 0:
                 raise SystemExit(f"training process failed with exit code {proc.exitcode}")
-        models = {}
         for name, cls in MODEL_CLASSES.items():
-            model = cls(cfg)
-            model.load_state_dict(torch.load(paths[name]))
+            if name in to_train:
+                model = cls(cfgs[name])
+                model.load_state_dict(torch.load(paths[name]))
+            else:
+                model = getattr(kept, name)
+                reports[name] = {
+                    "name": name,
+                    "seconds": previous["seconds"][name],
+                    "final_loss": previous["final_loss"][name],
+                }
             models[name] = model.eval()
     train_seconds = time.perf_counter() - wall
 

@@ -36,6 +36,22 @@ PAGES: tuple[PageInfo, ...] = (
         "A 45-minute lesson plan: the order, questions to ask, and links to prepared views.",
     ),
     PageInfo(
+        "app_pages/rnn_bottleneck.py",
+        "The RNN bottleneck",
+        ":material/compress:",
+        "rnn_bottleneck",
+        "Before self-attention",
+        "A GRU translator squeezes each sentence into one vector; watch long sentences fail.",
+    ),
+    PageInfo(
+        "app_pages/bahdanau.py",
+        "Bahdanau attention",
+        ":material/translate:",
+        "bahdanau",
+        "Before self-attention",
+        "The decoder looks back at every source word: learned alignments and long sentences that hold up.",
+    ),
+    PageInfo(
         "app_pages/simplified.py",
         "Simplified self-attention",
         ":material/scatter_plot:",

@@ -17,8 +17,8 @@ UNREAD_COLOR = "#cbd5e1"
 FRAME_MS = 650
 
 
-def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, prefix: str) -> dict:
-    """Play/pause buttons and a slider over `frame_names` (one step per frame)."""
+def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, y: float) -> dict:
+    """Play/pause buttons and a slider over `frame_names` (one step per frame), side by side at height `y`."""
     step_args = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "updatemenus": [
@@ -27,10 +27,10 @@ def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: in
                 "direction": "left",
                 "showactive": False,
                 "x": 0.0,
-                "y": -0.02,
+                "y": y,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"t": 40, "r": 10},
+                "pad": {"t": 0, "r": 10},
                 "buttons": [
                     {
                         "label": "▶ Play",
@@ -54,10 +54,10 @@ def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: in
                 "active": active,
                 "x": 0.2,
                 "len": 0.8,
-                "y": -0.02,
+                "y": y,
                 "yanchor": "top",
-                "pad": {"t": 30},
-                "currentvalue": {"prefix": prefix, "font": {"size": 15}},
+                "pad": {"t": 0},
+                "currentvalue": {"visible": False},
                 "steps": [
                     {"label": label, "method": "animate", "args": [[name], step_args]}
                     for name, label in zip(frame_names, labels, strict=True)
@@ -84,7 +84,7 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
         cols=1,
         row_heights=[0.62, 0.38],
         vertical_spacing=0.2,
-        subplot_titles=("Hidden state after each token (one column per token)", "The current hidden state"),
+        subplot_titles=("", "The hidden state after the current token"),
     )
     hover_tokens = np.broadcast_to(np.array(labels, dtype=object)[None, :], (hidden, n_tokens))
 
@@ -144,7 +144,8 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
                     "xref": "paper",
                     "yref": "paper",
                     "x": 0.0,
-                    "y": 1.09,
+                    "y": 1.02,
+                    "yanchor": "bottom",
                     "showarrow": False,
                     "xanchor": "left",
                     "font": {"size": 16, "color": ACCENT if final else None},
@@ -160,14 +161,15 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
     for trace in frame_data(n_tokens - 1):
         fig.add_trace(trace, row=1 if isinstance(trace, go.Heatmap) else 2, col=1)
     fig.update_layout(
-        **_play_controls(names, labels, n_tokens - 1, "token: "),
+        **_play_controls(names, labels, n_tokens - 1, -0.16),
         title={"text": title},
         height=720,
-        margin={"l": 10, "r": 10, "t": 110, "b": 150},
+        margin={"l": 10, "r": 10, "t": 100, "b": 130},
         font=FONT,
         showlegend=False,
-        **frame_layout(n_tokens - 1),
     )
+    opening = frame_layout(n_tokens - 1)
+    fig.layout.shapes, fig.layout.annotations = opening["shapes"], opening["annotations"]
     fig.update_xaxes(
         tickvals=list(range(n_tokens)),
         ticktext=labels,
@@ -239,9 +241,7 @@ def decoder_focus_animation(
             f"weights {weights.shape} do not match {len(target_tokens)}×{len(source_tokens)} tokens"
         )
     src_labels, out_labels = axis_labels(source_tokens), axis_labels(target_tokens)
-    fig = make_subplots(
-        rows=2, cols=1, row_heights=[0.78, 0.22], vertical_spacing=0.26, subplot_titles=("", "Output so far")
-    )
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.8, 0.2], vertical_spacing=0.3)
 
     def frame_data(i: int) -> list[go.BaseTraceType]:
         w = weights[i]
@@ -283,41 +283,41 @@ def decoder_focus_animation(
                     "xref": "paper",
                     "yref": "paper",
                     "x": 0,
-                    "y": 1.1,
+                    "y": 1.02,
+                    "yanchor": "bottom",
                     "xanchor": "left",
                     "showarrow": False,
                     "font": {"size": 16},
                 },
-                *base,
             ]
         }
 
-    base = list(fig.layout.annotations)  # the subplot titles, kept in every frame
     names = [f"s{i}" for i in range(n_out)]
     fig.frames = [go.Frame(name=names[i], data=frame_data(i), layout=frame_layout(i)) for i in range(n_out)]
     bars, strip = frame_data(0)
     fig.add_trace(bars, row=1, col=1)
     fig.add_trace(strip, row=2, col=1)
     fig.update_layout(
-        **_play_controls(names, out_labels, 0, "output token: "),
+        **_play_controls(names, out_labels, 0, -0.1),
         title={"text": title},
-        height=560,
-        margin={"l": 10, "r": 10, "t": 110, "b": 140},
+        height=580,
+        margin={"l": 10, "r": 10, "t": 100, "b": 110},
         font=FONT,
         showlegend=False,
-        **frame_layout(0),
     )
+    fig.layout.annotations = frame_layout(0)["annotations"]
     fig.update_xaxes(
         tickvals=list(range(n_src)),
         ticktext=src_labels,
         tickangle=-45 if n_src > 8 else 0,
-        title="source token",
         row=1,
         col=1,
     )
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="attention weight", row=1, col=1)
     fig.update_xaxes(visible=False, range=[-0.7, n_out - 0.3], row=2, col=1)
-    fig.update_yaxes(visible=False, range=[-0.5, 1.5], row=2, col=1)
+    fig.update_yaxes(
+        tickvals=[0], ticktext=["output so far"], showgrid=False, range=[-0.5, 1.5], row=2, col=1
+    )
     return fig
 
 

@@ -347,7 +347,7 @@ def save_models(
         tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
         save_file(tensors, str(directory / WEIGHT_FILES[name]), metadata={"model": name})
     config = {
-        "model": asdict(bottleneck.cfg),
+        "models": {"bottleneck": asdict(bottleneck.cfg), "attention": asdict(attention.cfg)},
         "src_vocab": src_vocab.itos,
         "tgt_vocab": tgt_vocab.itos,
         **extra,
@@ -366,12 +366,13 @@ def load_models(directory: Path = ASSET_DIR) -> TranslationModels:
         raise WeightsError(f"The translation config {config_path} is missing. {hint}")
     try:
         config = json.loads(config_path.read_text())
-        cfg = TranslatorConfig(**config["model"])
+        cfgs = {name: TranslatorConfig(**config["models"][name]) for name in WEIGHT_FILES}
         src_vocab, tgt_vocab = Vocab(config["src_vocab"]), Vocab(config["tgt_vocab"])
     except (json.JSONDecodeError, KeyError, TypeError) as err:
         raise WeightsError(f"The translation config {config_path} is unreadable ({err}). {hint}") from err
-    if len(src_vocab) != cfg.src_vocab_size or len(tgt_vocab) != cfg.tgt_vocab_size:
-        raise WeightsError(f"The vocabularies in {config_path} do not match the model sizes. {hint}")
+    for cfg in cfgs.values():
+        if len(src_vocab) != cfg.src_vocab_size or len(tgt_vocab) != cfg.tgt_vocab_size:
+            raise WeightsError(f"The vocabularies in {config_path} do not match the model sizes. {hint}")
     models: dict[str, nn.Module] = {}
     for name, cls in (("bottleneck", BottleneckTranslator), ("attention", AttentionTranslator)):
         path = directory / WEIGHT_FILES[name]
@@ -383,7 +384,7 @@ def load_models(directory: Path = ASSET_DIR) -> TranslationModels:
             raise WeightsError(
                 f"The {name} weights {path} are not a valid safetensors file ({err}). {hint}"
             ) from err
-        model = cls(cfg)
+        model = cls(cfgs[name])
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as err:

@@ -155,7 +155,7 @@ def test_loader_errors_say_what_to_do(tmp_path: Path) -> None:
     resized = tmp_path / "resized"
     shutil.copytree(tmp_path, resized, ignore=shutil.ignore_patterns("broken", "resized"))
     config = json.loads((resized / "config.json").read_text())
-    config["model"]["hidden_dim"] = 16
+    config["models"]["attention"]["hidden_dim"] = 16
     (resized / "config.json").write_text(json.dumps(config))
     with pytest.raises(WeightsError, match="do not fit the model"):
         load_models(resized)

@@ -1,0 +1,93 @@
+"""Translation pages: page rerun time after a widget change, and model inference time for a 40-token sentence.
+
+python -m bench.translation
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import torch
+
+from bench.common import AppTest, print_table, rerun_times, summary_ms
+
+N_RERUNS = 20
+N_INFERENCE = 20
+SENTENCES = (
+    "the cat sleeps",
+    "the small black cat sleeps under the old table",
+    "the happy girls sing in the green garden and the tired dog often sleeps",
+)
+
+
+def _set(kind: str, key: str, value: object):
+    def action(at: AppTest) -> None:
+        getattr(at, kind)(key=key).set_value(value)
+
+    return action
+
+
+def _set_text(i: int):
+    def action(at: AppTest) -> None:
+        at.text_area(key="text").set_value(SENTENCES[i % len(SENTENCES)])
+
+    return action
+
+
+PAGE_ACTIONS = {
+    "app_pages/rnn_bottleneck.py": [
+        _set("selectbox", "rb_metric", "sentence"),
+        _set("selectbox", "rb_metric", "token"),
+    ],
+    "app_pages/bahdanau.py": [_set("toggle", "bd_rule", False), _set("toggle", "bd_rule", True)],
+}
+
+
+def page_rows() -> list[tuple[str, float, float]]:
+    """(label, median ms, p95 ms) for a settings change and for a new sentence on each page."""
+    rows = []
+    for page, actions in PAGE_ACTIONS.items():
+        rows.append((page, *summary_ms(rerun_times(page, actions, n=N_RERUNS))))
+        text_actions = [_set_text(i) for i in range(len(SENTENCES))]
+        rows.append((f"{page} (new sentence)", *summary_ms(rerun_times(page, text_actions, n=N_RERUNS))))
+    return rows
+
+
+def inference_rows() -> list[tuple[str, float, float]]:
+    """(model, median ms, p95 ms) to translate one 40-token sentence greedily (encoder + full decode)."""
+    from attention_core.translation import grammar as g
+    from attention_core.translation.models import load_models, translate_sentence
+
+    torch.set_num_threads(1)
+    models = load_models()
+    sentence = g.sample_sentence_of_length(random.Random(0), 40)
+    rows = []
+    for name in ("bottleneck", "attention"):
+        model = getattr(models, name)
+        translate_sentence(model, models.src_vocab, models.tgt_vocab, sentence)  # warm up
+        times = []
+        for _ in range(N_INFERENCE):
+            start = time.perf_counter()
+            translate_sentence(model, models.src_vocab, models.tgt_vocab, sentence)
+            times.append(time.perf_counter() - start)
+        rows.append((f"{name} (40 tokens, 1 thread)", *summary_ms(times)))
+    return rows
+
+
+def main() -> None:
+    """Print both tables."""
+    print_table(
+        f"Translation model inference, greedy decoding ({N_INFERENCE} runs)",
+        ["model", "median ms", "p95 ms"],
+        inference_rows(),
+    )
+    print_table(
+        f"Translation pages: rerun after a change ({N_RERUNS} reruns; server side)",
+        ["page", "median ms", "p95 ms"],
+        page_rows(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Real browser: play the encoder and decoder-focus animations, see the alignment heatmap with exact hover."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import wait_for_app
+
+ACTIVE = "el => el.layout.sliders[0].active"
+
+
+def _chart(page: Page, title: str):
+    chart = page.locator(".js-plotly-plot").filter(has_text=title).first
+    chart.scroll_into_view_if_needed()
+    return chart
+
+
+def test_encoder_animation_plays(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    page.goto(
+        f"{streamlit_url}/rnn_bottleneck?text=the%20small%20black%20cat%20sleeps%20under%20the%20old%20table"
+    )
+    page.wait_for_selector(".js-plotly-plot")
+    wait_for_app(page)
+    chart = _chart(page, "The encoder reading")
+    handle = chart.element_handle()
+    assert handle.evaluate(ACTIVE) == 8  # opens on the final state (9 tokens)
+    ticks = chart.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
+    assert ticks[:9] == ["the", "small", "black", "cat", "sleeps", "under", "the", "old", "table"]
+    page.screenshot(path=str(screenshot_dir / "rnn-bottleneck-final-state.png"))
+    chart.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"el => ({ACTIVE})(el) <= 2", arg=handle, timeout=5_000)
+    page.wait_for_function(f"el => ({ACTIVE})(el) >= 3 && ({ACTIVE})(el) < 8", arg=handle, timeout=5_000)
+    expect(chart.locator(".annotation-text").filter(has_text="Reading token")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "rnn-bottleneck-playing.png"))
+    page.wait_for_function(f"el => ({ACTIVE})(el) === 8", arg=handle, timeout=15_000)
+    expect(
+        chart.locator(".annotation-text").filter(has_text="only thing the decoder receives")
+    ).to_be_visible()
+    expect(page.get_by_text("Reference (the rules):")).to_be_visible()
+
+
+def test_alignment_heatmap_and_focus_animation(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    page.goto(f"{streamlit_url}/bahdanau?bd_ex=3")
+    page.wait_for_selector(".js-plotly-plot")
+    wait_for_app(page)
+    heat = _chart(page, "Attention weights: output word")
+    expect(heat.locator(".hm image")).to_have_count(1)  # the heatmap is drawn
+    rows = heat.locator(".ytick text").evaluate_all("els => els.map(e => e.textContent)")
+    assert rows[:4] == ["la", "zone", "économique", "européenne"]
+    box = heat.locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    n_rows, n_cols = len(rows), 8
+    # hover the cell (row "zone", column "area"): the tooltip shows the exact weight
+    page.mouse.move(box["x"] + box["width"] * (3.5 / n_cols), box["y"] + box["height"] * (1.5 / n_rows))
+    hover = page.locator(".hoverlayer .hovertext").first
+    expect(hover).to_contain_text(re.compile(r"attention weight: 0\.\d{6}"))
+    expect(hover).to_contain_text("zone")
+    page.screenshot(path=str(screenshot_dir / "bahdanau-heatmap-hover.png"))
+
+    focus = _chart(page, "The decoder's focus")
+    handle = focus.element_handle()
+    assert handle.evaluate(ACTIVE) == 0
+    focus.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"el => ({ACTIVE})(el) >= 3", arg=handle, timeout=8_000)
+    expect(focus.locator(".annotation-text").filter(has_text=re.compile(r"Step \d+ of"))).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "bahdanau-focus-playing.png"))

@@ -1,0 +1,175 @@
+"""Shared pieces of the two translation pages: cached models and evaluation, the sentence picker, marked output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import streamlit as st
+
+from attention_core.text import DEFAULT_SENTENCE, MAX_CHARS, clean_text, escape_markdown
+from attention_core.translation import grammar as g
+from attention_core.translation.evaluate import lcs_match
+from attention_core.translation.models import (
+    ASSET_DIR,
+    Translated,
+    TranslationModels,
+    WeightsError,
+    load_models,
+    translate_sentence,
+)
+from ui.sentence import TEXT_KEY
+from ui.state import url_selectbox
+
+MAX_SOURCE_TOKENS = g.MAX_LEN  # the models were trained on sentences of up to 40 tokens
+SIDEBAR = -1  # the picker's "use the sidebar sentence" choice
+FALLBACK_EXAMPLE = 2  # "the european economic area opens a big market"
+
+
+@st.cache_resource(show_spinner="Loading the two trained translators ...")
+def translation_models() -> TranslationModels:
+    """Both shipped translators, loaded once per server from safetensors."""
+    return load_models(ASSET_DIR)
+
+
+@st.cache_data(show_spinner=False)
+def evaluation() -> dict:
+    """The shipped held-out evaluation (accuracy by length, survival by position)."""
+    return json.loads((ASSET_DIR / "eval.json").read_text())
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def run_model(which: str, tokens: tuple[str, ...]) -> Translated:
+    """One sentence through one model ('bottleneck' or 'attention'), cached per sentence."""
+    models = translation_models()
+    model = models.bottleneck if which == "bottleneck" else models.attention
+    return translate_sentence(model, models.src_vocab, models.tgt_vocab, list(tokens))
+
+
+def models_or_stop() -> TranslationModels:
+    """The models, or a clear error and a stopped page when the shipped files are broken."""
+    try:
+        return translation_models()
+    except WeightsError as err:
+        st.error(escape_markdown(str(err)), icon=":material/error:")
+        st.stop()
+
+
+@dataclass
+class Source:
+    """The sentence a translation page works on."""
+
+    tokens: list[str]
+    reference: g.Translation
+    from_sidebar: bool
+
+
+def _example_label(i: int) -> str:
+    if i == SIDEBAR:
+        return "The sidebar sentence"
+    words = g.EXAMPLE_SENTENCES[i].split()
+    text = " ".join(words[:9]) + (" …" if len(words) > 9 else "")
+    return f"{len(words)} words · {text}"
+
+
+def source_ui(key: str, container: object = None) -> Source:
+    """The sentence picker (sidebar sentence or an example, kept in the URL under `key`) and its notices."""
+    target = container if container is not None else st
+    with target:
+        choice = url_selectbox(
+            "Sentence to translate",
+            [SIDEBAR, *range(len(g.EXAMPLE_SENTENCES))],
+            key,
+            SIDEBAR,
+            url_format=lambda i: "sidebar" if i == SIDEBAR else str(i + 1),
+            format_func=_example_label,
+            help="The toy language knows about 120 English words. Use the sidebar sentence, or pick an example "
+            "(they run from 3 to 39 words).",
+        )
+    if choice != SIDEBAR:
+        tokens = g.read_source(g.EXAMPLE_SENTENCES[choice]).known
+        return Source(tokens, g.translate(tokens), False)
+
+    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
+    text, _ = clean_text(raw[:MAX_CHARS])
+    src = g.read_source(text, max_tokens=10 * MAX_SOURCE_TOKENS)
+    if src.unknown:
+        shown = src.unknown[:8]
+        parts = []
+        for word in shown:
+            hint = src.suggestions.get(word) or []
+            tip = f" (did you mean {', '.join(f'*{escape_markdown(s)}*' for s in hint)}?)" if hint else ""
+            parts.append(f"**{escape_markdown(word[:30])}**{tip}")
+        more = f" and {len(src.unknown) - len(shown)} more" if len(src.unknown) > len(shown) else ""
+        st.warning(
+            f"The toy language does not know {'; '.join(parts)}{more}. "
+            + ("These words are left out." if src.known else ""),
+            icon=":material/translate:",
+        )
+    tokens = src.known
+    if len(tokens) > MAX_SOURCE_TOKENS:
+        st.info(
+            f"The sentence has {len(tokens)} known words; the translators were trained on up to "
+            f"{MAX_SOURCE_TOKENS}, so the first {MAX_SOURCE_TOKENS} are used.",
+            icon=":material/content_cut:",
+        )
+        tokens = tokens[:MAX_SOURCE_TOKENS]
+    if not tokens:
+        example = g.EXAMPLE_SENTENCES[FALLBACK_EXAMPLE]
+        st.info(
+            f"No word of the sidebar sentence is in the toy language, so this page translates the example "
+            f"“{example}”. Pick another example above, or type a sentence from the word list below.",
+            icon=":material/lightbulb:",
+        )
+        tokens = g.read_source(example).known
+    elif src.dropped_punctuation:
+        st.caption("Punctuation is left out: the toy language has none.")
+    return Source(tokens, g.translate(tokens), True)
+
+
+def vocabulary_ui() -> None:
+    """A folded list of every English word the toy language knows, by kind."""
+    kinds = {
+        "Determiners": list(g.DETERMINERS),
+        "Adjectives": list(g.ADJECTIVES),
+        "Nouns (singular, plural)": [f"{n}/{forms[0]}" for n, forms in g.NOUNS.items()],
+        "Verbs (singular, plural subject)": [f"{v}/{forms[0]}" for v, forms in g.VERBS.items()],
+        "Prepositions": list(g.PREPOSITIONS),
+        "Adverbs (move behind the verb)": list(g.ADVERBS),
+        "Conjunctions (join clauses)": list(g.CONJUNCTIONS),
+    }
+    with st.expander("The toy language: every English word it knows", icon=":material/menu_book:"):
+        st.markdown(
+            "A sentence is clauses joined by conjunctions; a clause is *determiner, adjectives, noun*, then a "
+            "verb and an object or a place (*in the garden*). The French side puts the noun first and mirrors "
+            "the adjectives; determiners and adjectives agree with the noun's gender and number."
+        )
+        for name, words in kinds.items():
+            st.markdown(f"**{name}:** " + ", ".join(escape_markdown(w) for w in words))
+
+
+def marked_tokens_md(output: list[str], reference: list[str]) -> tuple[str, str, int]:
+    """(model line, reference line, matched count) as Markdown; unmatched tokens red on both lines."""
+    out_hit, ref_hit = lcs_match(output, reference)
+    model_line = " ".join(
+        escape_markdown(t) if ok else f":red[**{escape_markdown(t)}**]"
+        for t, ok in zip(output, out_hit, strict=True)
+    )
+    ref_line = " ".join(
+        escape_markdown(t) if ok else f":red[__{escape_markdown(t)}__]"
+        for t, ok in zip(reference, ref_hit, strict=True)
+    )
+    return model_line or "*(nothing)*", ref_line, sum(ref_hit)
+
+
+def output_vs_reference_ui(output: list[str], reference: list[str], label: str) -> None:
+    """The model's output above the rules' translation, words that do not match in red."""
+    model_line, ref_line, matched = marked_tokens_md(output, reference)
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(label)}:** {model_line}")
+        st.markdown(f"**Reference (the rules):** {ref_line}")
+        exact = output == reference
+        st.caption(
+            f"{matched} of {len(reference)} reference words produced in order"
+            + (" — a perfect translation." if exact else "; red words are wrong, extra or missing.")
+        )
