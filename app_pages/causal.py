@@ -8,13 +8,15 @@ import streamlit as st
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
+from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, visibility_figure
 from attention_core.text import escape_markdown
-from ui.layout import step_header, token_names
+from ui.layout import settings_container, token_names
+from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
+from ui.vectors import vector_source_ui
 
 CONSTRUCTIONS = {
     "linear": "nn.Linear · SelfAttention_v2 / CausalAttention",
@@ -22,11 +24,19 @@ CONSTRUCTIONS = {
 }
 BOOK_SEEDS = {"rand": 123, "linear": 789}
 SEED_KEYS = {"rand": "ca_rseed", "linear": "ca_seed"}
+STEPS = (
+    "What each token can see",
+    "The weights, with and without the mask",
+    "Two ways to mask, one result",
+    "Dropout on the attention weights",
+    "Context vectors",
+)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _causal_state(
     tokens: tuple[str, ...],
+    source: str,
     construction: str,
     d_in: int,
     d_out: int,
@@ -35,11 +45,12 @@ def _causal_state(
     dropout: bool,
     rate: float,
     drop_seed: int,
+    _inputs: torch.Tensor,
 ) -> dict[str, object]:
     """Every matrix and figure of the page for one setting (shared between reruns; never modified)."""
     toks = list(tokens)
     n = len(toks)
-    inputs = embed_tokens(toks, d_in)  # (T, d_in)
+    inputs = _inputs  # (T, d_in): fixed by tokens, source and d_in, which are in the cache key
     W_query, W_key, W_value = sa.weight_matrices(sa.build_self_attention(construction, d_in, d_out, seed))  # type: ignore[arg-type]
     steps = sa.attention_steps(inputs, W_query, W_key, W_value)  # unmasked, scaled
     attn_weights_full, masked_simple, masked_norm = sa.mask_after_softmax(steps.attn_scores, d_out)
@@ -124,51 +135,27 @@ def _causal_state(
 def causal_ui() -> None:
     """Causal attention for the shared sentence: mask, the two masking methods, dropout, context vectors."""
     st.title("Causal attention")
-    st.markdown(
-        "A language model writes one token at a time, so when it learns from a whole sentence at once, each "
-        "token may only use the tokens **before** it (and itself). Causal attention enforces this by masking "
-        "every weight above the diagonal. Dropout, used only while training, then switches random weights off."
-    )
-    prepared = current_tokens()
-    tokens = prepared.tokens
+    lesson = Lesson(STEPS)
+    if not lesson.presenting:
+        st.markdown(
+            "A language model writes one token at a time, so when it learns from a whole sentence at once, each "
+            "token may only use the tokens **before** it (and itself). Causal attention enforces this by masking "
+            "every weight above the diagonal. Dropout, used only while training, then switches random weights "
+            "off."
+        )
+    tokens = current_tokens().tokens
     names = token_names(tokens)
 
-    c1, c2 = st.columns([3, 2])
+    c1, c2, c3, c4 = st.columns([2, 2, 3, 3], vertical_alignment="center")
     with c1:
-        construction = url_selectbox(
-            "How the weights are made",
-            list(CONSTRUCTIONS),
-            "ca_build",
-            "linear",
-            format_func=CONSTRUCTIONS.get,
-            widget=st.radio,
-            horizontal=True,
-            help="The book masks the weights of its nn.Linear self-attention (seed 789).",
-        )
-    with c2:
-        seed = url_slider(
-            "Random seed",
-            0,
-            999,
-            SEED_KEYS[construction],
-            BOOK_SEEDS[construction],
-            help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]} here.",
-        )
-    c3, c4, c5 = st.columns(3)
-    with c3:
-        d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "ca_din", 3, help="The book uses 3.")
-    with c4:
-        d_out = url_slider("Output size d_out (= d_k)", 1, 16, "ca_dout", 2, help="The book uses 2.")
-    with c5:
         masked = url_toggle("Causal mask", "ca_mask", True, help="Hide every token that comes later.")
-    c6, c7, c8 = st.columns(3)
-    with c6:
+    with c2:
         dropout = url_toggle("Dropout", "ca_drop", False, help="Randomly zero weights, as during training.")
-    with c7:
+    with c3:
         rate = url_float_slider(
             "Dropout rate p", 0.0, 0.9, "ca_rate", 0.5, 0.05, disabled=not dropout, help="The book uses 0.5."
         )
-    with c8:
+    with c4:
         drop_seed = url_slider(
             "Dropout seed",
             0,
@@ -179,111 +166,159 @@ def causal_ui() -> None:
             help="torch.manual_seed before dropout. The same seed can still drop different cells on another "
             "machine or PyTorch version.",
         )
+    with settings_container(lesson.presenting):
+        construction = url_selectbox(
+            "How the weights are made",
+            list(CONSTRUCTIONS),
+            "ca_build",
+            "linear",
+            format_func=CONSTRUCTIONS.get,
+            widget=st.radio,
+            horizontal=True,
+            help="The book masks the weights of its nn.Linear self-attention (seed 789).",
+        )
+        s1, s2, s3 = st.columns(3)
+        with s1:
+            seed = url_slider(
+                "Random seed",
+                0,
+                999,
+                SEED_KEYS[construction],
+                BOOK_SEEDS[construction],
+                help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]}.",
+            )
+        with s2:
+            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "ca_din", 3, help="The book uses 3.")
+        with s3:
+            d_out = url_slider("Output size d_out (= d_k)", 1, 16, "ca_dout", 2, help="The book uses 2.")
+        vectors = vector_source_ui(tokens, d_in)
+    lesson.nav_ui()
 
-    state = _causal_state(tuple(tokens), construction, d_in, d_out, seed, masked, dropout, rate, drop_seed)
+    state = _causal_state(
+        tuple(tokens),
+        vectors.source,
+        construction,
+        d_in,
+        d_out,
+        seed,
+        masked,
+        dropout,
+        rate,
+        drop_seed,
+        vectors.vectors,
+    )
     figures: dict[str, go.Figure] = state["figures"]  # type: ignore[assignment]
     attn_weights: torch.Tensor = state["attn_weights"]  # type: ignore[assignment]
     dropped: torch.Tensor = state["dropped"]  # type: ignore[assignment]
 
-    if is_book_sentence(tokens) and d_in == 3 and d_out == 2 and seed == BOOK_SEEDS[construction]:
+    if vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and not lesson.presenting:
         st.success(
             "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
             icon=":material/menu_book:",
         )
 
-    step_header(1, "What each token can see")
-    if masked:
+    if lesson.show(1):
+        lesson.header(1)
+        if masked:
+            st.markdown(
+                f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
+                f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
+            )
+        else:
+            st.markdown(
+                "The mask is **off**: every token sees every other token, including the ones after it."
+            )
+        st.plotly_chart(figures["see"], width="stretch", key="ca_see_fig")
+
+    if lesson.show(2):
+        lesson.header(2)
         st.markdown(
-            f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
-            f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
+            "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
+            "With the mask on, grey cells are exactly 0 and every row still sums to 1."
         )
-    else:
-        st.markdown("The mask is **off**: every token sees every other token, including the ones after it.")
-    st.plotly_chart(figures["see"], width="stretch", key="ca_see_fig")
+        st.plotly_chart(figures["weights"], width="stretch", key="ca_weights_fig")
+        sums = attn_weights.sum(-1)
+        st.caption(f"Row sums of the weights used: {float(sums.min()):.4f} to {float(sums.max()):.4f}.")
 
-    step_header(2, "The weights, with and without the mask")
-    st.markdown(
-        "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
-        "With the mask on, grey cells are exactly 0 and every row still sums to 1."
-    )
-    st.plotly_chart(figures["weights"], width="stretch", key="ca_weights_fig")
-    sums = attn_weights.sum(-1)
-    st.caption(f"Row sums of the weights used: {float(sums.min()):.4f} to {float(sums.max()):.4f}.")
+    if lesson.show(3):
+        lesson.header(3)
+        if not masked:
+            st.info(
+                "The mask is off. Switch **Causal mask** on to compare the two methods.",
+                icon=":material/visibility:",
+            )
+        else:
+            m1, m2 = st.columns(2)
+            m1.markdown(
+                "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
+                "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
+            )
+            m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
+            m2.markdown(
+                "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
+                "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
+            )
+            m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
+            st.plotly_chart(figures["method1"], width="stretch", key="ca_method1_fig")
+            st.plotly_chart(figures["method2"], width="stretch", key="ca_method2_fig")
+            st.success(
+                f"Both methods give the same weights (largest difference {state['method_gap']:.1e}). Method 2 is what "
+                "`CausalAttention` uses: one softmax, no renormalising.",
+                icon=":material/check_circle:",
+            )
 
-    step_header(3, "Two ways to mask, one result")
-    if not masked:
-        st.info(
-            "The mask is off. Switch **Causal mask** on to compare the two methods.",
-            icon=":material/visibility:",
-        )
-    else:
-        m1, m2 = st.columns(2)
-        m1.markdown(
-            "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
-            "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
-        )
-        m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
-        m2.markdown(
-            "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
-            "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
-        )
-        m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
-        st.plotly_chart(figures["method1"], width="stretch", key="ca_method1_fig")
-        st.plotly_chart(figures["method2"], width="stretch", key="ca_method2_fig")
-        st.success(
-            f"Both methods give the same weights (largest difference {state['method_gap']:.1e}). Method 2 is what "
-            "`CausalAttention` uses: one softmax, no renormalising.",
-            icon=":material/check_circle:",
-        )
+    if lesson.show(4):
+        lesson.header(4)
+        if not dropout:
+            st.info(
+                "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
+                icon=":material/grain:",
+            )
+        else:
+            kept = dropped != 0
+            allowed = attn_weights != 0
+            n_dropped = int((allowed & ~kept).sum())
+            ratio = (
+                (dropped[kept] / attn_weights[kept]) if bool(kept.any()) else torch.tensor([1 / (1 - rate)])
+            )
+            st.markdown(
+                f"Each weight is zeroed with probability p = {rate:g}; the ones kept are multiplied by "
+                f"1 / (1 − p) = {1 / (1 - rate):.4g}, so on average the weights keep their size. Rows no longer "
+                "sum to 1, and a new random pattern is drawn at every training step."
+            )
+            st.plotly_chart(figures["dropout"], width="stretch", key="ca_dropout_fig")
+            st.caption(
+                f"{n_dropped} of {int(allowed.sum())} weights dropped. Every kept weight grew by "
+                f"×{float(ratio.min()):.4f} to ×{float(ratio.max()):.4f}. Row sums now "
+                f"{float(dropped.sum(-1).min()):.4f} to {float(dropped.sum(-1).max()):.4f}."
+                + (" Masked cells stay 0: dropout never reveals the future." if masked else "")
+            )
 
-    step_header(4, "Dropout on the attention weights")
-    if not dropout:
-        st.info(
-            "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
-            icon=":material/grain:",
-        )
-    else:
-        kept = dropped != 0
-        allowed = attn_weights != 0
-        n_dropped = int((allowed & ~kept).sum())
-        ratio = (dropped[kept] / attn_weights[kept]) if bool(kept.any()) else torch.tensor([1 / (1 - rate)])
+    if lesson.show(5):
+        lesson.header(5)
+        st.latex(r"Z = A\,V")
         st.markdown(
-            f"Each weight is zeroed with probability p = {rate:g}; the ones kept are multiplied by "
-            f"1 / (1 − p) = {1 / (1 - rate):.4g}, so on average the weights keep their size. Rows no longer "
-            "sum to 1, and a new random pattern is drawn at every training step."
+            "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
+            "token's context vector is just its own value vector."
         )
-        st.plotly_chart(figures["dropout"], width="stretch", key="ca_dropout_fig")
-        st.caption(
-            f"{n_dropped} of {int(allowed.sum())} weights dropped. Every kept weight grew by "
-            f"×{float(ratio.min()):.4f} to ×{float(ratio.max()):.4f}. Row sums now "
-            f"{float(dropped.sum(-1).min()):.4f} to {float(dropped.sum(-1).max()):.4f}."
-            + (" Masked cells stay 0: dropout never reveals the future." if masked else "")
-        )
-
-    step_header(5, "Context vectors")
-    st.latex(r"Z = A\,V")
-    st.markdown(
-        "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
-        "token's context vector is just its own value vector."
-    )
-    st.plotly_chart(figures["context"], width="stretch", key="ca_context_fig")
-    if masked and not dropout:
-        W_query, W_key, W_value = state["W"]  # type: ignore[misc]
-        module = sa.CausalAttention(d_in, d_out, context_length=len(tokens), dropout=0.0).eval()
-        with torch.no_grad():
-            for layer, weight in (
-                (module.W_query, W_query),
-                (module.W_key, W_key),
-                (module.W_value, W_value),
-            ):
-                layer.weight.copy_(weight.T)  # (d_in, d_out) -> Linear's (d_out, d_in)
-            context_vec, _ = module(embed_tokens(tokens, d_in))
-        gap = float(np.abs(context_vec.numpy() - state["context_vec"].numpy()).max())  # type: ignore[union-attr]
-        st.success(
-            f"The book's `CausalAttention` module with these weights gives the same context vectors "
-            f"(largest difference {gap:.1e}).",
-            icon=":material/check_circle:",
-        )
+        st.plotly_chart(figures["context"], width="stretch", key="ca_context_fig")
+        if masked and not dropout:
+            W_query, W_key, W_value = state["W"]  # type: ignore[misc]
+            module = sa.CausalAttention(d_in, d_out, context_length=len(tokens), dropout=0.0).eval()
+            with torch.no_grad():
+                for layer, weight in (
+                    (module.W_query, W_query),
+                    (module.W_key, W_key),
+                    (module.W_value, W_value),
+                ):
+                    layer.weight.copy_(weight.T)  # (d_in, d_out) -> Linear's (d_out, d_in)
+                context_vec, _ = module(vectors.vectors)
+            gap = float(np.abs(context_vec.numpy() - state["context_vec"].numpy()).max())  # type: ignore[union-attr]
+            st.success(
+                f"The book's `CausalAttention` module with these weights gives the same context vectors "
+                f"(largest difference {gap:.1e}).",
+                icon=":material/check_circle:",
+            )
 
 
 causal_ui()

@@ -7,13 +7,15 @@ import streamlit as st
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import MAX_DIM, MIN_DIM, embed_tokens, is_book_sentence
+from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, saturation_figure
 from attention_core.text import escape_markdown
-from ui.layout import matrix_table, step_header, token_names, vector_text
+from ui.layout import matrix_table, settings_container, token_names, vector_text
+from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_selectbox, url_slider, url_toggle
+from ui.vectors import vector_source_ui
 
 CONSTRUCTIONS = {
     "rand": "nn.Parameter(torch.rand(...)) · SelfAttention_v1",
@@ -23,6 +25,15 @@ BOOK_SEEDS = {"rand": 123, "linear": 789}  # the seeds the book uses for each co
 SEED_KEYS = {"rand": "tw_seed", "linear": "tw_lseed"}
 SATURATION_DK = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_D_OUT = 16
+STEPS = (
+    "Three weight matrices",
+    "Queries, keys and values",
+    "Scores: each query against every key",
+    "Weights: scale, then softmax each row",
+    "Context vectors: weights mix the values",
+    "Why divide by √d_k?",
+    "Two ways to make the weights",
+)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -33,10 +44,17 @@ def _weights(construction: str, d_in: int, d_out: int, seed: int) -> tuple[torch
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _step_figures(
-    tokens: tuple[str, ...], construction: str, d_in: int, d_out: int, seed: int, scale: bool
+    tokens: tuple[str, ...],
+    source: str,
+    construction: str,
+    d_in: int,
+    d_out: int,
+    seed: int,
+    scale: bool,
+    _inputs: torch.Tensor,
 ) -> dict[str, go.Figure]:
-    """Every heatmap of the page for one setting (built once, then reused on reruns)."""
-    inputs = embed_tokens(list(tokens), d_in)  # (T, d_in)
+    """Every heatmap of the page for one setting (built once, then reused; `_inputs` follows tokens+source)."""
+    inputs = _inputs  # (T, d_in)
     W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
     steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
     toks = list(tokens)
@@ -126,17 +144,18 @@ def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
 def trainable_ui() -> None:
     """Self-attention with trainable weights for the shared sentence, every step shown."""
     st.title("Self-attention with trainable weights")
-    st.markdown(
-        "Simplified self-attention compared the raw embeddings with each other. Now every token is first "
-        "**projected** three ways by learned matrices: a **query** (what am I looking for?), a **key** (what do I "
-        "offer?) and a **value** (what do I pass on?). Scores compare queries with keys; the weights mix values. "
-        "Training would tune the three matrices; here they are seeded exactly as in the book."
-    )
-    prepared = current_tokens()
-    tokens = prepared.tokens
+    lesson = Lesson(STEPS)
+    if not lesson.presenting:
+        st.markdown(
+            "Simplified self-attention compared the raw embeddings with each other. Now every token is first "
+            "**projected** three ways by learned matrices: a **query** (what am I looking for?), a **key** (what "
+            "do I offer?) and a **value** (what do I pass on?). Scores compare queries with keys; the weights mix "
+            "values. Training would tune the three matrices; here they are seeded exactly as in the book."
+        )
+    tokens = current_tokens().tokens
     names = token_names(tokens)
 
-    c1, c2 = st.columns([3, 2])
+    c1, c2, c3 = st.columns([5, 3, 2], vertical_alignment="center")
     with c1:
         construction = url_selectbox(
             "How the weights are made",
@@ -149,22 +168,6 @@ def trainable_ui() -> None:
             help="The book first uses plain random matrices, then nn.Linear layers, which start with better values.",
         )
     with c2:
-        seed = url_slider(
-            "Random seed",
-            0,
-            999,
-            SEED_KEYS[construction],
-            BOOK_SEEDS[construction],
-            help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]} here.",
-        )
-    c3, c4, c5, c6 = st.columns(4)
-    with c3:
-        d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "tw_din", 3, help="The book uses 3.")
-    with c4:
-        d_out = url_slider(
-            "Output size d_out (= d_k)", 1, MAX_D_OUT, "tw_dout", 2, help="Size of queries, keys and values."
-        )
-    with c5:
         query_idx = url_selectbox(
             "Query token",
             list(range(len(tokens))),
@@ -174,114 +177,145 @@ def trainable_ui() -> None:
             format_func=lambda i: names[i],
             help="The row printed below as numbers, like the book's query_2.",
         )
-    with c6:
+    with c3:
         scale = url_toggle("Scale by √d_k", "tw_scale", True, help="Divide scores by √d_k before softmax.")
+    with settings_container(lesson.presenting):
+        s1, s2, s3 = st.columns(3)
+        with s1:
+            seed = url_slider(
+                "Random seed",
+                0,
+                999,
+                SEED_KEYS[construction],
+                BOOK_SEEDS[construction],
+                help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]}.",
+            )
+        with s2:
+            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "tw_din", 3, help="The book uses 3.")
+        with s3:
+            d_out = url_slider(
+                "Output size d_out (= d_k)",
+                1,
+                MAX_D_OUT,
+                "tw_dout",
+                2,
+                help="Size of queries, keys and values.",
+            )
+        vectors = vector_source_ui(tokens, d_in)
+    lesson.nav_ui()
 
-    inputs = embed_tokens(tokens, d_in)  # (T, d_in)
+    inputs = vectors.vectors  # (T, d_in)
     W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
     steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
-    figures = _step_figures(tuple(tokens), construction, d_in, d_out, seed, scale)
+    figures = _step_figures(tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, inputs)
     q_name = names[query_idx]
 
-    is_book = (
-        is_book_sentence(tokens) and d_in == 3 and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
-    )
-    if is_book:
+    is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
+    if is_book and not lesson.presenting:
         st.success(
             "These are the book's settings: every number below matches the notebook to 4 decimals.",
             icon=":material/menu_book:",
         )
 
-    step_header(1, "Three weight matrices")
-    st.markdown(
-        f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
-        "training would change them. This is the code that makes exactly these numbers:"
-    )
-    st.code(_code(construction, d_in, d_out, seed), language="python")
-    st.plotly_chart(figures["weights"], width="stretch", key="tw_weights_fig")
-
-    step_header(2, "Queries, keys and values")
-    st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
-    st.markdown(
-        f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
-        f"{len(tokens)}×{d_out} matrices."
-    )
-    st.plotly_chart(figures["qkv"], width="stretch", key="tw_qkv_fig")
-    st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
-    st.code(vector_text(steps.queries[query_idx]), language=None)
-
-    step_header(3, "Scores: each query against every key")
-    st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
-    st.markdown(
-        "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
-        "(both on one colour scale, so the shrinking is visible)."
-    )
-    st.plotly_chart(figures["scores"], width="stretch", key="tw_scores_fig")
-    st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
-    st.code(vector_text(steps.attn_scores[query_idx]), language=None)
-
-    step_header(4, "Weights: scale, then softmax each row")
-    if scale:
-        st.latex(
-            r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
-            + rf",\quad d_k = {d_out}"
+    if lesson.show(1):
+        lesson.header(1)
+        st.markdown(
+            f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
+            "training would change them. This is the code that makes exactly these numbers:"
         )
-    else:
-        st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
-        st.warning(
-            "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
-            icon=":material/warning:",
+        st.code(_code(construction, d_in, d_out, seed), language="python")
+        st.plotly_chart(figures["weights"], width="stretch", key="tw_weights_fig")
+
+    if lesson.show(2):
+        lesson.header(2)
+        st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
+        st.markdown(
+            f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
+            f"{len(tokens)}×{d_out} matrices."
         )
-    st.plotly_chart(figures["attn_weights"], width="stretch", key="tw_attn_weights_fig")
-    st.markdown(
-        f"Weights of {escape_markdown(q_name)} (they sum to {float(steps.attn_weights[query_idx].sum()):.4f}):"
-    )
-    st.code(vector_text(steps.attn_weights[query_idx]), language=None)
+        st.plotly_chart(figures["qkv"], width="stretch", key="tw_qkv_fig")
+        st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
+        st.code(vector_text(steps.queries[query_idx]), language=None)
 
-    step_header(5, "Context vectors: weights mix the values")
-    st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
-    st.plotly_chart(figures["context"], width="stretch", key="tw_context_fig")
-    st.markdown(f"Context vector of {escape_markdown(q_name)}:")
-    st.code(vector_text(steps.context_vec[query_idx]), language=None)
+    if lesson.show(3):
+        lesson.header(3)
+        st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
+        st.markdown(
+            "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
+            "(both on one colour scale, so the shrinking is visible)."
+        )
+        st.plotly_chart(figures["scores"], width="stretch", key="tw_scores_fig")
+        st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
+        st.code(vector_text(steps.attn_scores[query_idx]), language=None)
 
-    step_header(6, "Why divide by √d_k?")
-    st.markdown(
-        "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
-        "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
-        "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
-        "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
-        f"queries and {len(tokens)} random keys per row."
-    )
-    st.plotly_chart(_saturation(max(2, len(tokens))), width="stretch", key="tw_saturation_fig")
-    raw = sa.attention_steps(inputs, W_query, W_key, W_value, scale=False).attn_weights
-    scaled = sa.attention_steps(inputs, W_query, W_key, W_value, scale=True).attn_weights
-    st.caption(
-        f"On your sentence (d_k = {d_out}): the largest weight per row averages "
-        f"{float(scaled.max(-1).values.mean()):.4f} with scaling and {float(raw.max(-1).values.mean()):.4f} without."
-    )
+    if lesson.show(4):
+        lesson.header(4)
+        if scale:
+            st.latex(
+                r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
+                + rf",\quad d_k = {d_out}"
+            )
+        else:
+            st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
+            st.warning(
+                "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
+                icon=":material/warning:",
+            )
+        st.plotly_chart(figures["attn_weights"], width="stretch", key="tw_attn_weights_fig")
+        st.markdown(
+            f"Weights of {escape_markdown(q_name)} (they sum to {float(steps.attn_weights[query_idx].sum()):.4f}):"
+        )
+        st.code(vector_text(steps.attn_weights[query_idx]), language=None)
 
-    step_header(7, "Two ways to make the weights")
-    st.markdown(
-        "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
-        "[0, 1), applied as `x @ W_query`.\n"
-        "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
-        "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
-        "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
-    )
-    module = sa.build_self_attention(construction, d_in, d_out, seed, scale=scale)  # type: ignore[arg-type]
-    with torch.no_grad():
-        context_vec, attn_weights = module(inputs)
-    gap = float(
-        max((context_vec - steps.context_vec).abs().max(), (attn_weights - steps.attn_weights).abs().max())
-    )
-    cls = "SelfAttention_v1" if construction == "rand" else "SelfAttention_v2"
-    st.success(
-        f"The module `{cls}` gives the same context vectors and weights as the steps above "
-        f"(largest difference {gap:.1e}).",
-        icon=":material/check_circle:",
-    )
-    with st.expander("All context vectors as a table"):
-        matrix_table(context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+    if lesson.show(5):
+        lesson.header(5)
+        st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
+        st.plotly_chart(figures["context"], width="stretch", key="tw_context_fig")
+        st.markdown(f"Context vector of {escape_markdown(q_name)}:")
+        st.code(vector_text(steps.context_vec[query_idx]), language=None)
+
+    if lesson.show(6):
+        lesson.header(6)
+        st.markdown(
+            "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
+            "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
+            "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
+            "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
+            f"queries and {len(tokens)} random keys per row."
+        )
+        st.plotly_chart(_saturation(max(2, len(tokens))), width="stretch", key="tw_saturation_fig")
+        raw = sa.attention_steps(inputs, W_query, W_key, W_value, scale=False).attn_weights
+        scaled = sa.attention_steps(inputs, W_query, W_key, W_value, scale=True).attn_weights
+        st.caption(
+            f"On your sentence (d_k = {d_out}): the largest weight per row averages "
+            f"{float(scaled.max(-1).values.mean()):.4f} with scaling and {float(raw.max(-1).values.mean()):.4f} without."
+        )
+
+    if lesson.show(7):
+        lesson.header(7)
+        st.markdown(
+            "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
+            "[0, 1), applied as `x @ W_query`.\n"
+            "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
+            "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
+            "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
+        )
+        module = sa.build_self_attention(construction, d_in, d_out, seed, scale=scale)  # type: ignore[arg-type]
+        with torch.no_grad():
+            context_vec, attn_weights = module(inputs)
+        gap = float(
+            max(
+                (context_vec - steps.context_vec).abs().max(), (attn_weights - steps.attn_weights).abs().max()
+            )
+        )
+        cls = "SelfAttention_v1" if construction == "rand" else "SelfAttention_v2"
+        st.success(
+            f"The module `{cls}` gives the same context vectors and weights as the steps above "
+            f"(largest difference {gap:.1e}).",
+            icon=":material/check_circle:",
+        )
+        with st.expander("All context vectors as a table"):
+            matrix_table(context_vec, names, [f"d{j + 1}" for j in range(d_out)])
 
 
 trainable_ui()

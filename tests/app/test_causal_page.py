@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import BOOK_INPUTS, embed_tokens
+from attention_core.embeddings import BOOK_INPUTS, vectors_for
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs
 
@@ -95,7 +95,7 @@ def test_link_restores_settings() -> None:
     assert at.radio(key="ca_build").value == "rand" and at.slider(key="ca_rseed").value == 42
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
     module = sa.build_self_attention("rand", 3, 3, seed=42)
-    steps = sa.attention_steps(embed_tokens(tokens, 3), *sa.weight_matrices(module), causal=True)
+    steps = sa.attention_steps(vectors_for(tokens, 3).vectors, *sa.weight_matrices(module), causal=True)
     spec = chart_specs(at)["ca_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens
     assert np.allclose(_values(spec, 0), steps.context_vec.numpy(), atol=1e-6)
@@ -127,3 +127,16 @@ def test_bad_input_keeps_page_alive(text: str) -> None:
     ticks = chart_specs(at)["ca_weights_fig"]["layout"]["yaxis"]["ticktext"]
     assert 1 <= len(ticks) <= 64 and all("<" not in t for t in ticks)
     assert "<img" not in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("step", range(1, 6))
+@pytest.mark.parametrize("extra", [{}, {"ca_drop": "1"}])
+def test_presentation_mode_steps_run_alone(step: int, extra: dict[str, str]) -> None:
+    at = open_app(PAGE, {"present": "1", "step": str(step), **extra})
+    assert not at.exception
+    headers = [h.value for h in at.subheader if h.value.startswith("Step ")]
+    assert len(headers) == 1 and headers[0].startswith(f"Step {step} ·")
+    if step == 4 and not extra:  # the dropout step says how to switch it on
+        assert any("Dropout is off" in i.value for i in at.info)
+    else:
+        assert chart_specs(at)  # every other step draws a figure

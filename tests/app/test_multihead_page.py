@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import BOOK_INPUTS, embed_tokens
+from attention_core.embeddings import BOOK_INPUTS, vectors_for
 from attention_core.figures.self_attention import OFF_SCALE
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs
@@ -128,7 +128,9 @@ def test_square_projection_adds_torch_multihead_to_the_check() -> None:
     charts = chart_specs(at)
     assert len(_panels(charts["mh_heads_fig"])) == 4
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    ref, _ = sa.torch_multihead_reference(sa.build_multihead(12, 12, 6, 4, 5), embed_tokens(tokens, 12))
+    ref, _ = sa.torch_multihead_reference(
+        sa.build_multihead(12, 12, 6, 4, 5), vectors_for(tokens, 12).vectors
+    )
     assert np.allclose(_z(charts["mh_effect_fig"], 0), ref.numpy(), atol=1e-5)
 
 
@@ -155,3 +157,13 @@ def test_bad_input_keeps_page_alive(text: str) -> None:
     assert 1 <= len(ticks) <= 64 and all("<" not in t for t in ticks)
     assert set(_parity(at)["within 1e-5"]) == {"yes"}
     assert torch.isfinite(torch.tensor(_z(chart_specs(at)["mh_effect_fig"], 0))).all()
+
+
+@pytest.mark.parametrize("step", range(1, 5))
+def test_presentation_mode_steps_run_alone_and_keep_head_switches(step: int) -> None:
+    at = open_app(PAGE, {"present": "1", "step": str(step), "mh_h2": "0"})
+    assert not at.exception
+    headers = [h.value for h in at.subheader if h.value.startswith("Step ")]
+    assert len(headers) == 1 and headers[0].startswith(f"Step {step} ·")
+    assert at.toggle(key="mh_h2").value is False  # head switches stay on screen in every step
+    assert at.query_params["mh_h2"] == "0"

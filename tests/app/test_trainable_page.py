@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import embed_tokens
+from attention_core.embeddings import vectors_for
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs, first_z
 
@@ -106,7 +106,7 @@ def test_link_restores_settings_and_sentence() -> None:
     assert at.selectbox(key="tw_q").value == 5
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
     module = sa.build_self_attention("linear", 4, 3, seed=5)
-    context_vec, _ = module(embed_tokens(tokens, 4))
+    context_vec, _ = module(vectors_for(tokens, 4).vectors)
     spec = chart_specs(at)["tw_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens
     assert np.allclose(first_z(spec), context_vec.detach().numpy(), atol=1e-6)
@@ -142,3 +142,23 @@ def test_bad_input_keeps_page_alive(text: str) -> None:
     assert 1 <= len(ticks) <= 64 and all("<" not in t for t in ticks)
     rendered = " ".join(m.value for m in at.markdown)
     assert "<b>" not in rendered
+
+
+@pytest.mark.parametrize("step", range(1, 8))
+def test_presentation_mode_shows_one_step_at_a_time(step: int) -> None:
+    at = open_app(PAGE, {"present": "1", "step": str(step)})
+    assert not at.exception
+    headers = [h.value for h in at.subheader if h.value.startswith("Step ")]
+    assert headers == [f"Step {step} · {trainable_steps()[step - 1]}"]
+
+
+def trainable_steps() -> tuple[str, ...]:
+    """The page's step titles, read from its source (pages are scripts, not importable modules)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / PAGE).read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "STEPS":
+            return tuple(ast.literal_eval(node.value))
+    raise AssertionError("STEPS not found")
