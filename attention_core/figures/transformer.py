@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, heatmap, plot_label
+from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, plot_label
 
 DETAIL_MAX = 48  # up to this many tokens: numbers/labels per cell, lines and bars
 MAX_BINS = 128  # larger matrices are summed into at most this many blocks per side
@@ -203,19 +203,14 @@ def attention_heatmap(
     t = z.shape[-1]
     if z.shape != (t, t) or len(labels) != t:
         raise ValueError(f"need a square matrix matching {len(labels)} labels, got {z.shape}")
-    if t <= DETAIL_MAX and offset == 0:
-        fig = heatmap(
-            z, list(labels), list(labels), title, zmin=0.0, zmax=zmax, value_name=value_name, decimals=2
-        )
-        if t > CELL_NUMBERS_MAX:  # numbers would not fit in half-width columns: hover shows them
-            fig.update_traces(texttemplate=None)
-        return fig
     blocks, edges = block_sum(z, max_bins)
     shifted = [""] * offset + list(labels)
     binned = len(edges) - 1 < t
+    # Unique category names ('3 · cat') on both axes: the hover names query and key without any
+    # per-cell payload, and repeated tokens never merge.
     if not binned:
         names = position_names(shifted)[offset:]
-        short = names
+        short = [plot_label(x) for x in labels] if t <= DETAIL_MAX else names
         hover = f"query %{{y}}<br>key %{{x}}<br>{value_name}: %{{z:.6f}}<extra></extra>"
     else:
         names = _range_names(shifted, edges + offset)
@@ -224,8 +219,14 @@ def attention_heatmap(
             "queries %{y}<br>keys %{x}<br>"
             f"{value_name} (block sum, mean over its queries): %{{z:.4f}}<extra></extra>"
         )
-    every = max(1, -(-len(names) // 16))  # at most ~16 tick labels per axis
-    ticks = {"tickvals": names[::every], "ticktext": short[::every], "tickfont": {"size": 11}}
+    every = 1 if t <= DETAIL_MAX else max(1, -(-len(names) // 16))  # at most ~16 labels on long axes
+    ticks = {
+        "tickvals": names[::every],
+        "ticktext": short[::every],
+        "tickfont": {"size": 11 if t > 12 else 13},
+    }
+    numbers = t <= CELL_NUMBERS_MAX and not binned
+    small = t <= DETAIL_MAX
     fig = go.Figure(
         go.Heatmap(
             z=blocks.astype(np.float32),
@@ -235,18 +236,21 @@ def attention_heatmap(
             zmin=0.0,
             zmax=zmax,
             hovertemplate=hover,
+            texttemplate="%{z:.2f}" if numbers else None,
             colorbar={"thickness": 14, "title": {"text": value_name, "side": "right"}},
+            xgap=1 if small else 0,
+            ygap=1 if small else 0,
         )
     )
     fig.update_layout(
         title={"text": title},
-        height=640,
+        height=max(320, min(640, 110 + 30 * t)) if small else 640,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         font=FONT,
     )
     key_title = "key positions (blocks)" if binned else "key (attended to)"
     query_title = "query positions (blocks)" if binned else "query (attending)"
-    fig.update_xaxes(title=key_title, type="category", tickangle=-45, **ticks)
+    fig.update_xaxes(title=key_title, type="category", tickangle=-45 if t > 8 else 0, **ticks)
     fig.update_yaxes(title=query_title, type="category", autorange="reversed", **ticks)
     return fig
 
@@ -297,21 +301,22 @@ def head_lines(
         raise ValueError("labels and query must match the weights")
     names = [plot_label(x, 16) for x in labels]
     top = max(float(w.max()), 1e-9)
-    fig = go.Figure()
-    for k in range(t):
-        if w[k] <= 0:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=[0, 1],
-                y=[query_idx, k],
-                mode="lines",
-                line={"color": ACCENT, "width": 1 + 9 * w[k] / top},
-                opacity=float(0.15 + 0.85 * w[k] / top),
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+    # One line per key with its own width and opacity; plain dicts (no per-trace validation) keep this fast.
+    lines = [
+        {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [query_idx, k],
+            "mode": "lines",
+            "line": {"color": ACCENT, "width": float(1 + 9 * w[k] / top)},
+            "opacity": float(0.15 + 0.85 * w[k] / top),
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+        for k in range(t)
+        if w[k] > 0
+    ]
+    fig = go.Figure(data=lines, _validate=False)
     left_color = [ACCENT if i == query_idx else MUTED for i in range(t)]
     fig.add_trace(
         go.Scatter(
