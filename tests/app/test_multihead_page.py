@@ -167,3 +167,13 @@ def test_presentation_mode_steps_run_alone_and_keep_head_switches(step: int) -> 
     assert len(headers) == 1 and headers[0].startswith(f"Step {step} ·")
     assert at.toggle(key="mh_h2").value is False  # head switches stay on screen in every step
     assert at.query_params["mh_h2"] == "0"
+
+
+def test_presentation_resizing_never_touches_the_cached_figures() -> None:
+    at = open_app(PAGE, {"present": "1"})
+    first = chart_specs(at)["mh_heads_fig"]["layout"]["height"]
+    at.run()
+    at.run()
+    assert chart_specs(at)["mh_heads_fig"]["layout"]["height"] == first  # no growth on reruns
+    plain = open_app(PAGE)
+    assert chart_specs(plain)["mh_heads_fig"]["layout"]["height"] < first  # larger only when presenting
