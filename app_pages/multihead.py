@@ -290,8 +290,8 @@ def multihead_ui() -> None:
         lesson.header(3)
         st.markdown(
             "The whole computation as matrices for this sentence. Coloured frames mark each head's slice: it is cut "
-            "out of Q (and K, V) in step 1, comes back from its head in step 2, and sits in the same columns of the "
-            "concatenation in step 3. The output projection `out_proj` (a d_out×d_out linear layer with bias) then "
+            "out of Q (and K, V) in panel 1, comes back from its head in panel 2, and sits in the same columns of the "
+            "concatenation in panel 3. The output projection `out_proj` (a d_out×d_out linear layer with bias) then "
             "lets every output dimension mix all heads."
         )
         st.code(
