@@ -38,14 +38,20 @@ def bahdanau_ui() -> None:
     """Additive attention on the user's sentence: alignment, focus animation, reordering, length curves."""
     st.title("Bahdanau attention")
     lesson = Lesson(STEPS)
+    models = models_or_stop()
+    a_size, b_size = models.attention.cfg.hidden_dim, models.bottleneck.cfg.hidden_dim
     if not lesson.presenting:
         st.markdown(
             "Bahdanau, Cho and Bengio (2014) removed the bottleneck: the encoder keeps **one state per source "
             "word** (read in both directions), and before writing each output word the decoder scores every one "
             "of them, turns the scores into weights with softmax, and reads their weighted sum. The focus moves "
-            "as the translation proceeds. Same toy task, same data and same decoder size as the previous page."
+            "as the translation proceeds. Same toy task, same training sentences and steps as the previous page"
+            + (
+                f"; the decoder state is even smaller ({a_size} numbers against the bottleneck's {b_size})."
+                if a_size < b_size
+                else f", same decoder size ({a_size} numbers)."
+            )
         )
-    models_or_stop()
     ev = evaluation()
     controls = st.columns([3, 2])
     source = source_ui("bd_ex", controls[0])

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from attention_core.figures.translation import encoder_animation, length_curves, survival_heatmap
+from attention_core.text import escape_markdown
 from attention_core.translation.evaluate import matched_reference
 from ui.figures import show_figure
 from ui.layout import settings_container
@@ -38,15 +39,16 @@ def rnn_bottleneck_ui() -> None:
     """An encoder–decoder without attention on the user's sentence, and its measured loss of context."""
     st.title("The RNN bottleneck")
     lesson = Lesson(STEPS)
+    models = models_or_stop()
+    hidden = models.bottleneck.cfg.hidden_dim
     if not lesson.presenting:
         st.markdown(
             "Before attention, a translator was two recurrent networks. The **encoder** reads the English "
             "sentence one word at a time and updates a single hidden state; the **decoder** writes the "
-            "translation starting from the encoder's *final* state — one vector of 64 numbers, whether the "
-            "sentence has 3 words or 40. Both models here were trained on a toy English → French-like language "
-            "(adjectives move behind the noun, everything agrees in gender and number)."
+            f"translation starting from the encoder's *final* state — one vector of {hidden} numbers, whether "
+            "the sentence has 3 words or 40. The models here were trained on a toy English → French-like "
+            "language (adjectives move behind the noun, everything agrees in gender and number)."
         )
-    models = models_or_stop()
     ev = evaluation()
     controls = st.columns([3, 2])
     source = source_ui("rb_ex", controls[0])
@@ -63,12 +65,11 @@ def rnn_bottleneck_ui() -> None:
         )
     lesson.nav_ui()
     result = run_model("bottleneck", tuple(tokens))
-    hidden = models.bottleneck.cfg.hidden_dim
 
     if lesson.show(1):
         lesson.header(1)
         st.markdown(
-            f"Press **Play** to watch the GRU read “{' '.join(tokens)}”. Each column is its hidden state "
+            f"Press **Play** to watch the GRU read “{escape_markdown(' '.join(tokens))}”. Each column is its hidden state "
             f"after one more word ({hidden} numbers, blue positive, red negative). Every new word overwrites "
             "part of the memory; the last column, **c**, is all the decoder will ever see."
         )
@@ -110,7 +111,7 @@ def rnn_bottleneck_ui() -> None:
         attn_long = np.mean([v for k, v in curves["attention"].items() if k >= 30])
         st.markdown(
             f"Measured on sentences neither model saw in training: without attention, {short:.0%} on sentences "
-            f"of up to 10 words but {long:.0%} on 30–40 words. The same decoder with attention (the blue line, "
+            f"of up to 10 words but {long:.0%} on 30–40 words. The model with attention (the blue line, "
             f"next page) gets {attn_long:.0%} on 30–40 words."
             + (
                 " The gap opens with length — the shape of Figure 2 in Bahdanau, Cho and Bengio (2014)."

@@ -211,6 +211,7 @@ def alignment_heatmap(
         decimals=2,
         height=max(360, min(1100, 130 + 24 * len(target_tokens))),
     )
+    fig.data[0].hovertemplate = fig.data[0].hovertemplate.replace("%{z:.4f}", "%{z:.6f}")  # exact on hover
     if rule_alignment is not None:
         rows = [i for i, j in enumerate(rule_alignment) if i < weights.shape[0] and 0 <= j < weights.shape[1]]
         fig.add_scatter(
@@ -219,10 +220,10 @@ def alignment_heatmap(
             mode="markers",
             marker={"symbol": "square-open", "size": 16, "color": ACCENT, "line": {"width": 2}},
             name="word the rules translate here",
-            hovertemplate="the rules render this source word here<extra></extra>",
+            hoverinfo="skip",  # the weight underneath keeps its exact hover
         )
         fig.update_layout(
-            showlegend=True, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}
+            showlegend=True, legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 1, "xanchor": "right"}
         )
     return fig
 

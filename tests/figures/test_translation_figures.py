@@ -59,7 +59,7 @@ def test_alignment_heatmap_exact_weights_and_rule_outline() -> None:
     fig = figure_dict(alignment_heatmap(weights, ["la", "zone", "<eos>"], list("abcde"), [0, 3, 9]))
     heat = next(t for t in fig["data"] if t["type"] == "heatmap")
     assert np.allclose(np.asarray(heat["z"], dtype=float), weights)
-    assert "%{z:.4f}" in heat["hovertemplate"]
+    assert "%{z:.6f}" in heat["hovertemplate"]
     outline = next(t for t in fig["data"] if t["type"] == "scatter")
     assert list(outline["x"]) == [0, 3] and list(outline["y"]) == [0, 1]  # out-of-range index 9 dropped
     assert list(fig["layout"]["yaxis"]["ticktext"]) == ["la", "zone", "&lt;eos&gt;"]
