@@ -176,3 +176,11 @@ def test_query_position_survives_a_model_switch() -> None:
     assert not at.exception
     assert at.selectbox(key="tf_q").value == "4 · ␣on"  # The ␣cat ␣sat ␣on: same position, new token
     assert "4 · ␣on" in at.selectbox(key="tf_q").options
+
+
+def test_single_token_text_still_draws_every_view() -> None:
+    at = _open({"text": "Hi", "tf_model": "smollm2"})
+    assert not at.exception
+    charts = chart_specs(at)
+    np.testing.assert_allclose(first_z(charts["tf_head_map"]), [[1.0]], atol=1e-6)  # it can only see itself
+    assert {"tf_grid", "tf_head_lines", "tf_next"} <= set(charts)
