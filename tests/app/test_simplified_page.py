@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from attention_core import simplified as sa
-from attention_core.embeddings import embed_tokens
+from attention_core.embeddings import vectors_for
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs, first_z
 
@@ -41,7 +41,8 @@ def test_changing_sentence_changes_figures() -> None:
     spec = chart_specs(at)["weights_matrix_fig"]
     after = first_z(spec)
     assert spec["layout"]["yaxis"]["ticktext"] == ["the", "cat", "sat", "on", "the", "mat"]
-    expected = sa.simplified_self_attention(embed_tokens(["the", "cat", "sat", "on", "the", "mat"]))[1]
+    vectors = vectors_for(["the", "cat", "sat", "on", "the", "mat"], 3).vectors  # what the page shows
+    expected = sa.simplified_self_attention(vectors)[1]
     assert np.allclose(after, expected.numpy(), atol=1e-6)
     assert not np.allclose(before, after)
 
@@ -62,11 +63,8 @@ def test_link_restores_sentence_and_settings() -> None:
     assert at.slider(key="dim").value == 5
     ticks = chart_specs(at)["weights_matrix_fig"]["layout"]["yaxis"]["ticktext"]
     assert ticks == ["attention", "is", "all", "you", "need"]
-    expected = torch.softmax(
-        embed_tokens(["attention", "is", "all", "you", "need"], 5)
-        @ embed_tokens(["attention", "is", "all", "you", "need"], 5)[2],
-        dim=0,
-    )
+    vectors = vectors_for(["attention", "is", "all", "you", "need"], 5).vectors  # what the page shows
+    expected = torch.softmax(vectors @ vectors[2], dim=0)
     assert np.allclose(
         np.asarray(chart_specs(at)["weights_fig"]["data"][0]["y"]), expected.numpy(), atol=1e-6
     )
