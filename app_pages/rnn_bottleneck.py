@@ -146,7 +146,7 @@ def rnn_bottleneck_ui() -> None:
         longest = survival[-1]
         first, last = np.nanmean(longest[:10]), np.nanmean(longest[-10:])
         st.caption(
-            f"In {labels[-1]} sentences: positions 1–10 come out right {first:.0%} of the time, the last ten "
+            f"In sentences of {labels[-1]}: positions 1–10 come out right {first:.0%} of the time, the last ten "
             f"positions {last:.0%}. Your sentence: {sum(matched_reference(result.output, reference.tokens))} of "
             f"{len(reference.tokens)} words right."
         )

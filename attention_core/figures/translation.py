@@ -83,7 +83,7 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
         rows=2,
         cols=1,
         row_heights=[0.62, 0.38],
-        vertical_spacing=0.2,
+        vertical_spacing=0.2 if n_tokens <= 8 else 0.26,  # room for rotated token labels
         subplot_titles=("", "The hidden state after the current token"),
     )
     hover_tokens = np.broadcast_to(np.array(labels, dtype=object)[None, :], (hidden, n_tokens))
@@ -223,7 +223,8 @@ def alignment_heatmap(
             hoverinfo="skip",  # the weight underneath keeps its exact hover
         )
         fig.update_layout(
-            showlegend=True, legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 1, "xanchor": "right"}
+            showlegend=True,
+            legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         )
     return fig
 
