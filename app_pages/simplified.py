@@ -18,7 +18,7 @@ from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_slider
+from ui.state import url_selectbox, url_slider, url_token_select
 from ui.vectors import vector_source_ui
 
 OVERFLOW_PRESETS = {
@@ -52,13 +52,11 @@ def simplified_ui() -> None:
 
     controls = st.columns([2, 1])
     with controls[0]:
-        query_idx = url_selectbox(
+        query_idx = url_token_select(
             "Query token",
-            list(range(len(tokens))),
+            names,
             "q",
-            1 if len(tokens) > 1 else 0,
-            url_format=lambda i: str(i + 1),
-            format_func=lambda i: names[i],
+            1,
             help="The token whose context vector we build step by step.",
         )
     with controls[1], settings_container(lesson.presenting):

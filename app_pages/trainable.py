@@ -14,7 +14,7 @@ from attention_core.text import escape_markdown
 from ui.layout import matrix_table, settings_container, show_shared_figure, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_slider, url_toggle
+from ui.state import url_selectbox, url_slider, url_toggle, url_token_select
 from ui.vectors import vector_source_ui
 
 CONSTRUCTIONS = {
@@ -168,14 +168,8 @@ def trainable_ui() -> None:
             help="The book first uses plain random matrices, then nn.Linear layers, which start with better values.",
         )
     with c2:
-        query_idx = url_selectbox(
-            "Query token",
-            list(range(len(tokens))),
-            "tw_q",
-            1 if len(tokens) > 1 else 0,
-            url_format=lambda i: str(i + 1),
-            format_func=lambda i: names[i],
-            help="The row printed below as numbers, like the book's query_2.",
+        query_idx = url_token_select(
+            "Query token", names, "tw_q", 1, help="The row printed below as numbers, like the book's query_2."
         )
     with c3:
         scale = url_toggle("Scale by √d_k", "tw_scale", True, help="Divide scores by √d_k before softmax.")

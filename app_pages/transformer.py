@@ -14,7 +14,7 @@ from attention_core.figures import transformer as tf
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
 from ui.layout import step_header, token_names
 from ui.sentence import TEXT_KEY
-from ui.state import add_notice, url_selectbox, url_slider
+from ui.state import add_notice, url_selectbox, url_slider, url_token_select
 
 MODEL_KEY, LAYER_KEY, HEAD_KEY, QUERY_KEY, ZOOM_KEY = "tf_model", "tf_layer", "tf_head", "tf_q", "tf_zoom"
 GRID_KEY = "tf_grid"
@@ -108,12 +108,6 @@ def _apply_grid_click(n_layers: int, n_heads: int) -> None:
         st.session_state[HEAD_KEY] = head
 
 
-def _position(name: str) -> int | None:
-    """'3 · cat' -> 2 (0-based), None if the name has no position."""
-    head = name.split(" · ", 1)[0]
-    return int(head) - 1 if head.isdigit() else None
-
-
 def _tokens_line(labels: list[str], limit: int = 160) -> str:
     shown = " · ".join(labels[:limit])
     return shown + (f" · … ({len(labels) - limit} more)" if len(labels) > limit else "")
@@ -178,19 +172,9 @@ def transformer_ui() -> None:
     with c_query:
         # Options are the position names themselves, so the menu's labels follow a new text or model;
         # the URL keeps the position. A name from the previous text is mapped to the same position.
-        stale = st.session_state.get(QUERY_KEY)
-        if isinstance(stale, str) and stale not in names:
-            pos = _position(stale)
-            st.session_state[QUERY_KEY] = names[pos] if pos is not None and pos < t else names[min(1, t - 1)]
-        query_name = url_selectbox(
-            "Query token",
-            names,
-            QUERY_KEY,
-            names[min(1, t - 1)],
-            url_format=lambda name: str(_position(name) + 1),
-            help="The token whose attention the head view follows.",
+        query = url_token_select(
+            "Query token", names, QUERY_KEY, 1, help="The token whose attention the head view follows."
         )
-        query = names.index(query_name)
     li, hi = layer - 1, head - 1
 
     step_header(1, "Tokens as the model sees them")

@@ -22,7 +22,7 @@ def view_link(url_path: str) -> str:
 def share_and_export_ui(url_path: str, page_title: str) -> None:
     """Draw the link box and the two download buttons for the page that just ran."""
     st.markdown("**Share this view**")
-    st.code(view_link(url_path), language=None, wrap_lines=True)
+    st.code(view_link(url_path), language=None, wrap_lines=False)
     st.caption(
         "The copy button at the right of the box copies the link; opening it shows these exact figures."
     )

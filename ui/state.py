@@ -205,3 +205,27 @@ def url_text(
     value = widget(label, key=key, **kwargs)
     claim_value(key, value, default, lambda v: v[:max_url_chars])
     return value
+
+
+def _position_of(name: str) -> int | None:
+    """The 0-based position in a position name like '3 · cat'."""
+    head = name.split(" · ", 1)[0]
+    return int(head) - 1 if head.isdigit() else None
+
+
+def url_token_select(label: str, names: Sequence[str], key: str, default_index: int, **kwargs: Any) -> int:
+    """Pick a token by its position name ('3 · cat'); the URL keeps the 1-based position, the return is 0-based.
+
+    The options are the names themselves (not positions with a format function), so a new sentence never
+    leaves a stale label on screen; the chosen position is kept when the sentence changes, if it still exists.
+    """
+    names = list(names)
+    default_index = min(max(default_index, 0), len(names) - 1)
+    stale = st.session_state.get(key)
+    if isinstance(stale, str) and stale not in names:
+        pos = _position_of(stale)
+        st.session_state[key] = names[pos] if pos is not None and pos < len(names) else names[default_index]
+    name = url_selectbox(
+        label, names, key, names[default_index], url_format=lambda n: str(names.index(n) + 1), **kwargs
+    )
+    return names.index(name)

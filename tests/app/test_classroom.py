@@ -72,7 +72,7 @@ def test_leaving_presentation_shows_everything_and_drops_step() -> None:
 def test_share_link_holds_every_setting() -> None:
     at = open_app(PAGE, {"present": "1"})
     at.text_area(key="text").set_value("a b c").run()
-    at.selectbox(key="q").set_value(2).run()
+    at.selectbox(key="q").set_value("3 · c").run()
     at.button(key="lesson_next").click().run()
     link = next(c.value for c in at.sidebar.code)
     assert "simplified" in link

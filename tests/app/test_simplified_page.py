@@ -49,7 +49,7 @@ def test_changing_sentence_changes_figures() -> None:
 
 def test_query_selector_changes_weights_and_url() -> None:
     at = open_app(PAGE)
-    at.selectbox(key="q").set_value(0).run()
+    at.selectbox(key="q").set_value("1 · Your").run()
     weights = np.asarray(chart_specs(at)["weights_fig"]["data"][0]["y"])
     assert np.allclose(weights, [0.2098, 0.2006, 0.1981, 0.1242, 0.1220, 0.1452], atol=5e-5)
     assert at.query_params["q"] == "1"
@@ -59,7 +59,7 @@ def test_link_restores_sentence_and_settings() -> None:
     at = open_app(PAGE, {"text": "attention is all you need", "q": "3", "dim": "5"})
     assert not at.exception
     assert at.text_area(key="text").value == "attention is all you need"
-    assert at.selectbox(key="q").value == 2
+    assert at.selectbox(key="q").value == "3 · all"
     assert at.slider(key="dim").value == 5
     ticks = chart_specs(at)["weights_matrix_fig"]["layout"]["yaxis"]["ticktext"]
     assert ticks == ["attention", "is", "all", "you", "need"]
@@ -119,3 +119,14 @@ def test_user_markup_never_reaches_markdown_unescaped() -> None:
     rendered = " ".join(m.value for m in at.markdown) + " ".join(m.value for m in at.subheader)
     assert "<b>" not in rendered
     assert "**star**" not in rendered
+
+
+def test_query_keeps_position_and_fresh_label_when_sentence_changes() -> None:
+    at = open_app(PAGE)
+    at.selectbox(key="q").set_value("4 · with").run()
+    at.text_area(key="text").set_value("the cat sat on the mat").run()
+    assert at.selectbox(key="q").value == "4 · on"  # same position, the new sentence's label
+    assert at.selectbox(key="q").options == ["1 · the", "2 · cat", "3 · sat", "4 · on", "5 · the", "6 · mat"]
+    at.text_area(key="text").set_value("two words").run()
+    assert at.selectbox(key="q").value == "2 · words"  # position gone: back to the default
+    assert at.query_params.get("q") is None

@@ -103,7 +103,7 @@ def test_link_restores_settings_and_sentence() -> None:
     assert not at.exception and not notices(at)
     assert at.radio(key="tw_build").value == "linear"
     assert at.slider(key="tw_lseed").value == 5
-    assert at.selectbox(key="tw_q").value == 5
+    assert at.selectbox(key="tw_q").value == "6 · mat"
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
     module = sa.build_self_attention("linear", 4, 3, seed=5)
     context_vec, _ = module(vectors_for(tokens, 4).vectors)
