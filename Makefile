@@ -35,7 +35,12 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev chromium lint
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt requirements-bench-nodeps.txt
+	$(PIP) install -q -r requirements-bench.txt
+	$(PIP) install -q --no-deps -r requirements-bench-nodeps.txt
+	touch $@
+
+bench: $(VENV)/.bench chromium
 	$(PY) -m bench
 
 clean:
