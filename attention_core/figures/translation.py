@@ -14,6 +14,7 @@ MODEL_COLORS = {"bottleneck": "#E69F00", "attention": "#0072B2"}  # Okabe-Ito or
 MODEL_NAMES = {"bottleneck": "RNN encoder–decoder (final state only)", "attention": "with Bahdanau attention"}
 READ_COLOR = "#3e4989"
 UNREAD_COLOR = "#cbd5e1"
+CURTAIN_COLOR = "rgba(203, 213, 225, 0.97)"  # covers what the encoder has not read yet
 FRAME_MS = 650
 
 
@@ -88,35 +89,29 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
     )
     hover_tokens = np.broadcast_to(np.array(labels, dtype=object)[None, :], (hidden, n_tokens))
 
-    def frame_data(t: int) -> list[go.BaseTraceType]:
-        z = np.full((hidden, n_tokens), np.nan, dtype=np.float32)
-        z[:, : t + 1] = states[: t + 1].T  # (H, T): columns are tokens read so far
+    def frame_data(t: int, full: bool = False) -> list[go.BaseTraceType]:
+        """Traces after token t; frames carry only the bars (`full` adds the heatmap and fixed properties)."""
         final = t == n_tokens - 1
-        return [
-            go.Heatmap(
-                z=z,
-                x=list(range(n_tokens)),
-                y=units,
-                zmin=-1,
-                zmax=1,
-                colorscale=DIVERGING,
-                customdata=hover_tokens,
-                hovertemplate="after reading %{customdata}<br>unit %{y}: %{z:.6f}<extra></extra>",
-                colorbar={
-                    "thickness": 12,
-                    "len": 0.55,
-                    "y": 0.75,
-                    "title": {"text": "value", "side": "right"},
-                },
-            ),
-            go.Bar(
-                x=units,
-                y=states[t],
-                marker_color=ACCENT if final else READ_COLOR,
-                hovertemplate="unit %{x}: %{y:.6f}<extra></extra>",
-                name="final state c" if final else f"state after {labels[t]}",
-            ),
-        ]
+        bar: dict = {
+            "y": states[t].astype(np.float32),
+            "marker": {"color": ACCENT if final else READ_COLOR},
+            "name": "final state c" if final else f"state after {labels[t]}",
+        }
+        if not full:
+            return [go.Bar(**bar)]
+        heat = go.Heatmap(
+            z=states.T.astype(np.float32),  # (H, T): one column per token; unread columns are covered
+            x=list(range(n_tokens)),
+            y=units,
+            zmin=-1,
+            zmax=1,
+            colorscale=DIVERGING,
+            customdata=hover_tokens,
+            hovertemplate="after reading %{customdata}<br>unit %{y}: %{z:.6f}<extra></extra>",
+            colorbar={"thickness": 12, "len": 0.55, "y": 0.75, "title": {"text": "value", "side": "right"}},
+        )
+        bar |= {"x": units, "hovertemplate": "unit %{x}: %{y:.6f}<extra></extra>"}
+        return [heat, go.Bar(**bar)]
 
     def frame_layout(t: int) -> dict:
         final = t == n_tokens - 1
@@ -135,8 +130,20 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
             if final
             else f"Reading token {t + 1} of {n_tokens}: “{labels[t]}”"
         )
+        curtain = {  # hides the columns of tokens not read yet
+            "type": "rect",
+            "xref": "x",
+            "yref": "y",
+            "x0": t + 0.5,
+            "x1": n_tokens - 0.5,
+            "y0": 0.5,
+            "y1": hidden + 0.5,
+            "fillcolor": CURTAIN_COLOR,
+            "line": {"width": 0},
+            "layer": "above",
+        }
         return {
-            "shapes": [box],
+            "shapes": [box, curtain] if t < n_tokens - 1 else [box],
             "annotations": [
                 *base,
                 {
@@ -156,9 +163,10 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
     base = list(fig.layout.annotations)  # the subplot titles, kept in every frame
     names = [f"t{t}" for t in range(n_tokens)]
     fig.frames = [
-        go.Frame(name=names[t], data=frame_data(t), layout=frame_layout(t)) for t in range(n_tokens)
+        go.Frame(name=names[t], data=frame_data(t), traces=[1], layout=frame_layout(t))
+        for t in range(n_tokens)
     ]
-    for trace in frame_data(n_tokens - 1):
+    for trace in frame_data(n_tokens - 1, full=True):
         fig.add_trace(trace, row=1 if isinstance(trace, go.Heatmap) else 2, col=1)
     fig.update_layout(
         **_play_controls(names, labels, n_tokens - 1, -0.16),
@@ -245,32 +253,43 @@ def decoder_focus_animation(
     src_labels, out_labels = axis_labels(source_tokens), axis_labels(target_tokens)
     fig = make_subplots(rows=2, cols=1, row_heights=[0.8, 0.2], vertical_spacing=0.3)
 
-    def frame_data(i: int) -> list[go.BaseTraceType]:
+    def frame_data(i: int, full: bool = False) -> list[go.BaseTraceType]:
+        """Traces at output step i; frames carry only what changes (`full` adds the fixed properties)."""
         w = weights[i]
         top = int(np.argmax(w))
-        colors = [ACCENT if j == top else READ_COLOR for j in range(n_src)]
-        out_colors = [READ_COLOR if k < i else ACCENT if k == i else UNREAD_COLOR for k in range(n_out)]
-        return [
-            go.Bar(
-                x=list(range(n_src)),
-                y=w,
-                marker_color=colors,
-                text=[f"{100 * v:.0f}%" if v >= 0.05 else "" for v in w],
-                textposition="outside",
-                customdata=src_labels,
-                hovertemplate="%{customdata}<br>attention weight: %{y:.6f}<extra></extra>",
-            ),
-            go.Scatter(
-                x=list(range(n_out)),
-                y=[0] * n_out,
-                mode="markers+text",
-                text=out_labels,
-                textposition="top center",
-                textfont={"color": out_colors, "size": 13 if n_out > 20 else 15},
-                marker={"color": out_colors, "size": 9, "symbol": "square"},
-                hoverinfo="skip",
-            ),
-        ]
+        focus = (np.arange(n_src) == top).astype(np.int8)  # 1 = the most-attended source token
+        progress = np.sign(np.arange(n_out) - i).astype(np.int8)  # -1 written, 0 writing now, 1 to come
+        bars: dict = {
+            "y": w,
+            "marker": {"color": focus},
+            "text": [f"{100 * v:.0f}%" if v >= 0.05 else "" for v in w],
+        }
+        strip: dict = {"marker": {"color": progress}}
+        if full:
+            bars["marker"] |= {"colorscale": [[0, READ_COLOR], [1, ACCENT]], "cmin": 0, "cmax": 1}
+            strip["marker"] |= {
+                "colorscale": [[0, READ_COLOR], [0.5, ACCENT], [1, UNREAD_COLOR]],
+                "cmin": -1,
+                "cmax": 1,
+                "size": 11,
+                "symbol": "square",
+            }
+            bars |= {
+                "x": list(range(n_src)),
+                "textposition": "outside",
+                "customdata": src_labels,
+                "hovertemplate": "%{customdata}<br>attention weight: %{y:.6f}<extra></extra>",
+            }
+            strip |= {
+                "x": list(range(n_out)),
+                "y": [0] * n_out,
+                "mode": "markers+text",
+                "text": out_labels,
+                "textposition": ["top center" if k % 2 == 0 else "bottom center" for k in range(n_out)],
+                "hoverinfo": "skip",
+            }
+            strip["textfont"] = {"size": 13 if n_out > 20 else 15}
+        return [go.Bar(**bars), go.Scatter(**strip)]
 
     def frame_layout(i: int) -> dict:
         top = int(np.argmax(weights[i]))
@@ -295,8 +314,11 @@ def decoder_focus_animation(
         }
 
     names = [f"s{i}" for i in range(n_out)]
-    fig.frames = [go.Frame(name=names[i], data=frame_data(i), layout=frame_layout(i)) for i in range(n_out)]
-    bars, strip = frame_data(0)
+    fig.frames = [
+        go.Frame(name=names[i], data=frame_data(i), traces=[0, 1], layout=frame_layout(i))
+        for i in range(n_out)
+    ]
+    bars, strip = frame_data(0, full=True)
     fig.add_trace(bars, row=1, col=1)
     fig.add_trace(strip, row=2, col=1)
     fig.update_layout(
@@ -318,7 +340,7 @@ def decoder_focus_animation(
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="attention weight", row=1, col=1)
     fig.update_xaxes(visible=False, range=[-0.7, n_out - 0.3], row=2, col=1)
     fig.update_yaxes(
-        tickvals=[0], ticktext=["output so far"], showgrid=False, range=[-0.5, 1.5], row=2, col=1
+        tickvals=[0], ticktext=["output so far"], showgrid=False, range=[-1.2, 1.2], row=2, col=1
     )
     return fig
 

@@ -45,8 +45,10 @@ def test_default_sentence_is_known_and_animated(models) -> None:
     assert len(frames) == len(tokens)
     expected = translate_sentence(models.bottleneck, models.src_vocab, models.tgt_vocab, tokens)
     states = expected.encoder_states.numpy()
-    assert np.allclose(frames[-1]["data"][1]["y"], states[-1], atol=1e-6)  # the final state c, as bars
-    assert np.allclose(frames[2]["data"][1]["y"], states[2], atol=1e-6)
+    assert np.allclose(frames[-1]["data"][0]["y"], states[-1], atol=1e-6)  # the final state c, as bars
+    assert np.allclose(frames[2]["data"][0]["y"], states[2], atol=1e-6)
+    heat = np.asarray(chart_specs(at)["rb_encoder"]["data"][0]["z"], dtype=float)
+    assert np.allclose(heat, states.T, atol=1e-6)  # every hidden state, one column per token
     assert not [w for w in at.warning if "does not know" in w.value]
     assert _marked_line(at, "Reference") == "ton voyage commence avec un pas"
     assert _marked_line(at, "Decoder") == " ".join(expected.output)

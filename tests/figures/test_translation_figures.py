@@ -27,20 +27,27 @@ def _frames(fig) -> list[dict]:
     return spec["frames"]
 
 
-def test_encoder_animation_fills_one_column_per_token() -> None:
+def test_encoder_animation_reveals_one_column_per_token() -> None:
     tokens = ["the", "<b>cat</b>", "sleeps", "the"]
     states = np.tanh(RNG.normal(size=(4, 6)))
     fig = encoder_animation(states, tokens)
+    heat = figure_dict(fig)["data"][0]
+    assert np.allclose(
+        np.asarray(heat["z"], dtype=float), states.T, atol=1e-6
+    )  # (H, T), one column per token
     frames = _frames(fig)
     assert [f["name"] for f in frames] == ["t0", "t1", "t2", "t3"]
     for t, frame in enumerate(frames):
-        z = np.asarray(frame["data"][0]["z"], dtype=float)  # (H, T)
-        assert np.allclose(z[:, : t + 1], states[: t + 1].T, atol=1e-6)
-        assert np.isnan(z[:, t + 1 :]).all()
-        assert np.allclose(frame["data"][1]["y"], states[t])
+        assert np.allclose(frame["data"][0]["y"], states[t], atol=1e-6)  # bars: the state after token t
+        shapes = frame["layout"]["shapes"]
+        assert shapes[0]["x0"] == t - 0.5 and shapes[0]["x1"] == t + 0.5  # the current column is outlined
+        if t < 3:
+            assert shapes[1]["x0"] == t + 0.5 and shapes[1]["x1"] == 3.5  # unread columns are covered
+        else:
+            assert len(shapes) == 1  # the final state: nothing hidden
     final_note = frames[-1]["layout"]["annotations"][-1]["text"]
     assert "only thing the decoder receives" in final_note
-    assert frames[-1]["data"][1]["marker"]["color"] == ACCENT
+    assert frames[-1]["data"][0]["marker"]["color"] == ACCENT
     spec = figure_dict(fig)
     steps = spec["layout"]["sliders"][0]["steps"]
     assert [s["label"] for s in steps] == ["the", "&lt;b&gt;cat&lt;/b&gt;", "sleeps", "the"]
@@ -74,8 +81,8 @@ def test_decoder_focus_animation_one_frame_per_output_token() -> None:
     for i, frame in enumerate(frames):
         bars = frame["data"][0]
         assert np.allclose(bars["y"], weights[i])
-        colors = bars["marker"]["color"]
-        assert colors[int(np.argmax(weights[i]))] == ACCENT and colors.count(ACCENT) == 1
+        focus = np.asarray(decode(bars["marker"]["color"]))
+        assert focus.sum() == 1 and focus[int(np.argmax(weights[i]))] == 1  # one bar in the accent colour
         assert f"Step {i + 1} of 3" in frame["layout"]["annotations"][0]["text"]
     with pytest.raises(ValueError):
         decoder_focus_animation(weights, ["le"], ["the", "cat", "sleeps", "now"])
