@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from bench.common import AppTest, print_table, rerun_times, summary_ms
+from bench.common import AppTest, open_page, print_table, rerun_times, summary_ms
 
 N_RERUNS = 20
 N_INFERENCE = 20
@@ -44,13 +44,23 @@ PAGE_ACTIONS = {
 }
 
 
-def page_rows() -> list[tuple[str, float, float]]:
-    """(label, median ms, p95 ms) for a settings change and for a new sentence on each page."""
+LONGEST = {"app_pages/rnn_bottleneck.py": {"rb_ex": "10"}, "app_pages/bahdanau.py": {"bd_ex": "10"}}
+
+
+def page_rows() -> list[tuple[str, float, float, int]]:
+    """(label, median ms, p95 ms, chart bytes) for a settings change, a new sentence, and the 39-word example."""
     rows = []
     for page, actions in PAGE_ACTIONS.items():
-        rows.append((page, *summary_ms(rerun_times(page, actions, n=N_RERUNS))))
         text_actions = [_set_text(i) for i in range(len(SENTENCES))]
-        rows.append((f"{page} (new sentence)", *summary_ms(rerun_times(page, text_actions, n=N_RERUNS))))
+        for label, acts, params in (
+            (page, actions, None),
+            (f"{page} (new sentence)", text_actions, None),
+            (f"{page} (39-word example)", actions, LONGEST[page]),
+        ):
+            times = rerun_times(page, acts, n=N_RERUNS, query_params=params)
+            at = open_page(page, params)
+            payload = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+            rows.append((label, *summary_ms(times), payload))
     return rows
 
 
@@ -84,7 +94,7 @@ def main() -> None:
     )
     print_table(
         f"Translation pages: rerun after a change ({N_RERUNS} reruns; server side)",
-        ["page", "median ms", "p95 ms"],
+        ["page", "median ms", "p95 ms", "chart JSON bytes"],
         page_rows(),
     )
 
