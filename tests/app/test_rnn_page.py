@@ -117,3 +117,10 @@ def test_survival_switches_model() -> None:
 
     z = np.asarray(chart_specs(at)["rb_survival"]["data"][0]["z"], dtype=float)
     assert np.allclose(z, np.asarray(evaluation()["survival"]["attention"], dtype=float), equal_nan=True)
+
+
+def test_long_sentence_is_cut_to_the_trained_length() -> None:
+    at = open_app(PAGE, {"text": " and ".join(["the cat sleeps"] * 15)})  # 59 known words
+    assert not at.exception
+    assert any("first 40 are used" in i.value for i in at.info)
+    assert len(_encoder_frames(at)) == 40
