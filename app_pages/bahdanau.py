@@ -12,7 +12,13 @@ from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
 from ui.state import url_selectbox, url_toggle
-from ui.translation import evaluation, models_or_stop, output_vs_reference_ui, run_model, source_ui
+from ui.translation import (
+    evaluation_or_error,
+    output_vs_reference_ui,
+    run_model,
+    source_ui,
+    translator_or_error,
+)
 
 STEPS = (
     "Where the decoder looks",
@@ -38,8 +44,11 @@ def bahdanau_ui() -> None:
     """Additive attention on the user's sentence: alignment, focus animation, reordering, length curves."""
     st.title("Bahdanau attention")
     lesson = Lesson(STEPS)
-    models = models_or_stop()
-    a_size, b_size = models.attention.cfg.hidden_dim, models.bottleneck.cfg.hidden_dim
+    loaded = translator_or_error("attention")
+    if loaded is None:
+        return
+    model, config = loaded
+    a_size, b_size = model.cfg.hidden_dim, config["models"]["bottleneck"]["hidden_dim"]
     if not lesson.presenting:
         st.markdown(
             "Bahdanau, Cho and Bengio (2014) removed the bottleneck: the encoder keeps **one state per source "
@@ -52,7 +61,7 @@ def bahdanau_ui() -> None:
                 else f", same decoder size ({a_size} numbers)."
             )
         )
-    ev = evaluation()
+    ev = evaluation_or_error()
     controls = st.columns([3, 2])
     source = source_ui("bd_ex", controls[0])
     tokens, reference = source.tokens, source.reference
@@ -83,7 +92,8 @@ def bahdanau_ui() -> None:
             "Each row sums to 1: it is how the decoder split its attention while writing that word. "
             + (
                 f"For {agree:.0%} of the words the strongest weight sits on the source word the rules "
-                f"translate (on held-out sentences: {ev['attention_alignment_agreement']:.0%}). "
+                "translate"
+                + (f" (on held-out sentences: {ev['attention_alignment_agreement']:.0%}). " if ev else ". ")
                 if result.output == reference.tokens
                 else ""
             )
@@ -133,7 +143,7 @@ def bahdanau_ui() -> None:
             "bd_reorder_fig",
         )
 
-    if lesson.show(4):
+    if lesson.show(4) and ev is not None:
         lesson.header(4)
         left, right = st.columns(2)
         for col, key, label, fig_key in (

@@ -13,11 +13,11 @@ from ui.layout import settings_container
 from ui.lesson import Lesson
 from ui.state import url_selectbox
 from ui.translation import (
-    evaluation,
-    models_or_stop,
+    evaluation_or_error,
     output_vs_reference_ui,
     run_model,
     source_ui,
+    translator_or_error,
     vocabulary_ui,
 )
 
@@ -39,8 +39,10 @@ def rnn_bottleneck_ui() -> None:
     """An encoder–decoder without attention on the user's sentence, and its measured loss of context."""
     st.title("The RNN bottleneck")
     lesson = Lesson(STEPS)
-    models = models_or_stop()
-    hidden = models.bottleneck.cfg.hidden_dim
+    loaded = translator_or_error("bottleneck")
+    if loaded is None:
+        return
+    hidden = loaded[0].cfg.hidden_dim
     if not lesson.presenting:
         st.markdown(
             "Before attention, a translator was two recurrent networks. The **encoder** reads the English "
@@ -49,7 +51,7 @@ def rnn_bottleneck_ui() -> None:
             "the sentence has 3 words or 40. The models here were trained on a toy English → French-like "
             "language (adjectives move behind the noun, everything agrees in gender and number)."
         )
-    ev = evaluation()
+    ev = evaluation_or_error()
     controls = st.columns([3, 2])
     source = source_ui("rb_ex", controls[0])
     tokens, reference = source.tokens, source.reference
@@ -88,7 +90,7 @@ def rnn_bottleneck_ui() -> None:
         )
         vocabulary_ui()
 
-    if lesson.show(3):
+    if lesson.show(3) and ev is not None:
         lesson.header(3)
         key = "token_accuracy" if metric == "token" else "sentence_accuracy"
         curves = {
@@ -120,7 +122,7 @@ def rnn_bottleneck_ui() -> None:
             )
         )
 
-    if lesson.show(4):
+    if lesson.show(4) and ev is not None:
         lesson.header(4)
         which = url_selectbox(
             "Model",

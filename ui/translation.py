@@ -13,23 +13,32 @@ from attention_core.translation.evaluate import lcs_match
 from attention_core.translation.models import (
     ASSET_DIR,
     Translated,
-    TranslationModels,
+    Translator,
+    Vocab,
     WeightsError,
-    load_models,
+    load_config,
+    load_model,
     translate_sentence,
 )
 from ui.sentence import TEXT_KEY
-from ui.state import url_selectbox
+from ui.state import add_notice, url_selectbox
 
 MAX_SOURCE_TOKENS = g.MAX_LEN  # the models were trained on sentences of up to 40 tokens
 SIDEBAR = -1  # the picker's "use the sidebar sentence" choice
 FALLBACK_EXAMPLE = 2  # "the european economic area opens a big market"
 
 
-@st.cache_resource(show_spinner="Loading the two trained translators ...")
-def translation_models() -> TranslationModels:
-    """Both shipped translators, loaded once per server from safetensors."""
-    return load_models(ASSET_DIR)
+@st.cache_resource(show_spinner="Loading the trained translator ...")
+def translator(which: str) -> Translator:
+    """One shipped translator ('bottleneck' or 'attention'), loaded once per server from safetensors."""
+    return load_model(which, ASSET_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def vocabularies() -> tuple[dict, Vocab, Vocab]:
+    """The shipped config.json: (config, source vocabulary, target vocabulary)."""
+    config, _, src_vocab, tgt_vocab = load_config(ASSET_DIR)
+    return config, src_vocab, tgt_vocab
 
 
 @st.cache_data(show_spinner=False)
@@ -41,18 +50,35 @@ def evaluation() -> dict:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def run_model(which: str, tokens: tuple[str, ...]) -> Translated:
     """One sentence through one model ('bottleneck' or 'attention'), cached per sentence."""
-    models = translation_models()
-    model = models.bottleneck if which == "bottleneck" else models.attention
-    return translate_sentence(model, models.src_vocab, models.tgt_vocab, list(tokens))
+    _, src_vocab, tgt_vocab = vocabularies()
+    return translate_sentence(translator(which), src_vocab, tgt_vocab, list(tokens))
 
 
-def models_or_stop() -> TranslationModels:
-    """The models, or a clear error and a stopped page when the shipped files are broken."""
+def translator_or_error(which: str) -> tuple[Translator, dict] | None:
+    """(model, config), or None after a clear error (what is wrong, how to fix it) when files are broken.
+
+    The page then returns early instead of stopping, so the app still writes the link and shows notices.
+    """
     try:
-        return translation_models()
+        return translator(which), vocabularies()[0]
     except WeightsError as err:
         st.error(escape_markdown(str(err)), icon=":material/error:")
-        st.stop()
+        return None
+
+
+def evaluation_or_error() -> dict | None:
+    """The shipped evaluation, or None after a clear error when eval.json is missing or unreadable."""
+    try:
+        return evaluation()
+    except (OSError, ValueError) as err:
+        st.error(
+            escape_markdown(
+                f"The evaluation file {ASSET_DIR / 'eval.json'} is missing or unreadable ({err}). Run "
+                "`python scripts/train_translation.py` to recreate it."
+            ),
+            icon=":material/error:",
+        )
+        return None
 
 
 @dataclass
@@ -91,7 +117,11 @@ def source_ui(key: str, container: object = None) -> Source:
         return Source(tokens, g.translate(tokens), False)
 
     raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    text, _ = clean_text(raw[:MAX_CHARS])
+    if len(raw) > MAX_CHARS:
+        add_notice(f"The text has {len(raw):,} characters; only the first {MAX_CHARS:,} are used here.")
+    text, cleaning = clean_text(raw[:MAX_CHARS])
+    for message in cleaning:
+        add_notice(message)
     src = g.read_source(text, max_tokens=10 * MAX_SOURCE_TOKENS)
     if src.unknown:
         shown = src.unknown[:8]

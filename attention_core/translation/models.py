@@ -355,41 +355,54 @@ def save_models(
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
 
 
-def load_models(directory: Path = ASSET_DIR) -> TranslationModels:
-    """Load both shipped translators (safetensors); raises WeightsError with a fix when files are wrong."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+_HINT = "Run `python scripts/train_translation.py` to (re)create them."
 
-    hint = "Run `python scripts/train_translation.py` to (re)create them."
+
+def load_config(directory: Path = ASSET_DIR) -> tuple[dict, dict[str, TranslatorConfig], Vocab, Vocab]:
+    """config.json of the shipped translators: (raw config, sizes per model, source vocab, target vocab)."""
     config_path = directory / CONFIG_FILE
     if not config_path.is_file():
-        raise WeightsError(f"The translation config {config_path} is missing. {hint}")
+        raise WeightsError(f"The translation config {config_path} is missing. {_HINT}")
     try:
         config = json.loads(config_path.read_text())
         cfgs = {name: TranslatorConfig(**config["models"][name]) for name in WEIGHT_FILES}
         src_vocab, tgt_vocab = Vocab(config["src_vocab"]), Vocab(config["tgt_vocab"])
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise WeightsError(f"The translation config {config_path} is unreadable ({err}). {hint}") from err
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise WeightsError(f"The translation config {config_path} is unreadable ({err}). {_HINT}") from err
     for cfg in cfgs.values():
         if len(src_vocab) != cfg.src_vocab_size or len(tgt_vocab) != cfg.tgt_vocab_size:
-            raise WeightsError(f"The vocabularies in {config_path} do not match the model sizes. {hint}")
-    models: dict[str, nn.Module] = {}
-    for name, cls in (("bottleneck", BottleneckTranslator), ("attention", AttentionTranslator)):
-        path = directory / WEIGHT_FILES[name]
-        if not path.is_file():
-            raise WeightsError(f"The {name} weights {path} are missing. {hint}")
-        try:
-            state = load_file(str(path))
-        except (SafetensorError, OSError) as err:
-            raise WeightsError(
-                f"The {name} weights {path} are not a valid safetensors file ({err}). {hint}"
-            ) from err
-        model = cls(cfgs[name])
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            raise WeightsError(
-                f"The {name} weights {path} do not fit the model in config.json: {err} {hint}"
-            ) from err
-        models[name] = model.eval()
-    return TranslationModels(models["bottleneck"], models["attention"], src_vocab, tgt_vocab, config)  # type: ignore[arg-type]
+            raise WeightsError(f"The vocabularies in {config_path} do not match the model sizes. {_HINT}")
+    return config, cfgs, src_vocab, tgt_vocab
+
+
+def load_model(name: str, directory: Path = ASSET_DIR) -> Translator:
+    """One shipped translator ('bottleneck' or 'attention'); raises WeightsError with a fix when files are wrong."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    cls = {"bottleneck": BottleneckTranslator, "attention": AttentionTranslator}[name]
+    _, cfgs, _, _ = load_config(directory)
+    path = directory / WEIGHT_FILES[name]
+    if not path.is_file():
+        raise WeightsError(f"The {name} weights {path} are missing. {_HINT}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as err:
+        raise WeightsError(
+            f"The {name} weights {path} are not a valid safetensors file ({err}). {_HINT}"
+        ) from err
+    model = cls(cfgs[name])
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise WeightsError(
+            f"The {name} weights {path} do not fit the model in config.json: {err} {_HINT}"
+        ) from err
+    return model.eval()
+
+
+def load_models(directory: Path = ASSET_DIR) -> TranslationModels:
+    """Load both shipped translators (safetensors); raises WeightsError with a fix when files are wrong."""
+    config, _, src_vocab, tgt_vocab = load_config(directory)
+    bottleneck, attention = load_model("bottleneck", directory), load_model("attention", directory)
+    return TranslationModels(bottleneck, attention, src_vocab, tgt_vocab, config)  # type: ignore[arg-type]
