@@ -390,7 +390,7 @@ def browser_sampler(port: int, pages: list[str], stop: threading.Event, out: lis
             while not stop.is_set():
                 url = pages[i % len(pages)]
                 page.goto(f"http://127.0.0.1:{port}/{url}")
-                page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+                page.wait_for_selector("[data-testid='stSidebar'] textarea", timeout=120_000)
                 _idle(page)
                 box = page.get_by_role("textbox", name="Your sentence")
                 sentence = f"{SENTENCES[i % len(SENTENCES)]} number {i}"
@@ -546,16 +546,29 @@ def run_load(
 
 
 async def _warm(port: int, pages: list[str], timeout: float) -> None:
-    """One session opens every page once, so caches and models are loaded before the class arrives."""
+    """One session opens every page and every choice of its short menus (e.g. each model) once, so caches
+    and models are loaded before the class arrives and memory growth under load is per session only."""
     s = Session(port, max(timeout, 240))
     await s.connect()
     try:
         for url in pages:
             if s.pages and url in s.pages:
                 s.page_hash = s.pages[url]
+                s.states = {}
                 result = await s.rerun()
             else:
                 result = await s.rerun(url)
+            menus = [w for w in s.widgets.values() if w.kind in ("selectbox", "radio") and w.key != "present"]
+            for w in menus:
+                if not 1 < len(w.proto.options) <= 4:
+                    continue
+                for option in w.proto.options:
+                    s.states[w.id] = WidgetState(id=w.id, string_value=option)
+                    result = await s.rerun()
+                    if result.errors:
+                        print(f"warm-up: /{url} {w.key}={option}: {result.errors}", file=sys.stderr)
+                s.states.pop(w.id, None)
+                await s.rerun()
             if result.errors:
                 print(f"warm-up: /{url}: {result.errors}", file=sys.stderr)
     finally:
