@@ -12,7 +12,8 @@ from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, visibility_figure
 from attention_core.text import escape_markdown
-from ui.layout import settings_container, show_shared_figure, token_names
+from ui.figures import show_figure
+from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
@@ -228,7 +229,7 @@ def causal_ui() -> None:
             st.markdown(
                 "The mask is **off**: every token sees every other token, including the ones after it."
             )
-        show_shared_figure(figures["see"], "ca_see_fig")
+        show_figure(figures["see"], "ca_see_fig")
 
     if lesson.show(2):
         lesson.header(2)
@@ -236,7 +237,7 @@ def causal_ui() -> None:
             "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
             "With the mask on, grey cells are exactly 0 and every row still sums to 1."
         )
-        show_shared_figure(figures["weights"], "ca_weights_fig")
+        show_figure(figures["weights"], "ca_weights_fig")
         sums = attn_weights.sum(-1)
         st.caption(f"Row sums of the weights used: {float(sums.min()):.4f} to {float(sums.max()):.4f}.")
 
@@ -259,8 +260,8 @@ def causal_ui() -> None:
                 "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
             )
             m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
-            show_shared_figure(figures["method1"], "ca_method1_fig")
-            show_shared_figure(figures["method2"], "ca_method2_fig")
+            show_figure(figures["method1"], "ca_method1_fig")
+            show_figure(figures["method2"], "ca_method2_fig")
             st.success(
                 f"Both methods give the same weights (largest difference {state['method_gap']:.1e}). Method 2 is what "
                 "`CausalAttention` uses: one softmax, no renormalising.",
@@ -286,7 +287,7 @@ def causal_ui() -> None:
                 f"1 / (1 − p) = {1 / (1 - rate):.4g}, so on average the weights keep their size. Rows no longer "
                 "sum to 1, and a new random pattern is drawn at every training step."
             )
-            show_shared_figure(figures["dropout"], "ca_dropout_fig")
+            show_figure(figures["dropout"], "ca_dropout_fig")
             st.caption(
                 f"{n_dropped} of {int(allowed.sum())} weights dropped. Every kept weight grew by "
                 f"×{float(ratio.min()):.4f} to ×{float(ratio.max()):.4f}. Row sums now "
@@ -301,7 +302,7 @@ def causal_ui() -> None:
             "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
             "token's context vector is just its own value vector."
         )
-        show_shared_figure(figures["context"], "ca_context_fig")
+        show_figure(figures["context"], "ca_context_fig")
         if masked and not dropout:
             W_query, W_key, W_value = state["W"]  # type: ignore[misc]
             module = sa.CausalAttention(d_in, d_out, context_length=len(tokens), dropout=0.0).eval()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.figures.home import timeline_figure
+from ui.figures import show_figure
 from ui.pages import PAGES
 
 
@@ -26,7 +27,7 @@ def home_ui() -> None:
     )
 
     st.header("From recurrence to transformers")
-    st.plotly_chart(timeline_figure(), width="stretch", key="timeline")
+    show_figure(timeline_figure(), "timeline")
 
     st.header("Four kinds of attention, each built on the last")
     cols = st.columns(4)

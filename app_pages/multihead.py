@@ -12,7 +12,8 @@ from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, pipeline_figure
 from attention_core.text import MAX_TOKENS
-from ui.layout import settings_container, show_shared_figure, vector_text
+from ui.figures import show_figure
+from ui.layout import settings_container, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
@@ -263,7 +264,7 @@ def multihead_ui() -> None:
                 f"torch.manual_seed({DROPOUT_SEED})); kept weights are scaled by 1/(1 − p). The outputs below are "
                 "without dropout, as at inference."
             )
-        show_shared_figure(figures["heads"], "mh_heads_fig")
+        show_figure(figures["heads"], "mh_heads_fig")
 
     if lesson.show(2):
         lesson.header(2)
@@ -284,7 +285,7 @@ def multihead_ui() -> None:
             st.markdown(
                 "All heads are on: the middle panel equals the left one. Switch a head off above to compare."
             )
-        show_shared_figure(figures["effect"], "mh_effect_fig")
+        show_figure(figures["effect"], "mh_effect_fig")
 
     if lesson.show(3):
         lesson.header(3)
@@ -306,7 +307,7 @@ def multihead_ui() -> None:
             "context_vec = self.out_proj(context_vec)",
             language="python",
         )
-        show_shared_figure(figures["pipeline"], "mh_pipeline_fig")
+        show_figure(figures["pipeline"], "mh_pipeline_fig")
 
     if lesson.show(4):
         lesson.header(4)

@@ -11,7 +11,8 @@ from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, saturation_figure
 from attention_core.text import escape_markdown
-from ui.layout import matrix_table, settings_container, show_shared_figure, token_names, vector_text
+from ui.figures import show_figure
+from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_selectbox, url_slider, url_toggle, url_token_select
@@ -218,7 +219,7 @@ def trainable_ui() -> None:
             "training would change them. This is the code that makes exactly these numbers:"
         )
         st.code(_code(construction, d_in, d_out, seed), language="python")
-        show_shared_figure(figures["weights"], "tw_weights_fig")
+        show_figure(figures["weights"], "tw_weights_fig")
 
     if lesson.show(2):
         lesson.header(2)
@@ -227,7 +228,7 @@ def trainable_ui() -> None:
             f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
             f"{len(tokens)}×{d_out} matrices."
         )
-        show_shared_figure(figures["qkv"], "tw_qkv_fig")
+        show_figure(figures["qkv"], "tw_qkv_fig")
         st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
         st.code(vector_text(steps.queries[query_idx]), language=None)
 
@@ -238,7 +239,7 @@ def trainable_ui() -> None:
             "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
             "(both on one colour scale, so the shrinking is visible)."
         )
-        show_shared_figure(figures["scores"], "tw_scores_fig")
+        show_figure(figures["scores"], "tw_scores_fig")
         st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
         st.code(vector_text(steps.attn_scores[query_idx]), language=None)
 
@@ -255,7 +256,7 @@ def trainable_ui() -> None:
                 "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
                 icon=":material/warning:",
             )
-        show_shared_figure(figures["attn_weights"], "tw_attn_weights_fig")
+        show_figure(figures["attn_weights"], "tw_attn_weights_fig")
         st.markdown(
             f"Weights of {escape_markdown(q_name)} (they sum to {float(steps.attn_weights[query_idx].sum()):.4f}):"
         )
@@ -264,7 +265,7 @@ def trainable_ui() -> None:
     if lesson.show(5):
         lesson.header(5)
         st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
-        show_shared_figure(figures["context"], "tw_context_fig")
+        show_figure(figures["context"], "tw_context_fig")
         st.markdown(f"Context vector of {escape_markdown(q_name)}:")
         st.code(vector_text(steps.context_vec[query_idx]), language=None)
 
@@ -277,7 +278,7 @@ def trainable_ui() -> None:
             "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
             f"queries and {len(tokens)} random keys per row."
         )
-        show_shared_figure(_saturation(max(2, len(tokens))), "tw_saturation_fig")
+        show_figure(_saturation(max(2, len(tokens))), "tw_saturation_fig")
         raw = sa.attention_steps(inputs, W_query, W_key, W_value, scale=False).attn_weights
         scaled = sa.attention_steps(inputs, W_query, W_key, W_value, scale=True).attn_weights
         st.caption(

@@ -12,6 +12,7 @@ import streamlit as st
 from attention_core import pretrained as pt
 from attention_core.figures import transformer as tf
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.figures import show_figure
 from ui.layout import step_header, token_names
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_selectbox, url_slider, url_token_select
@@ -192,10 +193,9 @@ def transformer_ui() -> None:
         "**Click a square** (or use the sliders) to enlarge it below."
         + (" Long texts are shrunk into blocks here; each block row still sums to 1." if t > 24 else "")
     )
-    st.plotly_chart(
+    show_figure(
         tf.model_view(run.attentions, selected=(li, hi)),
-        width="stretch",
-        key=GRID_KEY,
+        GRID_KEY,
         on_select="rerun",
         selection_mode="points",
         config={"displayModeBar": False},
@@ -227,10 +227,9 @@ def transformer_ui() -> None:
         )
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(
+        show_figure(
             tf.attention_heatmap(matrix, labels, f"Layer {layer}, head {head}: attention weights"),
-            width="stretch",
-            key="tf_head_map",
+            "tf_head_map",
         )
         st.caption(
             f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
@@ -240,27 +239,20 @@ def transformer_ui() -> None:
     with right:
         st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
         if t <= tf.DETAIL_MAX:
-            st.plotly_chart(
-                tf.head_lines(matrix[query], labels, query, causal=spec.causal),
-                width="stretch",
-                key="tf_head_lines",
-            )
+            show_figure(tf.head_lines(matrix[query], labels, query, causal=spec.causal), "tf_head_lines")
         else:
-            st.plotly_chart(
-                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"),
-                width="stretch",
-                key="tf_head_bars",
+            show_figure(
+                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), "tf_head_bars"
             )
     if t > tf.MAX_BINS:
         a, b = zoom_from - 1, zoom_from - 1 + ZOOM_SIZE
-        st.plotly_chart(
+        show_figure(
             tf.attention_heatmap(
                 matrix[a:b, a:b], labels[a:b], f"Positions {a + 1}–{b}, every weight", offset=a
             ),
-            width="stretch",
-            key="tf_zoom_map",
+            "tf_zoom_map",
         )
-    st.plotly_chart(
+    show_figure(
         tf.heads_for_query(
             run.attentions[li],
             labels,
@@ -268,8 +260,7 @@ def transformer_ui() -> None:
             f"Layer {layer}: where each head sends the query {names[query]}",
             head=hi,
         ),
-        width="stretch",
-        key="tf_heads_query",
+        "tf_heads_query",
     )
 
     step_header(4, "Aggregates: all heads, all layers")
@@ -280,15 +271,15 @@ def transformer_ui() -> None:
         "each token's representation draws on each input token."
     )
     a1, a2 = st.columns(2)
-    a1.plotly_chart(
+    show_figure(
         tf.attention_heatmap(analysis.head_mean[li], labels, f"Layer {layer}: mean over heads"),
-        width="stretch",
-        key="tf_mean_map",
+        "tf_mean_map",
+        container=a1,
     )
-    a2.plotly_chart(
+    show_figure(
         tf.attention_heatmap(analysis.rollout[li], labels, f"Rollout through layers 1–{layer}"),
-        width="stretch",
-        key="tf_rollout_map",
+        "tf_rollout_map",
+        container=a2,
     )
 
     if spec.causal and run.next_tokens:
@@ -299,9 +290,7 @@ def transformer_ui() -> None:
             f"choices (the best: “{escape_markdown(pt.display_token(best.replace(' ', 'Ġ').replace(chr(10), 'Ċ')))}”, "
             f"{100 * p_best:.1f}%; ␣ is a space, ↵ a new line):"
         )
-        st.plotly_chart(
-            tf.next_token_bars(run.next_tokens, "Next-token probabilities"), width="stretch", key="tf_next"
-        )
+        show_figure(tf.next_token_bars(run.next_tokens, "Next-token probabilities"), "tf_next")
 
 
 transformer_ui()

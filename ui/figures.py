@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -12,14 +14,20 @@ from ui.state import register_figure
 PRESENT_FONT = 20
 
 
-def show_figure(fig: go.Figure, key: str, container: object = None) -> None:
-    """Draw a Plotly figure full width (in `container` if given) and register it for the exports."""
+def show_figure(fig: go.Figure, key: str, container: object = None, **chart_kwargs: Any) -> Any:
+    """Draw a Plotly figure full width (in `container` if given) and register it for the page exports.
+
+    In presentation mode a copy is enlarged, so figures cached between reruns are never changed. Extra
+    keyword arguments go to `st.plotly_chart` (e.g. `on_select`); a `config` there extends the export config.
+    """
     presenting = is_presenting()
     if presenting:
+        fig = go.Figure(fig)
         fig.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
         if fig.layout.height:
             fig.update_layout(height=int(fig.layout.height * 1.2))
     title = fig.layout.title.text or key.replace("_", " ")
     register_figure(key, title, fig)
+    config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
     target = container if container is not None else st
-    target.plotly_chart(fig, width="stretch", key=key, config=chart_config(key, presenting))
+    return target.plotly_chart(fig, width="stretch", key=key, config=config, **chart_kwargs)

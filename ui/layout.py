@@ -37,13 +37,3 @@ def step_header(number: int, title: str) -> None:
 def settings_container(presenting: bool) -> object:
     """Where a page's secondary controls go: folded away in presentation mode, inline otherwise."""
     return st.expander("Settings", icon=":material/tune:") if presenting else st.container()
-
-
-def show_shared_figure(fig: object, key: str, container: object = None) -> None:
-    """Place a figure that is cached and shared between reruns: presentation mode resizes a copy, never it."""
-    import plotly.graph_objects as go
-
-    from ui.figures import show_figure
-    from ui.present import is_presenting
-
-    show_figure(go.Figure(fig) if is_presenting() else fig, key, container)  # type: ignore[arg-type]
