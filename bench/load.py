@@ -65,9 +65,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(port: int, log: Path):
-    """Start `streamlit run app.py` on 127.0.0.1:port; yield the process; always stop it."""
+def streamlit_server(port: int, log: Path, post_script_gc: bool = True):
+    """Start `streamlit run app.py` on 127.0.0.1:port; yield the process; always stop it.
+
+    `post_script_gc=False` starts it with runner.postScriptGC off (a full gc.collect() after every rerun
+    costs ~100 ms once torch and transformers objects are in memory).
+    """
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if not post_script_gc:
+        env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "false"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -484,6 +490,7 @@ def run_load(
     ramp: float = 3.0,
     browsers: int = 0,
     pages: list[str] | None = None,
+    post_script_gc: bool = True,
 ) -> LoadReport:
     """Start a server, warm it (one session visits every page), run the class, stop the server."""
     if not 1 <= sessions <= MAX_SESSIONS:
@@ -491,7 +498,7 @@ def run_load(
     pages = pages if pages is not None else page_paths()
     port = free_port()
     log = ROOT / "artifacts" / "load-server.log"
-    with streamlit_server(port, log) as proc:
+    with streamlit_server(port, log, post_script_gc) as proc:
         rss_start = rss_mb(proc.pid)
         asyncio.run(_warm(port, pages, timeout))
         rss_warm = rss_mb(proc.pid)
@@ -630,6 +637,9 @@ def main(argv: list[str] | None = None) -> LoadReport:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before one rerun counts as an error")
     ap.add_argument("--limit", type=float, default=300.0, help="wall-clock limit for the whole class (s)")
     ap.add_argument("--browsers", type=int, default=0, help="real chromium tabs measuring end to end")
+    ap.add_argument(
+        "--no-post-script-gc", action="store_true", help="start the server with runner.postScriptGC=false"
+    )
     args = ap.parse_args(argv if argv is not None else [])
     report = run_load(
         args.sessions,
@@ -638,6 +648,7 @@ def main(argv: list[str] | None = None) -> LoadReport:
         args.timeout,
         args.limit,
         browsers=args.browsers,
+        post_script_gc=not args.no_post_script_gc,
     )
     print_report(report)
     return report
