@@ -157,6 +157,13 @@ def transformer_ui() -> None:
     run = analysis.run
     labels = run.labels
     n_layers, n_heads, t, _ = run.shape
+    unknown = getattr(model.tokenizer, "unk_token", None)
+    n_unknown = sum(tok == unknown for tok in run.tokens) if unknown else 0
+    if n_unknown:
+        add_notice(
+            f"{n_unknown} word{'s' * (n_unknown != 1)} became {unknown}: {spec.name}'s tokenizer has no pieces "
+            "for them (words longer than 100 characters, or characters it never saw in training)."
+        )
     if run.truncated:
         add_notice(
             f"The text has {run.total_tokens:,} tokens for {spec.name}; this page runs the first "

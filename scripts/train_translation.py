@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, cls in MODEL_CLASSES.items():
             if name in to_train:
                 model = cls(cfgs[name])
-                model.load_state_dict(torch.load(paths[name]))
+                model.load_state_dict(torch.load(paths[name], weights_only=True))
             else:
                 model = getattr(kept, name)
                 reports[name] = {
