@@ -8,12 +8,11 @@ import streamlit as st
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, visibility_figure
 from attention_core.text import escape_markdown
 from ui.figures import show_figure
-from ui.layout import settings_container, token_names
+from ui.layout import BOOK_SEEDS, settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
@@ -23,7 +22,6 @@ CONSTRUCTIONS = {
     "linear": "nn.Linear · SelfAttention_v2 / CausalAttention",
     "rand": "torch.rand · SelfAttention_v1",
 }
-BOOK_SEEDS = {"rand": 123, "linear": 789}
 SEED_KEYS = {"rand": "ca_rseed", "linear": "ca_seed"}
 STEPS = (
     "What each token can see",
@@ -178,20 +176,7 @@ def causal_ui() -> None:
             horizontal=True,
             help="The book masks the weights of its nn.Linear self-attention (seed 789).",
         )
-        s1, s2, s3 = st.columns(3)
-        with s1:
-            seed = url_slider(
-                "Random seed",
-                0,
-                999,
-                SEED_KEYS[construction],
-                BOOK_SEEDS[construction],
-                help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]}.",
-            )
-        with s2:
-            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "ca_din", 3, help="The book uses 3.")
-        with s3:
-            d_out = url_slider("Output size d_out (= d_k)", 1, 16, "ca_dout", 2, help="The book uses 2.")
+        seed, d_in, d_out = weight_sizes_ui("ca", construction, SEED_KEYS)
         vectors = vector_source_ui(tokens, d_in)
     lesson.nav_ui()
 

@@ -7,25 +7,22 @@ import streamlit as st
 import torch
 
 from attention_core import self_attention as sa
-from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, saturation_figure
 from attention_core.text import escape_markdown
 from ui.figures import show_figure
-from ui.layout import matrix_table, settings_container, token_names, vector_text
+from ui.layout import BOOK_SEEDS, matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_slider, url_toggle, url_token_select
+from ui.state import url_selectbox, url_toggle, url_token_select
 from ui.vectors import vector_source_ui
 
 CONSTRUCTIONS = {
     "rand": "nn.Parameter(torch.rand(...)) · SelfAttention_v1",
     "linear": "nn.Linear(..., bias=False) · SelfAttention_v2",
 }
-BOOK_SEEDS = {"rand": 123, "linear": 789}  # the seeds the book uses for each construction
 SEED_KEYS = {"rand": "tw_seed", "linear": "tw_lseed"}
 SATURATION_DK = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
-MAX_D_OUT = 16
 STEPS = (
     "Three weight matrices",
     "Queries, keys and values",
@@ -175,27 +172,9 @@ def trainable_ui() -> None:
     with c3:
         scale = url_toggle("Scale by √d_k", "tw_scale", True, help="Divide scores by √d_k before softmax.")
     with settings_container(lesson.presenting):
-        s1, s2, s3 = st.columns(3)
-        with s1:
-            seed = url_slider(
-                "Random seed",
-                0,
-                999,
-                SEED_KEYS[construction],
-                BOOK_SEEDS[construction],
-                help=f"torch.manual_seed before the weights are made; the book uses {BOOK_SEEDS[construction]}.",
-            )
-        with s2:
-            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "tw_din", 3, help="The book uses 3.")
-        with s3:
-            d_out = url_slider(
-                "Output size d_out (= d_k)",
-                1,
-                MAX_D_OUT,
-                "tw_dout",
-                2,
-                help="Size of queries, keys and values.",
-            )
+        seed, d_in, d_out = weight_sizes_ui(
+            "tw", construction, SEED_KEYS, "Size of queries, keys and values."
+        )
         vectors = vector_source_ui(tokens, d_in)
     lesson.nav_ui()
 
