@@ -33,6 +33,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 import websockets
@@ -481,6 +482,24 @@ async def _run_sessions(
     return await asyncio.gather(*(delayed(n) for n in range(sessions)))
 
 
+def _run_async(coro: Any) -> Any:
+    """asyncio.run in a fresh thread, so callers that already run an event loop (pytest-playwright) work."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="load-clients")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def run_load(
     sessions: int = 30,
     interactions: int = 12,
@@ -500,7 +519,7 @@ def run_load(
     log = ROOT / "artifacts" / "load-server.log"
     with streamlit_server(port, log, post_script_gc) as proc:
         rss_start = rss_mb(proc.pid)
-        asyncio.run(_warm(port, pages, timeout))
+        _run_async(_warm(port, pages, timeout))
         rss_warm = rss_mb(proc.pid)
         sampler = RssSampler(proc.pid)
         sampler.start()
@@ -524,7 +543,7 @@ def run_load(
         for t in threads:
             t.start()
         start = time.perf_counter()
-        results = asyncio.run(_run_sessions(port, sessions, interactions, pages, think, timeout, limit, ramp))
+        results = _run_async(_run_sessions(port, sessions, interactions, pages, think, timeout, limit, ramp))
         wall = time.perf_counter() - start
         stop.set()
         for t in threads:
