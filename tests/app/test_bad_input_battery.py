@@ -230,7 +230,7 @@ def _heatmap_rows(spec: str) -> int:
 
 
 def _unknown_words_named(at: AppTest) -> None:
-    """Where a page refuses words it does not know, it says which ones."""
+    """Where a page refuses words it does not know, it says which ones and suggests known ones."""
     said = [
         str(getattr(el, "value", ""))
         for kind in ("warning", "info", "markdown", "caption", "error")
@@ -243,6 +243,10 @@ def _unknown_words_named(at: AppTest) -> None:
         assert re.search(r"xylophone|quixotic|zebrafish", s, re.I), (
             f"a refusal that does not name the word: {s}"
         )
+    if refusals:  # ... and points to words it does know
+        shown = [*said, *(str(getattr(e, "label", "")) for e in at.expander)]  # e.g. a folded word list
+        helps = [s for s in shown if re.search(r"did you mean|word list|words? it knows|vocabulary", s, re.I)]
+        assert helps, f"unknown words refused without suggesting known ones: {refusals}"
 
 
 TEXT_CASES: tuple[TextCase, ...] = (
