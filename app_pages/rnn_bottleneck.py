@@ -18,7 +18,6 @@ from ui.translation import (
     run_model,
     source_ui,
     translator_or_error,
-    vocabulary_ui,
 )
 
 STEPS = (
@@ -88,7 +87,6 @@ def rnn_bottleneck_ui() -> None:
             f"must hold all {len(tokens)} source words, their order and which adjective belongs to which "
             "noun. Short sentences fit; long ones do not."
         )
-        vocabulary_ui()
 
     if lesson.show(3) and ev is not None:
         lesson.header(3)

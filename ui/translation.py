@@ -112,6 +112,7 @@ def source_ui(key: str, container: object = None) -> Source:
             help="The toy language knows about 120 English words. Use the sidebar sentence, or pick an example "
             "(they run from 3 to 39 words).",
         )
+        vocabulary_ui()
     if choice != SIDEBAR:
         tokens = g.read_source(g.EXAMPLE_SENTENCES[choice]).known
         return Source(tokens, g.translate(tokens), False)
@@ -133,7 +134,8 @@ def source_ui(key: str, container: object = None) -> Source:
         more = f" and {len(src.unknown) - len(shown)} more" if len(src.unknown) > len(shown) else ""
         st.warning(
             f"The toy language does not know {'; '.join(parts)}{more}. "
-            + ("These words are left out." if src.known else ""),
+            + ("These words are left out. " if src.known else "")
+            + "Every word it knows is in the list above.",
             icon=":material/translate:",
         )
     tokens = src.known
