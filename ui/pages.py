@@ -56,7 +56,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Simplified self-attention",
         ":material/scatter_plot:",
         "simplified",
-        "Self-attention, step by step",
+        "Self-attention",
         "Dot-product scores, softmax and context vectors, with no trainable weights.",
     ),
     PageInfo(
@@ -64,7 +64,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Trainable weights",
         ":material/tune:",
         "trainable",
-        "Self-attention, step by step",
+        "Self-attention",
         "Queries, keys and values from seeded weight matrices; why scores are divided by √d_k.",
     ),
     PageInfo(
@@ -72,7 +72,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Causal attention",
         ":material/visibility_off:",
         "causal",
-        "Self-attention, step by step",
+        "Self-attention",
         "Hide the future: two equal ways to mask, dropout on the weights, what each token can see.",
     ),
     PageInfo(
@@ -80,7 +80,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Multi-head attention",
         ":material/view_column:",
         "multihead",
-        "Self-attention, step by step",
+        "Self-attention",
         "Heads side by side: split, attend, concatenate, project; heads on and off; a check against PyTorch.",
     ),
     PageInfo(
