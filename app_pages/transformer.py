@@ -66,12 +66,15 @@ class Analysis:
     rollout: np.ndarray  # (layers, T, T)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+# One 512-token SmolLM2 entry holds ~283 MB of attentions plus ~31 MB each for the head mean and the
+# rollout, so only two (model, text) analyses are kept, and none longer than 15 minutes.
+@st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
 def analyse(key: str, text: str) -> Analysis:
     """Run the text through the model once; cached per (model, text) and shared by all sessions."""
     model = _registry()["models"][key]
     run = pt.run_attention(model, text)
-    return Analysis(run, pt.mean_over_heads(run.attentions), pt.attention_rollout(run.attentions))
+    head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
+    return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))
 
 
 def page_text() -> str:

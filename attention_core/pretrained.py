@@ -321,16 +321,25 @@ def mean_over_heads(attentions: np.ndarray) -> np.ndarray:
     return np.asarray(attentions, dtype=np.float32).mean(axis=1)
 
 
-def attention_rollout(attentions: np.ndarray, residual: float = 0.5) -> np.ndarray:
+def attention_rollout(
+    attentions: np.ndarray | None, residual: float = 0.5, *, head_mean: np.ndarray | None = None
+) -> np.ndarray:
     """Attention rollout (Abnar & Zuidema 2020): layer l's entry is how much each token draws on each input.
 
     Each layer's head-mean is mixed with the identity for the residual path, rows renormalised, and the
     layers multiplied in order: R_l = Â_l @ R_(l-1), with Â = residual * I + (1 - residual) * A.
-    (layers, heads, T, T) -> (layers, T, T); every row of every layer sums to 1.
+    (layers, heads, T, T) -> (layers, T, T); every row of every layer sums to 1. Pass `head_mean`
+    (the `mean_over_heads` result, (layers, T, T)) if you already have it; then `attentions` is not read.
     """
     if not 0.0 <= residual <= 1.0:
         raise ValueError("residual must be in [0, 1]")
-    mean = mean_over_heads(attentions)  # (L, T, T) float32
+    if head_mean is None:
+        if attentions is None:
+            raise ValueError("give the attentions or their head mean")
+        head_mean = mean_over_heads(attentions)
+    mean = np.asarray(head_mean, dtype=np.float32)  # (L, T, T)
+    if mean.ndim != 3 or mean.shape[1] != mean.shape[2]:
+        raise ValueError(f"head_mean must be (layers, T, T), got {mean.shape}")
     n_layers, t, _ = mean.shape
     eye = np.eye(t, dtype=np.float32)
     out = np.empty_like(mean)

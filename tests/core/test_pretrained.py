@@ -135,6 +135,21 @@ def test_rollout_properties(minilm_run: pt.AttentionRun, smollm2_run: pt.Attenti
         pt.attention_rollout(att, residual=1.5)
 
 
+def test_rollout_from_a_precomputed_head_mean_is_identical(
+    minilm_run: pt.AttentionRun, smollm2_run: pt.AttentionRun
+) -> None:
+    for run in (minilm_run, smollm2_run):
+        mean = pt.mean_over_heads(run.attentions)
+        kept = mean.copy()
+        from_mean = pt.attention_rollout(None, head_mean=mean)
+        np.testing.assert_array_equal(from_mean, pt.attention_rollout(run.attentions))
+        np.testing.assert_array_equal(mean, kept)  # the caller's head mean is not changed in place
+    with pytest.raises(ValueError):
+        pt.attention_rollout(None)
+    with pytest.raises(ValueError):
+        pt.attention_rollout(None, head_mean=np.ones((2, 3, 4), dtype=np.float32))
+
+
 def test_truncation_to_512(minilm: pt.LoadedModel) -> None:
     run = pt.run_attention(minilm, "word " * 700)
     assert run.shape[-1] == 512 and run.total_tokens == 702 and run.truncated
