@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from ui.layout import step_header
 from ui.present import is_presenting
-from ui.state import STEP_KEY, claim_value, seed_value
+from ui.state import STEP_KEY, claim_value, parse_int, seed_value
 
 
 class Lesson:
@@ -17,11 +18,11 @@ class Lesson:
         self.steps = list(steps)
         self.presenting = is_presenting()
         n = len(self.steps)
-        seed_value(STEP_KEY, 1, _parse_step(n), "Lesson step")
+        seed_value(STEP_KEY, 1, parse_int(1, n), "Lesson step")
         st.session_state[STEP_KEY] = min(max(int(st.session_state[STEP_KEY]), 1), n)
         self.current = int(st.session_state[STEP_KEY]) if self.presenting else 1
-        if self.presenting:  # outside presentation mode all steps show and the URL carries no step
-            claim_value(STEP_KEY, self.current, 1, str)
+        # outside presentation mode all steps show and the URL carries no step
+        claim_value(STEP_KEY, self.current, 1, str)
 
     def nav_ui(self) -> None:
         """Previous / next buttons and the step title (presentation mode only)."""
@@ -59,19 +60,8 @@ class Lesson:
 
     def header(self, number: int) -> None:
         """The numbered heading of a step."""
-        st.subheader(f"Step {number} · {self.steps[number - 1]}", divider="gray")
+        step_header(number, self.steps[number - 1])
 
 
 def _go(step: int) -> None:
     st.session_state[STEP_KEY] = step
-
-
-def _parse_step(n: int):
-    def parse(raw: str) -> int | None:
-        try:
-            value = int(raw)
-        except ValueError:
-            return None
-        return value if 1 <= value <= n else None
-
-    return parse

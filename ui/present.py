@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import url_toggle
-
-PRESENT_KEY = "present"
+from ui.state import PRESENT_KEY, url_toggle
 
 # A constant stylesheet (no user text): larger type for the back of the room, less chrome.
 _PRESENTATION_CSS = """

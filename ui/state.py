@@ -3,7 +3,8 @@
 Each setting is seeded, in order, from the URL (once per page visit), from the value the user last
 chose in this session, or from its default. A value in the URL that does not parse falls back to the
 default and leaves a notice that the page shows at the top. After the page has run, the URL holds
-exactly the settings of this view that differ from their defaults.
+exactly the settings of this view that differ from their defaults — including, in presentation mode, the
+settings of lesson steps that are not on screen, so a link made at step 1 still reproduces step 3.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ _SAVED = "_ae_saved"  # last value per key, so values survive page switches
 _SEEDED = "_ae_seeded"  # keys already seeded from the URL on this page visit
 _PAGE = "_ae_page"  # the page of the previous run
 _FIGURES = "_ae_figures"  # (key, title, figure) placed this run, for the page exports
+_PAGE_KEYS = "_ae_page_keys"  # {page: {url key: last url value or None}} of every setting drawn there
+PRESENT_KEY = "present"  # presentation mode: lesson steps off screen keep their settings in the URL
 RESERVED_PARAMS = frozenset({"embed", "embed_options"})
 STEP_KEY = "step"  # the lesson step; it belongs to one page, so it is forgotten on a page switch
 
@@ -63,8 +66,8 @@ def figures() -> list[tuple[str, str, object]]:
 
 
 def claimed_params() -> dict[str, str]:
-    """The non-default settings of this run, as they appear in the URL."""
-    return {k: v for k, v in st.session_state.get(_CLAIMED, {}).items() if v is not None}
+    """The non-default settings of this view, as the URL will hold them after this run."""
+    return _url_plan()[0]
 
 
 def seed_value(
@@ -92,25 +95,52 @@ def seed_value(
 
 def claim_value(key: str, value: Any, default: Any, to_url: Callable[[Any], str]) -> None:
     """Remember the widget's value and write it to the URL (defaults stay out of it)."""
+    url_value = None if value == default else to_url(value)
     st.session_state[_SAVED][key] = value
-    st.session_state[_CLAIMED][key] = None if value == default else to_url(value)
+    st.session_state[_CLAIMED][key] = url_value
+    page_keys = st.session_state.setdefault(_PAGE_KEYS, {})
+    page_keys.setdefault(st.session_state.get(_PAGE), {})[key] = url_value
+
+
+def _url_plan() -> tuple[dict[str, str], list[str]]:
+    """What the URL should hold after this run, and the link's keys that no setting of this page knows.
+
+    Settings drawn in this run give their values. In presentation mode a lesson shows one step, so the
+    settings of the other steps keep their last value, and link keys not drawn yet are kept for the step that
+    will draw them. Outside presentation mode every setting is drawn, so anything else is dropped (with a
+    notice when the link brought it and nothing on the page ever used it).
+    """
+    claimed: dict[str, str | None] = st.session_state.get(_CLAIMED, {})
+    page_keys: dict[str, str | None] = st.session_state.get(_PAGE_KEYS, {}).get(
+        st.session_state.get(_PAGE), {}
+    )
+    seeded = st.session_state.get(_SEEDED, set())
+    presenting = bool(st.session_state.get(PRESENT_KEY, False))
+    plan: dict[str, str] = {}
+    if presenting:
+        plan.update({k: v for k, v in page_keys.items() if v is not None and k not in claimed})
+    plan.update({k: v for k, v in claimed.items() if v is not None})
+    unknown = []
+    for key in st.query_params:
+        if key in RESERVED_PARAMS or key in claimed or key in page_keys or key in seeded:
+            continue
+        if presenting:
+            plan[key] = st.query_params[key]  # for a step not on screen yet
+        else:
+            unknown.append(key)
+    return plan, unknown
 
 
 def end_run() -> None:
-    """Make the URL hold exactly this run's non-default settings; name unknown keys once."""
-    claimed: dict[str, str | None] = st.session_state.get(_CLAIMED, {})
+    """Make the URL hold this view's non-default settings; name unknown keys once."""
+    plan, unknown = _url_plan()
+    for key in unknown:
+        add_notice(f"The link had an unknown setting “{escape_markdown(key[:40])}”; it was ignored.")
     for key in list(st.query_params.keys()):
-        if key in RESERVED_PARAMS:
-            continue
-        if key not in claimed:
-            if key not in st.session_state.get(_SEEDED, set()):
-                add_notice(f"The link had an unknown setting “{escape_markdown(key[:40])}”; it was ignored.")
+        if key not in RESERVED_PARAMS and key not in plan:
             del st.query_params[key]
-    for key, value in claimed.items():
-        if value is None:
-            if key in st.query_params:
-                del st.query_params[key]
-        elif st.query_params.get(key) != value:
+    for key, value in plan.items():
+        if st.query_params.get(key) != value:
             st.query_params[key] = value
 
 
@@ -140,10 +170,12 @@ def url_selectbox(
     return value
 
 
-def _parse_int(lo: int, hi: int) -> Callable[[str], int | None]:
-    def parse(raw: str) -> int | None:
+def _parse_number(cast: Callable[[str], float], lo: float, hi: float) -> Callable[[str], Any]:
+    """A parser for numbers in [lo, hi] (None for anything else, nan included)."""
+
+    def parse(raw: str) -> Any:
         try:
-            value = int(raw)
+            value = cast(raw)
         except ValueError:
             return None
         return value if lo <= value <= hi else None
@@ -151,31 +183,25 @@ def _parse_int(lo: int, hi: int) -> Callable[[str], int | None]:
     return parse
 
 
+def parse_int(lo: int, hi: int) -> Callable[[str], int | None]:
+    """A parser for integers in [lo, hi]."""
+    return _parse_number(int, lo, hi)
+
+
 def url_slider(label: str, lo: int, hi: int, key: str, default: int, **kwargs: Any) -> int:
     """An integer slider whose value lives in the URL under `key`; out-of-range links fall back."""
-    seed_value(key, default, _parse_int(lo, hi), label, str)
+    seed_value(key, default, parse_int(lo, hi), label, str)
     st.session_state[key] = min(max(int(st.session_state[key]), lo), hi)
     value = st.slider(label, lo, hi, key=key, **kwargs)
     claim_value(key, value, default, str)
     return value
 
 
-def _parse_float(lo: float, hi: float) -> Callable[[str], float | None]:
-    def parse(raw: str) -> float | None:
-        try:
-            value = float(raw)
-        except ValueError:
-            return None
-        return value if lo <= value <= hi else None  # also rejects nan
-
-    return parse
-
-
 def url_float_slider(
     label: str, lo: float, hi: float, key: str, default: float, step: float, **kwargs: Any
 ) -> float:
     """A float slider whose value lives in the URL under `key`; out-of-range links fall back."""
-    seed_value(key, default, _parse_float(lo, hi), label, str)
+    seed_value(key, default, _parse_number(float, lo, hi), label, str)
     value = st.slider(label, lo, hi, key=key, step=step, **kwargs)
     claim_value(key, value, default, lambda v: f"{v:g}")
     return value

@@ -79,3 +79,27 @@ def test_share_link_holds_every_setting() -> None:
     for fragment in ("text=a+b+c", "q=3", "present=1", "step=2"):
         assert fragment in link, link
     assert not notices(at)
+
+
+def test_settings_of_hidden_steps_stay_in_the_link() -> None:
+    """A prepared link at step 1 keeps step 3's setting, and step 3 shows it."""
+    at = open_app(PAGE, {"present": "1", "demo": "1, 2, 3, 1000"})
+    assert not at.exception
+    assert notices(at) == []
+    assert at.query_params["demo"] == "1, 2, 3, 1000"
+    link = next(c.value for c in at.sidebar.code)
+    assert "demo=1%2C+2%2C+3%2C+1000" in link
+    at.button(key="lesson_next").click().run()
+    at.button(key="lesson_next").click().run()
+    assert at.selectbox(key="demo").value == "1, 2, 3, 1000"
+    at.selectbox(key="demo").set_value("1000, 1000, 1000").run()
+    at.button(key="lesson_next").click().run()  # step 4: the demo is off screen again
+    assert at.query_params["demo"] == "1000, 1000, 1000"
+    assert "step" in at.query_params
+
+
+def test_unknown_link_setting_outside_presentation_is_still_named() -> None:
+    at = open_app(PAGE, {"demo": "1, 2, 3, 1000", "nonsense": "1"})
+    assert any("nonsense" in n for n in notices(at))
+    assert "nonsense" not in at.query_params
+    assert at.query_params["demo"] == "1, 2, 3, 1000"
