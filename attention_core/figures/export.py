@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -46,40 +49,118 @@ def page_html(page_title: str, figures: Sequence[tuple[str, go.Figure]], notes: 
     return "\n".join(parts)
 
 
-def heatmap_matrices(figure: go.Figure) -> list[tuple[list[str], list[str], np.ndarray]]:
-    """(row labels, column labels, matrix) of every heatmap in a figure, labels read from the axes."""
+@dataclass(frozen=True)
+class Panel:
+    """One heatmap panel of a figure, ready for CSV: its title, labels and values (NaN = no value shown)."""
+
+    title: str
+    rows: list[str]
+    cols: list[str]
+    z: np.ndarray
+
+
+def _is_overlay(trace: go.Heatmap) -> bool:
+    """Grey overlays (masked/dropped cells) carry no values: named "hidden", or one flat colour."""
+    if trace.name == "hidden":
+        return True
+    scale = trace.colorscale
+    return bool(scale) and len({str(c[1]).lower() for c in scale}) == 1
+
+
+def _plain(text: object) -> str:
+    """Plotly label text as plain text: tags dropped (<br> as a space), HTML entities undone."""
+    text = re.sub(r"<br\s*/?>", " ", str(text or ""), flags=re.IGNORECASE)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def _labels(trace: go.Heatmap, axis: object, size: int, which: int) -> list[str]:
+    """Row (which=0) or column (which=1) labels: the trace's per-cell customdata, else the axis ticks."""
+    if trace.customdata is not None:
+        custom = np.asarray(trace.customdata, dtype=object)
+        if custom.ndim == 3 and custom.shape[2] >= 2 and custom.shape[which] == size:
+            line = custom[:, 0, 0] if which == 0 else custom[0, :, 1]
+            return [html.unescape(str(t)) for t in line]
+    ticks = getattr(axis, "ticktext", None)
+    if ticks and len(ticks) == size and any(str(t) for t in ticks):
+        return [html.unescape(str(t)) for t in ticks]
+    return [str(i) for i in range(size)]
+
+
+def heatmap_panels(figure: go.Figure) -> list[Panel]:
+    """Every value heatmap of a figure with its own labels and title (grey "hidden" overlays skipped).
+
+    Cells a panel greys out are NaN in the figure; where the builder recorded the value they stand for
+    (`meta["masked_value"]`: 0 for masked or dropped weights, -inf for masked scores, what PyTorch holds)
+    that value is put back; otherwise they stay NaN (an empty CSV cell).
+    """
     found = []
     layout = figure.layout
+    titles = [_plain(a.text) for a in (layout.annotations or ())]
     for trace in figure.data:
-        if trace.type != "heatmap" or trace.z is None:
+        if trace.type != "heatmap" or trace.z is None or _is_overlay(trace):
             continue
-        z = np.asarray(trace.z, dtype=float)
+        z = np.array(trace.z, dtype=float)
         xaxis = layout[("xaxis" + trace.xaxis[1:]) if trace.xaxis else "xaxis"]
         yaxis = layout[("yaxis" + trace.yaxis[1:]) if trace.yaxis else "yaxis"]
-        cols = [html.unescape(str(t)) for t in (xaxis.ticktext or range(z.shape[1]))]
-        rows = [html.unescape(str(t)) for t in (yaxis.ticktext or range(z.shape[0]))]
-        if len(cols) != z.shape[1] or len(rows) != z.shape[0]:
-            cols, rows = [str(i) for i in range(z.shape[1])], [str(i) for i in range(z.shape[0])]
-        found.append((rows, cols, z))
+        meta = trace.meta if isinstance(trace.meta, dict) else {}
+        masked_value = meta.get("masked_value")
+        if masked_value is not None:
+            z[np.isnan(z)] = float(masked_value)
+        title = _plain(meta.get("title") or trace.name or (layout.title.text if len(found) == 0 else ""))
+        if not title and len(titles) > len(found):
+            title = titles[len(found)]
+        rows = _labels(trace, yaxis, z.shape[0], 0)
+        cols = _labels(trace, xaxis, z.shape[1], 1)
+        found.append(Panel(title, rows, cols, z))
     return found
 
 
+def heatmap_matrices(figure: go.Figure) -> list[tuple[list[str], list[str], np.ndarray]]:
+    """(row labels, column labels, matrix) of every value heatmap in a figure (see heatmap_panels)."""
+    return [(p.rows, p.cols, p.z) for p in heatmap_panels(figure)]
+
+
 def matrix_csv(rows: Sequence[str], cols: Sequence[str], z: np.ndarray) -> str:
-    """One matrix as CSV with a header row of column labels and a label column."""
+    """One matrix as CSV with a header row of column labels and a label column; NaN as an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["", *cols])
     for label, values in zip(rows, z, strict=True):
-        writer.writerow([label, *(f"{v:.8g}" for v in values)])
+        writer.writerow([label, *("" if np.isnan(v) else f"{v:.8g}" for v in values)])
     return out.getvalue()
 
 
+def _slug(text: str, max_len: int = 48) -> str:
+    """A file-name-safe ASCII version of a panel title ("① softmax, then zero" -> "1-softmax-then-zero")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))[:max_len].strip("-")
+
+
+CSV_README = """Matrices exported from Attention Explorer, one CSV per heatmap panel.
+
+Each file is named after the figure and, for figures with several panels, the panel's title.
+The first row holds the column labels (keys or dimensions), the first column the row labels (queries or tokens).
+
+Masked cells (greyed out on the page) hold the value the tensor holds, as PyTorch prints it:
+0 for attention weights after a causal mask or dropout, -inf for masked scores before softmax.
+An empty cell is a cell the page does not show a value for (and no single value stands for it).
+"""
+
+
 def matrices_zip(figures: Sequence[tuple[str, go.Figure]]) -> bytes:
-    """Every heatmap matrix of a page as CSV files in one zip (named after the figure keys)."""
+    """Every heatmap matrix of a page as CSV files in one zip, named `<figure key>[-<panel title>].csv`."""
     buffer = io.BytesIO()
+    used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for key, fig in figures:
-            for i, (rows, cols, z) in enumerate(heatmap_matrices(fig)):
-                suffix = f"-{i + 1}" if i else ""
-                zf.writestr(f"{key}{suffix}.csv", matrix_csv(rows, cols, z))
+            panels = heatmap_panels(fig)
+            for i, panel in enumerate(panels):
+                stem = key if len(panels) == 1 else f"{key}-{_slug(panel.title) or i + 1}"
+                name, n = f"{stem}.csv", 2
+                while name in used:
+                    name, n = f"{stem}-{n}.csv", n + 1
+                used.add(name)
+                zf.writestr(name, matrix_csv(panel.rows, panel.cols, panel.z))
+        if used:
+            zf.writestr("README.txt", CSV_README)
     return buffer.getvalue()

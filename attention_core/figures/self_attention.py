@@ -25,6 +25,17 @@ HIDDEN_COLOR = "#cbd5e1"  # masked / dropped cells: light grey, clearly "not a v
 OFF_SCALE = [[0.0, "#f1f5f9"], [1.0, "#64748b"]]  # a switched-off head is drawn in greys
 
 
+def _masked_value(matrix: np.ndarray, hidden: np.ndarray) -> str | None:
+    """The one value every hidden cell holds ("0" for masked weights, "-inf" for masked scores), else None.
+
+    Recorded in the value trace's meta so an export can put back what PyTorch prints for the grey cells.
+    """
+    values = np.unique(matrix[hidden])
+    if values.size != 1 or np.isnan(values[0]):
+        return None
+    return f"{values[0]:.8g}"
+
+
 def masked_heatmap(
     matrix: object,
     row_labels: Sequence[str],
@@ -43,6 +54,7 @@ def masked_heatmap(
         raise ValueError(f"hidden mask {mask.shape} does not match matrix {z.shape}")
     z[mask] = np.nan  # no colour and no number in the value layer
     fig = heatmap(z, row_labels, col_labels, title, **kwargs)
+    fig.data[0].meta = {"title": title, "masked_value": _masked_value(as_array(matrix), mask)}
     rows, cols = axis_labels(row_labels), axis_labels(col_labels)
     n_rows, n_cols = z.shape
     show_text = max(n_rows, n_cols) <= 12
@@ -279,7 +291,9 @@ def heatmap_grid(
 
     `hidden` (one bool mask for all panels, or one per panel) greys cells out and writes `hidden_text` in
     them (one string, or one per panel: a string or a per-cell array of strings); non-finite values (-inf
-    scores) are hidden too. Value traces come first, in panel order; the grey overlays follow, named "hidden".
+    scores) are hidden too. Value traces come first, in panel order, each with meta {"title", "masked_value"}
+    (the one value its hidden cells hold, e.g. "0" or "-inf", for exports); the grey overlays follow, named
+    "hidden".
     """
     mats = [as_array(m) for m in matrices]
     if not mats or any(m.shape != mats[0].shape for m in mats):
@@ -356,6 +370,7 @@ def heatmap_grid(
                 "xgap": 1,
                 "ygap": 1,
                 "name": title,
+                "meta": {"title": title, "masked_value": _masked_value(mats[i], hides[i])},
             }
         )
         layout["xaxis" + xname[1:]] = {
@@ -475,6 +490,7 @@ def pipeline_figure(
                 "xgap": 1,
                 "ygap": 1,
                 "name": title.split("<br>")[0].replace("<b>", "").replace("</b>", ""),
+                "meta": {"title": " ".join(title.replace("<b>", "").replace("</b>", "").split("<br>"))},
             }
         )
         layout["xaxis" + xname[1:]] = {
