@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core import pretrained as pt
@@ -75,6 +76,12 @@ def analyse(key: str, text: str) -> Analysis:
     run = pt.run_attention(model, text)
     head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
     return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))
+
+
+@st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
+def grid_view(key: str, text: str) -> go.Figure:
+    """The model view of (model, text) without a selection, built once; never changed (highlight a copy)."""
+    return tf.model_view(analyse(key, text).run.attentions)
 
 
 def page_text() -> str:
@@ -204,7 +211,7 @@ def transformer_ui() -> None:
         + (" Long texts are shrunk into blocks here; each block row still sums to 1." if t > 24 else "")
     )
     show_figure(
-        tf.model_view(run.attentions, selected=(li, hi)),
+        tf.highlight_head(grid_view(key, text), (li, hi)),
         GRID_KEY,
         on_select="rerun",
         selection_mode="points",

@@ -128,19 +128,6 @@ def model_view(
             showlegend=False,
         )
     )
-    if selected is not None:
-        layer, head = selected
-        col, row = (layer, head) if layers_across else (head, layer)
-        fig.add_shape(
-            type="rect",
-            xref="x2",
-            yref="y2",
-            x0=col * step - 1,
-            x1=col * step + s,
-            y0=row * step - 1,
-            y1=row * step + s,
-            line={"color": ACCENT, "width": 3},
-        )
     cell_px = max(14.0, min(110.0, (width - 120) / n_cols))
     span_x, span_y = [-1.5, n_cols * step - 0.5], [n_rows * step - 0.5, -1.5]  # room for the selection box
     every = 1 if n_cols <= 16 else 3
@@ -156,6 +143,7 @@ def model_view(
             "colorbar": {"thickness": 12, "title": {"text": "weight", "side": "right"}},
         },
         plot_bgcolor="rgba(0,0,0,0)",
+        meta={"tile": s, "layers_across": layers_across},  # read by highlight_head
         clickmode="event+select",
         dragmode=False,
         hovermode="closest",
@@ -181,6 +169,32 @@ def model_view(
         showgrid=False,
         zeroline=False,
         range=span_y,
+    )
+    return fig if selected is None else highlight_head(fig, selected)
+
+
+def highlight_head(view: go.Figure, selected: tuple[int, int]) -> go.Figure:
+    """A copy of a `model_view` figure with head `selected` = (layer, head), 0-based, outlined.
+
+    The model view itself is left unchanged, so it can be built once per text and cached.
+    """
+    meta = view.layout.meta
+    if not isinstance(meta, dict) or "tile" not in meta:
+        raise ValueError("not a model_view figure")
+    s, layers_across = int(meta["tile"]), bool(meta["layers_across"])
+    step = s + 1
+    layer, head = selected
+    col, row = (layer, head) if layers_across else (head, layer)
+    fig = go.Figure(view)
+    fig.add_shape(
+        type="rect",
+        xref="x2",
+        yref="y2",
+        x0=col * step - 1,
+        x1=col * step + s,
+        y0=row * step - 1,
+        y1=row * step + s,
+        line={"color": ACCENT, "width": 3},
     )
     return fig
 

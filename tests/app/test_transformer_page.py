@@ -68,6 +68,29 @@ def test_layer_and_head_change_the_figure_and_the_url(minilm: pt.LoadedModel) ->
     assert at.query_params["tf_layer"] in ("4", ["4"]) and at.query_params["tf_head"] in ("7", ["7"])
 
 
+def test_model_view_is_built_once_per_text_and_only_the_outline_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from attention_core.figures import transformer as tf
+
+    calls = []
+    real = tf.model_view
+    monkeypatch.setattr(tf, "model_view", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = _open({"text": "A text that only this test uses, so the cached model view is built here"})
+    grid = chart_specs(at)["tf_grid"]
+    at.slider(key="tf_layer").set_value(3).run()
+    at.slider(key="tf_head").set_value(5).run()
+    assert not at.exception
+    moved = chart_specs(at)["tf_grid"]
+    assert len(calls) == 1  # three reruns, one build
+    np.testing.assert_array_equal(first_z(moved), first_z(grid))
+    assert grid["layout"]["shapes"] != moved["layout"]["shapes"]
+    (box,) = moved["layout"]["shapes"]
+    picks = next(t for t in moved["data"] if t.get("name") == "pick")
+    i = [list(c) for c in picks["customdata"]].index([3, 5])
+    assert box["x0"] < picks["x"][i] < box["x1"] and box["y0"] < picks["y"][i] < box["y1"]
+
+
 def test_query_token_changes_head_view(minilm: pt.LoadedModel) -> None:
     at = _open({"text": SENTENCE})
     at.selectbox(key="tf_q").set_value("3 · cat").run()

@@ -85,6 +85,24 @@ def test_model_view_puts_more_layers_than_heads_across() -> None:
     assert [8, 3] in [list(c) for c in picks["customdata"]]
 
 
+@pytest.mark.parametrize(("layers", "heads", "selected"), [(3, 4, (2, 1)), (10, 3, (7, 2))])
+def test_highlight_head_outlines_a_copy_and_leaves_the_view_alone(
+    layers: int, heads: int, selected: tuple[int, int]
+) -> None:
+    att = _attention(layers, heads, 5)
+    view = tf.model_view(att)
+    assert not view.layout.shapes
+    marked = tf.highlight_head(view, selected)
+    assert not view.layout.shapes  # the (cached) view is not changed
+    assert marked.to_json() == tf.model_view(att, selected=selected).to_json()
+    (box,) = marked.layout.shapes
+    picks = next(t for t in marked.data if t.name == "pick")
+    i = [list(c) for c in picks.customdata].index([selected[0] + 1, selected[1] + 1])
+    assert box.x0 < picks.x[i] < box.x1 and box.y0 < picks.y[i] < box.y1  # the box is around that head
+    with pytest.raises(ValueError):
+        tf.highlight_head(tf.attention_heatmap(att[0, 0], list("abcde")), selected)
+
+
 @pytest.mark.parametrize(("layers", "heads"), [(6, 12), (30, 9)])
 def test_model_view_payload_bounded_at_512_tokens(layers: int, heads: int) -> None:
     att = _long_attention(layers, heads, 512)
