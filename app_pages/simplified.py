@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from attention_core import simplified as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM
-from attention_core.figures.common import heatmap, weight_bars
+from attention_core.figures.common import heatmap, plot_label, weight_bars
 from attention_core.figures.simplified import (
     context_vector_3d,
     normalisation_comparison,
     overflow_figure,
     overflow_table,
 )
+from attention_core.text import escape_markdown
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
@@ -35,6 +37,44 @@ STEPS = (
     "The context vector",
     "Every token at once",
 )
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _all_tokens(
+    tokens: tuple[str, ...], dim: int, source: str, _inputs: torch.Tensor
+) -> tuple[dict[str, go.Figure], str]:
+    """Step 6's matrices for every token (they do not depend on the query): figures and the check caption.
+
+    Cached per (tokens, dimension, vector source), which determine `_inputs`; shared figures are never
+    mutated (show_figure resizes a copy in presentation mode).
+    """
+    attn_scores = sa.attn_scores_matmul(_inputs)  # (T, T)
+    context_vecs, attn_weights = sa.simplified_self_attention(_inputs)  # (T, dim), (T, T)
+    loop_gap = float((sa.attn_scores_loop(_inputs) - attn_scores).abs().max())
+    row_sums = attn_weights.sum(-1)
+    dims = [f"dim {d + 1}" for d in range(dim)]
+    figs = {
+        "scores_fig": heatmap(
+            attn_scores, tokens, tokens, "Attention scores  inputs @ inputs.T", value_name="score"
+        ),
+        "weights_matrix_fig": heatmap(
+            attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0
+        ),
+        "context_fig": heatmap(
+            context_vecs,
+            tokens,
+            dims,
+            "All context vectors  attn_weights @ inputs",
+            x_title="dimension",
+            y_title="token",
+            value_name="value",
+        ),
+    }
+    caption = (
+        f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); every row of the "
+        f"weights sums to 1 (row sums {float(row_sums.min()):.4f}–{float(row_sums.max()):.4f})."
+    )
+    return figs, caption
 
 
 def simplified_ui() -> None:
@@ -86,7 +126,7 @@ def simplified_ui() -> None:
     if lesson.show(2):
         lesson.header(2)
         st.markdown(
-            f"Query: **{names[query_idx].split(' · ', 1)[0]}** (see the selector). The score of token *i* is the "
+            f"Query: **{escape_markdown(query_name)}**. The score of token *i* is the "
             r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
             "the same way, the larger it is."
         )
@@ -143,7 +183,10 @@ def simplified_ui() -> None:
         lesson.header(4)
         show_figure(
             weight_bars(
-                stable, tokens, title=f"How much {query_name} attends to each token", highlight=query_idx
+                stable,
+                tokens,
+                title=f"How much {plot_label(query_name)} attends to each token",
+                highlight=query_idx,
             ),
             "weights_fig",
         )
@@ -177,37 +220,12 @@ def simplified_ui() -> None:
             "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
             "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
         )
-        attn_scores = sa.attn_scores_matmul(inputs)  # (T, T)
-        context_vecs, attn_weights = sa.simplified_self_attention(inputs)  # (T, dim), (T, T)
-        loop_gap = float((sa.attn_scores_loop(inputs) - attn_scores).abs().max())
+        figs, caption = _all_tokens(tuple(tokens), dim, vectors.source, inputs)
         h1, h2 = st.columns(2)
-        show_figure(
-            heatmap(attn_scores, tokens, tokens, "Attention scores  inputs @ inputs.T", value_name="score"),
-            "scores_fig",
-            container=h1,
-        )
-        show_figure(
-            heatmap(attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0),
-            "weights_matrix_fig",
-            container=h2,
-        )
-        row_sums = attn_weights.sum(-1)
-        st.caption(
-            f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); every row of the "
-            f"weights sums to 1 (row sums {float(row_sums.min()):.4f}–{float(row_sums.max()):.4f})."
-        )
-        show_figure(
-            heatmap(
-                context_vecs,
-                tokens,
-                dims,
-                "All context vectors  attn_weights @ inputs",
-                x_title="dimension",
-                y_title="token",
-                value_name="value",
-            ),
-            "context_fig",
-        )
+        show_figure(figs["scores_fig"], "scores_fig", container=h1)
+        show_figure(figs["weights_matrix_fig"], "weights_matrix_fig", container=h2)
+        st.caption(caption)
+        show_figure(figs["context_fig"], "context_fig")
 
 
 simplified_ui()

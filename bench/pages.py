@@ -24,7 +24,11 @@ def _select(key: str, value: object):
 
 # page -> widget changes that cycle during the benchmark (other pages register theirs here)
 PAGE_ACTIONS = {
-    "app_pages/simplified.py": [_select("q", 0), _select("q", 2), _select("q", 1)],
+    "app_pages/simplified.py": [
+        _select("q", "1 · Your"),
+        _select("q", "3 · starts"),
+        _select("q", "2 · journey"),
+    ],
 }
 
 
