@@ -48,6 +48,17 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     return "".join(kept), notices
 
 
+def bound_text(text: str | None, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
+    """Cut text to `max_chars` and clean it (see `clean_text`); returns (text, notices)."""
+    raw = text or ""
+    notices: list[str] = []
+    if len(raw) > max_chars:
+        notices.append(f"The text has {len(raw):,} characters; only the first {max_chars:,} are used here.")
+        raw = raw[:max_chars]
+    raw, clean_notices = clean_text(raw)
+    return raw, notices + clean_notices
+
+
 def prepare_text(
     text: str | None,
     max_tokens: int = MAX_TOKENS,
@@ -55,13 +66,7 @@ def prepare_text(
     default: str = DEFAULT_SENTENCE,
 ) -> PreparedText:
     """Bound and tokenise user text; empty input falls back to `default` with a notice."""
-    notices: list[str] = []
-    raw = text or ""
-    if len(raw) > max_chars:
-        notices.append(f"The text has {len(raw):,} characters; only the first {max_chars:,} are used here.")
-        raw = raw[:max_chars]
-    raw, clean_notices = clean_text(raw)
-    notices.extend(clean_notices)
+    raw, notices = bound_text(text, max_chars)
     tokens = tokenize(raw)
     if not tokens:
         msg = "The sentence box is empty" if not raw.strip() else "The text has no words or punctuation"

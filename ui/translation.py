@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from attention_core.text import DEFAULT_SENTENCE, MAX_CHARS, clean_text, escape_markdown
+from attention_core.text import DEFAULT_SENTENCE, bound_text, escape_markdown
 from attention_core.translation import grammar as g
 from attention_core.translation.evaluate import lcs_match
 from attention_core.translation.models import (
@@ -118,9 +118,7 @@ def source_ui(key: str, container: object = None) -> Source:
         return Source(tokens, g.translate(tokens), False)
 
     raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    if len(raw) > MAX_CHARS:
-        add_notice(f"The text has {len(raw):,} characters; only the first {MAX_CHARS:,} are used here.")
-    text, cleaning = clean_text(raw[:MAX_CHARS])
+    text, cleaning = bound_text(raw)
     for message in cleaning:
         add_notice(message)
     src = g.read_source(text, max_tokens=10 * MAX_SOURCE_TOKENS)
