@@ -22,17 +22,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -41,7 +36,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from bench.common import ROOT, print_table
+from bench.common import ROOT, free_port, print_table, streamlit_server
 
 MAX_SESSIONS = 200
 SENTENCES = (
@@ -56,69 +51,6 @@ TEXT_KEY = "text"
 
 
 # ---------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(port: int, log: Path, post_script_gc: bool = True):
-    """Start `streamlit run app.py` on 127.0.0.1:port; yield the process; always stop it.
-
-    `post_script_gc=False` starts it with runner.postScriptGC off (a full gc.collect() after every rerun
-    costs ~100 ms once torch and transformers objects are in memory).
-    """
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    if not post_script_gc:
-        env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "false"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError(f"streamlit did not start; see {log}") from None
-                    time.sleep(0.3)
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
 
 
 def rss_mb(pid: int) -> float:
@@ -517,7 +449,8 @@ def run_load(
     pages = pages if pages is not None else page_paths()
     port = free_port()
     log = ROOT / "artifacts" / "load-server.log"
-    with streamlit_server(port, log, post_script_gc) as proc:
+    gc_off = {} if post_script_gc else {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}
+    with streamlit_server(port, log, gc_off) as proc:
         rss_start = rss_mb(proc.pid)
         _run_async(_warm(port, pages, timeout))
         rss_warm = rss_mb(proc.pid)
