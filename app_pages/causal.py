@@ -145,7 +145,7 @@ def causal_ui() -> None:
     tokens = current_tokens().tokens
     names = token_names(tokens)
 
-    c1, c2, c3, c4 = st.columns([5, 4, 5, 5], vertical_alignment="center")
+    c1, c2, c3, c4 = st.columns([6, 5, 4, 4], vertical_alignment="center")
     with c1:
         masked = url_toggle("Causal mask", "ca_mask", True, help="Hide every token that comes later.")
     with c2:

@@ -101,7 +101,7 @@ def context_vector_3d(
             mode="text",
             text=labels,
             textposition="top center",
-            textfont={"size": 14, "color": "#1f2937"},
+            textfont={"size": 14},
             showlegend=False,
             hoverinfo="skip",
         )
