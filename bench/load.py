@@ -15,6 +15,7 @@ started and stopped here.
 
     python -m bench.load                    # 30 sessions x 12 interactions
     python -m bench.load --sessions 4 --interactions 4
+    python -m bench.load --post-script-gc   # the same with runner.postScriptGC on (config.toml turns it off)
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ TEXT_KEY = "text"
 
 
 # ---------------------------------------------------------------- server
+
+
+def gc_env(post_script_gc: bool) -> dict[str, str]:
+    """The server environment that sets runner.postScriptGC explicitly (the env var beats config.toml)."""
+    return {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if post_script_gc else "false"}
 
 
 def rss_mb(pid: int) -> float:
@@ -441,7 +447,7 @@ def run_load(
     ramp: float = 3.0,
     browsers: int = 0,
     pages: list[str] | None = None,
-    post_script_gc: bool = True,
+    post_script_gc: bool = False,
 ) -> LoadReport:
     """Start a server, warm it (one session visits every page), run the class, stop the server."""
     if not 1 <= sessions <= MAX_SESSIONS:
@@ -449,8 +455,7 @@ def run_load(
     pages = pages if pages is not None else page_paths()
     port = free_port()
     log = ROOT / "artifacts" / "load-server.log"
-    gc_off = {} if post_script_gc else {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}
-    with streamlit_server(port, log, gc_off) as proc:
+    with streamlit_server(port, log, gc_env(post_script_gc)) as proc:
         rss_start = rss_mb(proc.pid)
         _run_async(_warm(port, pages, timeout))
         rss_warm = rss_mb(proc.pid)
@@ -579,8 +584,8 @@ def print_report(r: LoadReport) -> None:
             print(f"  - {e}")
 
 
-def main(argv: list[str] | None = None) -> LoadReport:
-    """Run the load test (defaults: 30 sessions x 12 interactions) and print its table."""
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line of `python -m bench.load`."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--interactions", type=int, default=12)
@@ -590,9 +595,17 @@ def main(argv: list[str] | None = None) -> LoadReport:
     ap.add_argument("--limit", type=float, default=300.0, help="wall-clock limit for the whole class (s)")
     ap.add_argument("--browsers", type=int, default=0, help="real chromium tabs measuring end to end")
     ap.add_argument(
-        "--no-post-script-gc", action="store_true", help="start the server with runner.postScriptGC=false"
+        "--post-script-gc",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="runner.postScriptGC for the server (default off, as .streamlit/config.toml; on for comparison)",
     )
-    args = ap.parse_args(argv if argv is not None else [])
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> LoadReport:
+    """Run the load test (defaults: 30 sessions x 12 interactions) and print its table."""
+    args = parse_args(argv if argv is not None else [])
     report = run_load(
         args.sessions,
         args.interactions,
@@ -600,7 +613,7 @@ def main(argv: list[str] | None = None) -> LoadReport:
         args.timeout,
         args.limit,
         browsers=args.browsers,
-        post_script_gc=not args.no_post_script_gc,
+        post_script_gc=args.post_script_gc,
     )
     print_report(report)
     return report
