@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,6 @@ from ui.state import add_notice, url_selectbox, url_slider, url_token_select
 
 MODEL_KEY, LAYER_KEY, HEAD_KEY, QUERY_KEY, ZOOM_KEY = "tf_model", "tf_layer", "tf_head", "tf_q", "tf_zoom"
 GRID_KEY = "tf_grid"
-_LAST_PICK = "_tf_last_pick"
 ZOOM_SIZE = 64  # tokens in the full-resolution window of a long text
 MODEL_LABELS = {
     "minilm": "all-MiniLM-L6-v2 · encoder (sees both ways)",
@@ -101,19 +101,19 @@ def page_text() -> str:
     return text
 
 
-def _apply_grid_click(n_layers: int, n_heads: int) -> None:
-    """A click on a head in the model view selects it (applied before the sliders are drawn)."""
+def _select_clicked_head(n_layers: int, n_heads: int) -> None:
+    """on_select callback of the model view: the clicked head goes into the layer and head sliders.
+
+    It runs only when the chart's selection changes, before the page is drawn, so a later slider move
+    is never overridden and a head clicked before can be clicked again.
+    """
     event = st.session_state.get(GRID_KEY)
-    points = []
-    if event is not None:
-        selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
-        points = selection.get("points", []) if isinstance(selection, dict) else []
+    selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
+    points = selection.get("points", []) if isinstance(selection, dict) else []
     picks = [p.get("customdata") for p in points if isinstance(p.get("customdata"), list | tuple)]
-    pick = tuple(int(v) for v in picks[0][:2]) if picks else None
-    if pick is None or pick == st.session_state.get(_LAST_PICK):
-        return
-    st.session_state[_LAST_PICK] = pick
-    layer, head = pick
+    if not picks or len(picks[0]) < 2:
+        return  # a click that only cleared the selection
+    layer, head = (int(v) for v in picks[0][:2])
     if 1 <= layer <= n_layers and 1 <= head <= n_heads:
         st.session_state[LAYER_KEY] = layer
         st.session_state[HEAD_KEY] = head
@@ -180,7 +180,6 @@ def transformer_ui() -> None:
             f"{pt.MAX_MODEL_TOKENS} (the longest input it shows)."
         )
 
-    _apply_grid_click(n_layers, n_heads)
     names = token_names(labels)
     c_layer, c_head, c_query = st.columns([1, 1, 2])
     with c_layer:
@@ -213,7 +212,7 @@ def transformer_ui() -> None:
     show_figure(
         tf.highlight_head(grid_view(key, text), (li, hi)),
         GRID_KEY,
-        on_select="rerun",
+        on_select=functools.partial(_select_clicked_head, n_layers, n_heads),
         selection_mode="points",
         config={"displayModeBar": False},
     )

@@ -5,6 +5,8 @@ Models are loaded once per pytest process (st.cache_resource carries over betwee
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -181,15 +183,35 @@ def test_no_model_at_all_leaves_a_message(monkeypatch: pytest.MonkeyPatch) -> No
     assert not at.get("plotly_chart")
 
 
+def _click_head(at, layer: int, head: int):
+    """Send what the browser sends when a head of the model view is clicked (AppTest has no plotly widget).
+
+    The selection goes to the chart's current element id as a widget state, so Streamlit runs the chart's
+    on_select callback exactly as it does for a real click.
+    """
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    (grid,) = [el for el in at.get("plotly_chart") if el.proto.id.endswith("-tf_grid")]
+    selection = {"points": [{"customdata": [layer, head]}], "point_indices": [0], "box": [], "lasso": []}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=grid.proto.id, string_value=json.dumps({"selection": selection})))
+    return at._run(states)
+
+
 def test_click_in_model_view_enlarges_that_head() -> None:
     at = _open({"text": SENTENCE})
-    at.session_state["tf_grid"] = {"selection": {"points": [{"customdata": [5, 9]}]}}  # what a click sends
-    at.run()
+    _click_head(at, 5, 9)
     assert not at.exception
     assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (5, 9)
     assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith("Layer 5, head 9")
+    assert at.query_params["tf_layer"] in ("5", ["5"]) and at.query_params["tf_head"] in ("9", ["9"])
     at.slider(key="tf_head").set_value(2).run()  # the old click must not win over a later slider move
     assert at.slider(key="tf_head").value == 2
+    _click_head(at, 5, 9)  # the same square again, after the slider moved: selected again
+    assert not at.exception
+    assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (5, 9)
+    _click_head(at, 99, 1)  # a point outside this model's grid changes nothing
+    assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (5, 9)
 
 
 def test_query_position_survives_a_model_switch() -> None:

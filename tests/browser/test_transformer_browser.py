@@ -72,28 +72,48 @@ def test_switch_layer_and_head_changes_the_figure(page: Page, streamlit_url: str
     page.screenshot(path=str(screenshot_dir / "transformer-minilm-layer3-head4.png"))
 
 
-def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, screenshot_dir) -> None:
-    _open(page, streamlit_url)
+def _click_tile(page: Page, layer: int, head: int) -> None:
+    """Click the model-view tile of (layer, head), found from Plotly's own axes."""
     grid = page.locator(".js-plotly-plot").first
     grid.scroll_into_view_if_needed()
-    # pixel position of the tile for layer 5, head 9, from Plotly's own axes
     x, y = grid.evaluate(
-        """gd => {
+        """(gd, [layer, head]) => {
             const pick = gd._fullData.find(t => t.name === 'pick');
-            const i = pick.customdata.findIndex(c => c[0] === 5 && c[1] === 9);
+            const i = pick.customdata.findIndex(c => c[0] === layer && c[1] === head);
             const xa = gd._fullLayout.xaxis2, ya = gd._fullLayout.yaxis2, box = gd.getBoundingClientRect();
             return [box.left + xa._offset + xa.l2p(pick.x[i]), box.top + ya._offset + ya.l2p(pick.y[i])];
-        }"""
+        }""",
+        [layer, head],
     )
     page.mouse.move(x, y)
     page.mouse.click(x, y)
+
+
+def _wait_for_head_title(page: Page, prefix: str) -> None:
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 5, head 9'))",
+        "p => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith(p))",
+        arg=prefix,
         timeout=30_000,
     )
+
+
+def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    _open(page, streamlit_url)
+    _click_tile(page, 5, 9)
+    _wait_for_head_title(page, "Layer 5, head 9")
     expect(page).to_have_url(re.compile(r"tf_layer=5.*tf_head=9|tf_head=9.*tf_layer=5"), timeout=30_000)
     wait_for_app(page)
     page.screenshot(path=str(screenshot_dir / "transformer-minilm-clicked-l5-h9.png"))
+    # move away with the slider, then click the same tile again: it must be enlarged again
+    thumb = page.get_by_role("slider").nth(1)
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"tf_head=8(&|$)"), timeout=30_000)
+    wait_for_app(page)
+    _wait_for_head_title(page, "Layer 5, head 8")
+    _click_tile(page, 5, 9)
+    _wait_for_head_title(page, "Layer 5, head 9")
+    expect(page).to_have_url(re.compile(r"tf_head=9(&|$)"), timeout=30_000)
 
 
 def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str, screenshot_dir) -> None:
