@@ -273,7 +273,7 @@ def transformer_ui() -> None:
             run.attentions[li],
             labels,
             query,
-            f"Layer {layer}: where each head sends the query {names[query]}",
+            f"Layer {layer}: where each head sends the query {tf.position_names(labels)[query]}",
             head=hi,
         ),
         "tf_heads_query",

@@ -143,6 +143,9 @@ def test_html_in_text_stays_text() -> None:
     spec = chart_specs(at)["tf_head_map"]
     ticks = spec["layout"]["yaxis"]["ticktext"]
     assert "&lt;" in ticks and "<" not in ticks
+    assert at.selectbox(key="tf_q").value == "2 · <"  # [CLS] < b > ...: the default query is '<'
+    title = chart_specs(at)["tf_heads_query"]["layout"]["title"]["text"]
+    assert title.endswith("the query 2 · &lt;") and "<" not in title
 
 
 def test_512_tokens_truncate_bin_and_stay_bounded() -> None:
