@@ -16,7 +16,7 @@ import functools
 import hashlib
 import importlib.util
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -116,7 +116,6 @@ class _ModelVectors:
     projected: np.ndarray  # (vocab, 16): (embedding - mean) @ components.T
     lo: np.ndarray  # (16,)
     hi: np.ndarray  # (16,)
-    cache: dict[str, np.ndarray] = field(default_factory=dict)  # word -> (16,) scaled vector
 
 
 @functools.lru_cache(maxsize=1)
@@ -155,16 +154,24 @@ def word_pieces(word: str) -> list[str]:
     return _model_vectors().tokenizer.encode(word, add_special_tokens=False).tokens
 
 
+MODEL_VECTOR_CACHE = 50_000  # words kept per process (shared by every session); ~16 floats each
+
+
 def _model_vector(word: str) -> np.ndarray:
-    """One word's scaled 16-d vector (average of its word pieces, projected), cached per word."""
+    """One word's scaled 16-d vector (average of its word pieces, projected); the model is uncased."""
+    return _lower_word_vector(word.lower())
+
+
+@functools.lru_cache(maxsize=MODEL_VECTOR_CACHE)
+def _lower_word_vector(key: str) -> np.ndarray:
+    """The vector of one lower-case word, cached (least recently used words leave first); read-only."""
     mv = _model_vectors()
-    key = word.lower()  # the model is uncased
-    if key not in mv.cache:
-        ids = mv.tokenizer.encode(word, add_special_tokens=False).ids
-        mean = mv.projected[ids].mean(axis=0) if ids else np.zeros_like(mv.lo)  # (16,)
-        scaled = np.clip((mean - mv.lo) / (mv.hi - mv.lo), 0.0, 1.0)
-        mv.cache[key] = np.round(scaled, 2)  # two decimals, like the book's vectors
-    return mv.cache[key]
+    ids = mv.tokenizer.encode(key, add_special_tokens=False).ids
+    mean = mv.projected[ids].mean(axis=0) if ids else np.zeros_like(mv.lo)  # (16,)
+    scaled = np.clip((mean - mv.lo) / (mv.hi - mv.lo), 0.0, 1.0)
+    vector = np.round(scaled, 2)  # two decimals, like the book's vectors
+    vector.setflags(write=False)  # shared by every caller
+    return vector
 
 
 def model_vectors(tokens: list[str], dim: int = 3) -> torch.Tensor:

@@ -115,3 +115,23 @@ def test_missing_model_falls_back_to_hashed_with_notice(monkeypatch: pytest.Monk
     choice = vectors_for(["the", "cat"], 3, "model")
     assert choice.source == "hashed" and "not installed" in (choice.notice or "")
     assert vectors_for(list(BOOK_TOKENS), 3, "book").source == "book"  # the book needs no model
+
+
+def test_word_vector_cache_is_bounded_and_shared_across_case() -> None:
+    cache = emb._lower_word_vector
+    assert cache.cache_info().maxsize == emb.MODEL_VECTOR_CACHE == 50_000  # bounded, not a growing dict
+    cache.cache_clear()
+    words = [f"word{i}" for i in range(300)]
+    first = model_vectors(words, 16)
+    assert cache.cache_info().currsize == 300
+    again = model_vectors([w.upper() for w in words], 16)  # the same words in capitals: no new entries
+    assert cache.cache_info().currsize == 300 and torch.equal(first, again)
+    with pytest.raises(ValueError):
+        emb._model_vector("cat")[0] = 1.0  # a cached vector cannot be changed by a caller
+    for i in range(emb.MODEL_VECTOR_CACHE + 10):  # more distinct words than the cache keeps (~1.5 s)
+        emb._model_vector(f"w{i}")
+    assert cache.cache_info().currsize == emb.MODEL_VECTOR_CACHE
+    misses = cache.cache_info().misses
+    emb._model_vector("w0")  # the least recently used word has left
+    assert cache.cache_info().misses == misses + 1
+    cache.cache_clear()
