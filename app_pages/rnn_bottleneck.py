@@ -129,6 +129,7 @@ def rnn_bottleneck_ui() -> None:
             "bottleneck",
             format_func=SURVIVAL_MODELS.get,
             widget=st.segmented_control,
+            required=True,  # a second click on the chosen model keeps it (it would clear it otherwise)
             help="Compare with the attention model, which never has to squeeze the sentence into one vector.",
         )
         survival = np.asarray(ev["survival"][which], dtype=float)

@@ -117,6 +117,10 @@ def test_survival_switches_model() -> None:
 
     z = np.asarray(chart_specs(at)["rb_survival"]["data"][0]["z"], dtype=float)
     assert np.allclose(z, np.asarray(evaluation()["survival"]["attention"], dtype=float), equal_nan=True)
+    # A second click on the chosen model must keep it: the browser does not clear a required control
+    # (otherwise it sends None and the page falls back to the default model).
+    control = at.button_group(key="rb_surv")
+    assert control.value == "attention" and control.proto.required
 
 
 def test_long_sentence_is_cut_to_the_trained_length() -> None:
