@@ -70,7 +70,22 @@ def test_length_curves_side_by_side() -> None:
         names = [t["name"] for t in specs[key]["data"] if t["type"] == "scatter"]
         assert len(names) == 2
     text = "\n".join(m.value for m in at.markdown)
-    assert "36–40 words" in text
+    from ui.translation import evaluation
+
+    lo, hi = evaluation()["buckets"][-1]
+    assert f"{lo}–{hi} words" in text
+
+
+def test_long_sentence_figures_name_the_evaluated_lengths(monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    import ui.translation as ui_translation
+
+    ev = copy.deepcopy(ui_translation.evaluation())
+    ev["buckets"][-1] = [31, 44]  # another evaluation: the text must follow its longest group
+    monkeypatch.setattr(ui_translation, "evaluation", lambda: ev)
+    text = "\n".join(m.value for m in open_app(PAGE).markdown)
+    assert "sentences of 31–44 words" in text and "36–40" not in text
 
 
 @pytest.mark.parametrize("params", [{"bd_ex": "-4"}, {"bd_rule": "maybe"}, {"bd_reorder": "1"}])
