@@ -23,6 +23,7 @@ CONSTRUCTIONS = {
     "rand": "torch.rand · SelfAttention_v1",
 }
 SEED_KEYS = {"rand": "ca_rseed", "linear": "ca_seed"}
+BOOK_DROPOUT_RATE, BOOK_DROPOUT_SEED = 0.5, 123  # section 3.5.2: torch.manual_seed(123), nn.Dropout(0.5)
 STEPS = (
     "What each token can see",
     "The weights, with and without the mask",
@@ -152,7 +153,14 @@ def causal_ui() -> None:
         dropout = url_toggle("Dropout", "ca_drop", False, help="Randomly zero weights, as during training.")
     with c3:
         rate = url_float_slider(
-            "Dropout rate p", 0.0, 0.9, "ca_rate", 0.5, 0.05, disabled=not dropout, help="The book uses 0.5."
+            "Dropout rate p",
+            0.0,
+            0.9,
+            "ca_rate",
+            BOOK_DROPOUT_RATE,
+            0.05,
+            disabled=not dropout,
+            help="The book uses 0.5.",
         )
     with c4:
         drop_seed = url_slider(
@@ -160,7 +168,7 @@ def causal_ui() -> None:
             0,
             999,
             "ca_dseed",
-            123,
+            BOOK_DROPOUT_SEED,
             disabled=not dropout,
             help="torch.manual_seed before dropout. The same seed can still drop different cells on another "
             "machine or PyTorch version.",
@@ -197,7 +205,17 @@ def causal_ui() -> None:
     attn_weights: torch.Tensor = state["attn_weights"]  # type: ignore[assignment]
     dropped: torch.Tensor = state["dropped"]  # type: ignore[assignment]
 
-    if vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and not lesson.presenting:
+    # Section 3.5 masks the nn.Linear weights (seed 789, d_out 2) of the book's vectors; its dropout is p = 0.5
+    # after seed 123. The torch.rand construction (section 3.4) or the mask off is not that setting.
+    book_setting = (
+        vectors.source == "book"
+        and construction == "linear"
+        and d_out == 2
+        and seed == BOOK_SEEDS["linear"]
+        and masked
+        and (not dropout or (rate == BOOK_DROPOUT_RATE and drop_seed == BOOK_DROPOUT_SEED))
+    )
+    if book_setting and not lesson.presenting:
         st.success(
             "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
             icon=":material/menu_book:",

@@ -41,6 +41,24 @@ def test_default_reproduces_the_book_masking() -> None:
     assert not notices(at)
 
 
+@pytest.mark.parametrize(
+    ("params", "claimed"),
+    [
+        ({"ca_drop": "1"}, True),  # the book's dropout: p = 0.5 after seed 123
+        ({"ca_build": "rand"}, False),  # torch.rand with its book seed 123 is section 3.4, not 3.5
+        ({"ca_mask": "0"}, False),
+        ({"ca_drop": "1", "ca_rate": "0.2"}, False),
+        ({"ca_drop": "1", "ca_dseed": "7"}, False),
+        ({"ca_seed": "5"}, False),
+    ],
+)
+def test_book_settings_claim_only_for_the_books_setting(params: dict[str, str], claimed: bool) -> None:
+    at = open_app(PAGE, params)
+    assert not at.exception
+    successes = " ".join(s.value for s in at.success)
+    assert ("book's settings (section 3.5)" in successes) is claimed
+
+
 def test_mask_toggle_changes_weights_and_visibility() -> None:
     at = open_app(PAGE)
     before = _values(chart_specs(at)["ca_weights_fig"], 1)
