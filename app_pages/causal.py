@@ -51,7 +51,7 @@ def _causal_state(
     toks = list(tokens)
     n = len(toks)
     inputs = _inputs  # (T, d_in): fixed by tokens, source and d_in, which are in the cache key
-    W_query, W_key, W_value = sa.weight_matrices(sa.build_self_attention(construction, d_in, d_out, seed))  # type: ignore[arg-type]
+    W_query, W_key, W_value = sa.seeded_weights(construction, d_in, d_out, seed)  # type: ignore[arg-type]
     steps = sa.attention_steps(inputs, W_query, W_key, W_value)  # unmasked, scaled
     attn_weights_full, masked_simple, masked_norm = sa.mask_after_softmax(steps.attn_scores, d_out)
     masked_scores, masked_softmax = sa.mask_before_softmax(steps.attn_scores, d_out)

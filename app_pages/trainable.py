@@ -35,12 +35,6 @@ STEPS = (
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _weights(construction: str, d_in: int, d_out: int, seed: int) -> tuple[torch.Tensor, ...]:
-    """The seeded W_query, W_key, W_value as (d_in, d_out) matrices (shared; never modified)."""
-    return sa.weight_matrices(sa.build_self_attention(construction, d_in, d_out, seed))  # type: ignore[arg-type]
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
 def _step_figures(
     tokens: tuple[str, ...],
     source: str,
@@ -50,16 +44,20 @@ def _step_figures(
     seed: int,
     scale: bool,
     _inputs: torch.Tensor,
-) -> dict[str, go.Figure]:
-    """Every heatmap of the page for one setting (built once, then reused; `_inputs` follows tokens+source)."""
+) -> tuple[dict[bool, sa.AttentionSteps], dict[str, go.Figure]]:
+    """Every step (with and without scaling) and every heatmap for one setting, built once and then reused.
+
+    `_inputs` follows tokens + source, which are in the cache key. Shared between reruns; never modified.
+    """
     inputs = _inputs  # (T, d_in)
-    W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
-    steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
+    W_query, W_key, W_value = sa.seeded_weights(construction, d_in, d_out, seed)  # type: ignore[arg-type]
+    by_scale = {s: sa.attention_steps(inputs, W_query, W_key, W_value, scale=s) for s in (True, False)}
+    steps = by_scale[scale]
     toks = list(tokens)
     in_dims = [f"x{i + 1}" for i in range(d_in)]
     out_dims = [f"d{j + 1}" for j in range(d_out)]
     divisor = f"√{d_out} = {d_out**0.5:.4f}" if scale else "1 (scaling off)"
-    return {
+    return by_scale, {
         "weights": heatmap_grid(
             [W_query, W_key, W_value],
             in_dims,
@@ -179,9 +177,10 @@ def trainable_ui() -> None:
     lesson.nav_ui()
 
     inputs = vectors.vectors  # (T, d_in)
-    W_query, W_key, W_value = _weights(construction, d_in, d_out, seed)
-    steps = sa.attention_steps(inputs, W_query, W_key, W_value, scale=scale)
-    figures = _step_figures(tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, inputs)
+    by_scale, figures = _step_figures(
+        tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, inputs
+    )
+    steps = by_scale[scale]
     q_name = names[query_idx]
 
     is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
@@ -258,8 +257,7 @@ def trainable_ui() -> None:
             f"queries and {len(tokens)} random keys per row."
         )
         show_figure(_saturation(max(2, len(tokens))), "tw_saturation_fig")
-        raw = sa.attention_steps(inputs, W_query, W_key, W_value, scale=False).attn_weights
-        scaled = sa.attention_steps(inputs, W_query, W_key, W_value, scale=True).attn_weights
+        raw, scaled = by_scale[False].attn_weights, by_scale[True].attn_weights
         st.caption(
             f"On your sentence (d_k = {d_out}): the largest weight per row averages "
             f"{float(scaled.max(-1).values.mean()):.4f} with scaling and {float(raw.max(-1).values.mean()):.4f} without."

@@ -10,6 +10,7 @@ Shapes: T = num_tokens, b = batch, h = num_heads, hd = head_dim = d_out // num_h
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Iterator, Sequence
@@ -315,6 +316,25 @@ def weight_matrices(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor, torc
         w = getattr(module, name)
         mats.append((w.weight.T if isinstance(w, nn.Linear) else w).detach())  # Linear stores (d_out, d_in)
     return mats[0], mats[1], mats[2]
+
+
+def seeded_weights(
+    construction: Construction, d_in: int, d_out: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The book's seeded (W_query, W_key, W_value) as (d_in, d_out) matrices; built once per setting.
+
+    Each call returns fresh copies of the cached matrices, so a caller that changes them changes no one else's.
+    """
+    W_query, W_key, W_value = _seeded_weights(construction, d_in, d_out, seed)
+    return W_query.clone(), W_key.clone(), W_value.clone()
+
+
+@functools.lru_cache(maxsize=64)
+def _seeded_weights(
+    construction: Construction, d_in: int, d_out: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The cached matrices behind `seeded_weights` (a pure function of its arguments: the RNG is forked)."""
+    return weight_matrices(build_self_attention(construction, d_in, d_out, seed))
 
 
 # --- every intermediate, for the pages ------------------------------------------------------------------

@@ -59,6 +59,19 @@ def test_book_settings_claim_only_for_the_books_setting(params: dict[str, str], 
     assert ("book's settings (section 3.5)" in successes) is claimed
 
 
+def test_weights_are_shared_with_the_trainable_page() -> None:
+    seed = "613"  # a setting no other test builds
+    trainable = open_app("app_pages/trainable.py", {"tw_build": "linear", "tw_lseed": seed})
+    assert not trainable.exception
+    misses = sa._seeded_weights.cache_info().misses
+    at = open_app(PAGE, {"ca_seed": seed})
+    assert not at.exception
+    assert sa._seeded_weights.cache_info().misses == misses  # the trainable page's weights, not rebuilt
+    weights = sa.weight_matrices(sa.build_self_attention("linear", 3, 2, int(seed)))  # built afresh
+    unmasked = _values(chart_specs(at)["ca_weights_fig"], 0)
+    assert np.allclose(unmasked, sa.attention_steps(BOOK_INPUTS, *weights).attn_weights.numpy(), atol=1e-4)
+
+
 def test_mask_toggle_changes_weights_and_visibility() -> None:
     at = open_app(PAGE)
     before = _values(chart_specs(at)["ca_weights_fig"], 1)

@@ -50,6 +50,19 @@ def test_default_reproduces_the_book_reference_table() -> None:
     assert not notices(at)
 
 
+def test_steps_are_computed_once_per_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = sa.attention_steps
+    monkeypatch.setattr(sa, "attention_steps", lambda *a, **k: calls.append(k.get("scale")) or real(*a, **k))
+    at = open_app(PAGE, {"tw_seed": "417"})  # a setting no other test caches
+    assert not at.exception
+    assert sorted(calls) == [False, True]  # both scalings, once, inside the cached step figures
+    caption = " ".join(c.value for c in at.caption)
+    assert "with scaling and" in caption
+    at.selectbox(key="tw_q").set_value(at.selectbox(key="tw_q").options[3]).run()  # a rerun, same setting
+    assert not at.exception and len(calls) == 2
+
+
 def test_scaling_toggle_changes_weights_and_url() -> None:
     at = open_app(PAGE)
     before = first_z(chart_specs(at)["tw_attn_weights_fig"])

@@ -348,6 +348,18 @@ def test_seeded_construction_leaves_global_rng_alone() -> None:
     assert torch.equal(torch.rand(3), expected)
 
 
+@pytest.mark.parametrize(("construction", "seed"), [("rand", 123), ("linear", 789), ("linear", 4)])
+def test_seeded_weights_are_the_constructions_weights_built_once(construction: str, seed: int) -> None:
+    expected = sa.weight_matrices(sa.build_self_attention(construction, 3, 2, seed))  # type: ignore[arg-type]
+    got = sa.seeded_weights(construction, 3, 2, seed)  # type: ignore[arg-type]
+    assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
+    got[0].add_(1.0)  # a caller changing its copy changes no one else's
+    hits = sa._seeded_weights.cache_info().hits
+    again = sa.seeded_weights(construction, 3, 2, seed)  # type: ignore[arg-type]
+    assert torch.equal(again[0], expected[0])
+    assert sa._seeded_weights.cache_info().hits == hits + 1  # served from the cache, not rebuilt
+
+
 def test_softmax_saturation_shows_why_we_scale() -> None:
     curve = sa.softmax_saturation([1, 4, 16, 64, 256], num_tokens=6, trials=300, seed=0)
     max_raw, max_scaled = curve["max_weight_raw"], curve["max_weight_scaled"]
