@@ -7,7 +7,6 @@ import io
 import zipfile
 
 import numpy as np
-import torch
 
 from attention_core import self_attention as sa
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
