@@ -25,19 +25,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.common import ROOT, free_port, print_table, start_server, stop_server, wait_healthy
+from bench.common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    print_table,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TARGET_UPDATE_S = 1.0  # SPEC: new sentence -> every chart updated
 TARGET_START_S = 10.0  # SPEC: server start -> first chart
 STATUS_GONE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"

@@ -324,7 +324,7 @@ def browser_sampler(port: int, pages: list[str], stop: threading.Event, out: lis
     """A real chromium tab typing sentences while the load runs: seconds until every chart is redrawn."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from bench.common import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
