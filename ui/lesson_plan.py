@@ -34,7 +34,10 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Watch the hidden state while the encoder reads: which words still leave a trace at the end?",
             "Why does accuracy fall as sentences get longer?",
         ),
-        (("Step through the encoder", {"present": "1"}),),
+        (
+            ("Step through the encoder", {"present": "1"}),
+            ("A 39-word sentence: watch the final state fail", {"rb_ex": "10"}),
+        ),
     ),
     PlanStep(
         "bahdanau",
@@ -44,7 +47,10 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Where does the heatmap leave the diagonal? Which rule of the toy language causes that?",
             "How is this different from self-attention, where a sentence looks at itself?",
         ),
-        (("Alignment heatmap, presented", {"present": "1"}),),
+        (
+            ("Alignment heatmap, presented", {"present": "1"}),
+            ("The reordering case ('european economic area')", {"present": "1", "step": "3"}),
+        ),
     ),
     PlanStep(
         "simplified",
@@ -72,7 +78,11 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Why do we need separate query and key matrices instead of one?",
             "What happens to the softmax when d_k grows and we do not scale?",
         ),
-        (("Book construction, seed 123", {"present": "1"}),),
+        (
+            ("Book construction, seed 123", {"present": "1"}),
+            ("Why √d_k: the saturation demo", {"present": "1", "step": "6"}),
+            ("The same page without the scaling", {"tw_scale": "0"}),
+        ),
     ),
     PlanStep(
         "causal",
@@ -82,7 +92,10 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Which cells must be zero for token 3? Check the 'what each token can see' view.",
             "Why are both masking methods equal — and why is −∞ before softmax the cheaper one?",
         ),
-        (("Mask on, dropout off", {"present": "1"}),),
+        (
+            ("Mask on, dropout off", {"present": "1"}),
+            ("Dropout p = 0.5, as in the book", {"present": "1", "ca_drop": "1", "step": "4"}),
+        ),
     ),
     PlanStep(
         "multihead",
@@ -92,7 +105,10 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Switch one head off: which part of the output changes?",
             "Why must d_out be divisible by the number of heads?",
         ),
-        (("Two causal heads, the book's setting", {"present": "1"}),),
+        (
+            ("Two causal heads, the book's setting", {"present": "1"}),
+            ("Four heads with head 2 switched off", {"mh_dout": "4", "mh_heads": "4", "mh_h2": "0"}),
+        ),
     ),
     PlanStep(
         "transformer",
@@ -102,5 +118,6 @@ LESSON_PLAN: tuple[PlanStep, ...] = (
             "Find a head that attends to the previous token. Find one that attends to punctuation.",
             "Why is the decoder's pattern triangular and the encoder's not?",
         ),
+        (("The decoder's triangle: SmolLM2", {"tf_model": "smollm2"}),),
     ),
 )
