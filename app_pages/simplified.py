@@ -134,9 +134,9 @@ def simplified_ui() -> None:
         gap = float((scores_loop - scores).abs().max())
         c1, c2 = st.columns(2)
         c1.markdown("**Python loop** over tokens")
-        c1.code(vector_text(scores_loop), language=None)
+        c1.code(vector_text(scores_loop), language=None, wrap_lines=True)
         c2.markdown("**Matrix product** `inputs @ query`")
-        c2.code(vector_text(scores), language=None)
+        c2.code(vector_text(scores), language=None, wrap_lines=True)
         st.success(
             f"Both give the same scores (largest difference {gap:.1e}).", icon=":material/check_circle:"
         )

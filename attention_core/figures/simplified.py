@@ -166,7 +166,7 @@ def normalisation_comparison(
         height=360,
         font=FONT,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
     )
     fig.update_xaxes(tickvals=positions, ticktext=labels, title="token")
     fig.update_yaxes(title="weight")
