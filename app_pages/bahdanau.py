@@ -8,6 +8,7 @@ import streamlit as st
 from attention_core.figures.common import plot_label
 from attention_core.figures.translation import alignment_heatmap, decoder_focus_animation, length_curves
 from attention_core.translation import grammar as g
+from attention_core.translation.evaluate import length_curves_data
 from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
@@ -150,10 +151,7 @@ def bahdanau_ui() -> None:
             (left, "token_accuracy", "Words right (in order)", "bd_curve_tokens"),
             (right, "sentence_accuracy", "Whole sentence right", "bd_curve_sentences"),
         ):
-            curves = {
-                name: {int(k): v[key] for k, v in ev["by_length"][name].items()}
-                for name in ("bottleneck", "attention")
-            }
+            curves = length_curves_data(ev, key)
             show_figure(
                 length_curves(curves, label, y_title=label.lower(), mark_length=len(tokens)), fig_key, col
             )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from attention_core.figures.translation import encoder_animation, length_curves, survival_heatmap
 from attention_core.text import escape_markdown
-from attention_core.translation.evaluate import matched_reference
+from attention_core.translation.evaluate import length_curves_data, matched_reference
 from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
@@ -91,10 +91,7 @@ def rnn_bottleneck_ui() -> None:
     if lesson.show(3) and ev is not None:
         lesson.header(3)
         key = "token_accuracy" if metric == "token" else "sentence_accuracy"
-        curves = {
-            name: {int(k): v[key] for k, v in ev["by_length"][name].items()}
-            for name in ("bottleneck", "attention")
-        }
+        curves = length_curves_data(ev, key)
         counts = {int(k): v["n"] for k, v in ev["by_length"]["bottleneck"].items()}
         show_figure(
             length_curves(

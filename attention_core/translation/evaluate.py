@@ -140,3 +140,11 @@ def survival_by_position(
                     counts[b, j] += 1
     with np.errstate(invalid="ignore"):
         return np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+
+
+def length_curves_data(ev: dict, metric_key: str) -> dict[str, dict[int, float]]:
+    """From the shipped evaluation: {model: {source length: metric}} for both models (plot-ready)."""
+    return {
+        name: {int(k): v[metric_key] for k, v in ev["by_length"][name].items()}
+        for name in ("bottleneck", "attention")
+    }
