@@ -1,4 +1,5 @@
-"""Shared pieces of the two translation pages: cached models and evaluation, the sentence picker, marked output."""
+"""Shared pieces of the two translation pages: cached models, results and evaluation, the sentence picker with
+the lectures' own sentences, the toy language's word list, and the model's output marked against the rules."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import streamlit as st
 
 from attention_core.text import DEFAULT_SENTENCE, bound_text, escape_markdown
 from attention_core.translation import grammar as g
+from attention_core.translation.analysis import Architecture, WorkedStep, worked_step
 from attention_core.translation.evaluate import lcs_match
 from attention_core.translation.models import (
     ASSET_DIR,
+    AttentionTranslator,
     Translated,
     Translator,
     Vocab,
@@ -54,6 +57,15 @@ def run_model(which: str, tokens: tuple[str, ...]) -> Translated:
     return translate_sentence(translator(which), src_vocab, tgt_vocab, list(tokens))
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def run_worked_step(tokens: tuple[str, ...], step: int) -> WorkedStep:
+    """Output step `step` of the attention model on `tokens`, recomputed by hand (read-only, shared)."""
+    _, src_vocab, tgt_vocab = vocabularies()
+    model = translator("attention")
+    assert isinstance(model, AttentionTranslator)
+    return worked_step(model, src_vocab, tgt_vocab, run_model("attention", tokens), step)
+
+
 def translator_or_error(which: str) -> tuple[Translator, dict] | None:
     """(model, config), or None after a clear error (what is wrong, how to fix it) when files are broken.
 
@@ -90,31 +102,39 @@ class Source:
     from_sidebar: bool
 
 
+EXAMPLE_TOKENS = tuple(tuple(g.read_source(e).known) for e in g.EXAMPLE_SENTENCES)
+# the picker lists the lectures' sentences first; the URL keeps each example's own number (?rb_ex=11)
+EXAMPLE_ORDER = (*g.LECTURE_EXAMPLES, *(i for i in range(len(EXAMPLE_TOKENS)) if i not in g.LECTURE_EXAMPLES))
+
+
 def _example_label(i: int) -> str:
     if i == SIDEBAR:
         return "The sidebar sentence"
-    words = g.EXAMPLE_SENTENCES[i].split()
-    text = " ".join(words[:9]) + (" …" if len(words) > 9 else "")
-    return f"{len(words)} words · {text}"
+    tokens = EXAMPLE_TOKENS[i]
+    text = " ".join(tokens[:10]) + (" …" if len(tokens) > 10 else "")
+    origin = "Lecture · " if i in g.LECTURE_EXAMPLES else ""
+    return f"{origin}{len(tokens)} tokens · {text}"
 
 
 def source_ui(key: str, container: object = None) -> Source:
     """The sentence picker (sidebar sentence or an example, kept in the URL under `key`) and its notices."""
     target = container if container is not None else st
+    lengths = [len(t) for t in EXAMPLE_TOKENS]
     with target:
         choice = url_selectbox(
             "Sentence to translate",
-            [SIDEBAR, *range(len(g.EXAMPLE_SENTENCES))],
+            [SIDEBAR, *EXAMPLE_ORDER],
             key,
             SIDEBAR,
             url_format=lambda i: "sidebar" if i == SIDEBAR else str(i + 1),
             format_func=_example_label,
-            help="The toy language knows about 120 English words. Use the sidebar sentence, or pick an example "
-            "(they run from 3 to 39 words).",
+            help=f"The toy language knows {len(g.SOURCE_WORDS)} English tokens. Use the sidebar sentence, or pick "
+            f"an example: the lectures' own sentences first, then others from {min(lengths)} to {max(lengths)} "
+            "tokens.",
         )
         vocabulary_ui()
     if choice != SIDEBAR:
-        tokens = g.read_source(g.EXAMPLE_SENTENCES[choice]).known
+        tokens = list(EXAMPLE_TOKENS[choice])
         return Source(tokens, g.translate(tokens), False)
 
     raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
@@ -153,26 +173,39 @@ def source_ui(key: str, container: object = None) -> Source:
         )
         tokens = g.read_source(example).known
     elif src.dropped_punctuation:
-        st.caption("Punctuation is left out: the toy language has none.")
+        st.caption(
+            "Punctuation other than commas and question marks is left out: the toy language keeps only those."
+        )
     return Source(tokens, g.translate(tokens), True)
 
 
 def vocabulary_ui() -> None:
-    """A folded list of every English word the toy language knows, by kind."""
+    """A folded list of every English word the toy language knows, by kind, and its rules in brief."""
     kinds = {
         "Determiners": list(g.DETERMINERS),
         "Adjectives": list(g.ADJECTIVES),
-        "Nouns (singular, plural)": [f"{n}/{forms[0]}" for n, forms in g.NOUNS.items()],
-        "Verbs (singular, plural subject)": [f"{v}/{forms[0]}" for v, forms in g.VERBS.items()],
-        "Prepositions": list(g.PREPOSITIONS),
+        "Nouns (singular/plural)": [f"{n}/{forms.plural}" for n, forms in g.NOUNS.items()],
+        "Names": list(g.NAMES),
+        "Pronouns": [*g.SUBJECT_PRONOUNS, *g.OBJECT_PRONOUNS],
+        "Verbs (he … / they … / past)": [
+            f"{v}/{forms.base}" + (f"/{forms.past}" if forms.past else "") for v, forms in g.VERBS.items()
+        ],
+        "Be, can": [*g.COPULAS, *g.MODALS],
+        "States after “was” (agree like adjectives)": list(g.PARTICIPLES),
+        "Prepositions": [("next to" if p == "next" else p) for p in g.PREPOSITIONS],
         "Adverbs (move behind the verb)": list(g.ADVERBS),
+        "Relative pronouns": list(g.RELATIVES),
         "Conjunctions (join clauses)": list(g.CONJUNCTIONS),
+        "Punctuation kept": list(g.PUNCTUATION),
     }
     with st.expander("The toy language: every English word it knows", icon=":material/menu_book:"):
         st.markdown(
-            "A sentence is clauses joined by conjunctions; a clause is *determiner, adjectives, noun*, then a "
-            "verb and an object or a place (*in the garden*). The French side puts the noun first and mirrors "
-            "the adjectives; determiners and adjectives agree with the noun's gender and number."
+            "A sentence is clauses joined by conjunctions; a clause has a subject (*determiner, adjectives, "
+            "noun*, maybe with a relative clause such as *that was sitting on the mat* or *, which was next to "
+            "the dog ,*) and a verb in the present or the past, with an object or a place. The French side puts "
+            "the noun first and mirrors the adjectives; everything agrees in gender and number, verbs agree with "
+            "their subject however far back it is (*le chat …, a sauté*), the past is the passé composé, "
+            "pronouns move before the verb, and articles elide and contract (*l'oiseau*, *à côté du chien*)."
         )
         for name, words in kinds.items():
             st.markdown(f"**{name}:** " + ", ".join(escape_markdown(w) for w in words))
@@ -203,3 +236,23 @@ def output_vs_reference_ui(output: list[str], reference: list[str], label: str) 
             f"{matched} of {len(reference)} reference words produced in order"
             + (" — a perfect translation." if exact else "; red words are wrong, extra or missing.")
         )
+
+
+def parts_table_ui(arch: Architecture, key: str) -> None:
+    """The model's parts as a read-only table: what each does with which sizes, and its learned numbers."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "part": [b.name for b in arch.blocks],
+            "sizes": [b.detail for b in arch.blocks],
+            "learned numbers": [b.parameters for b in arch.blocks],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={"learned numbers": st.column_config.NumberColumn(format="localized")},
+    )

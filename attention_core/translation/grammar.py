@@ -66,16 +66,23 @@ __all__ = [
     "ADJECTIVES",
     "ADVERBS",
     "CONJUNCTIONS",
+    "COPULAS",
     "DETERMINERS",
     "EXAMPLE_SENTENCES",
+    "LECTURE_EXAMPLES",
     "LECTURE_SENTENCES",
     "MAX_LEN",
     "MIN_LEN",
+    "MODALS",
     "NAMES",
     "NOUNS",
+    "OBJECT_PRONOUNS",
     "PARTICIPLES",
     "PREPOSITIONS",
+    "PUNCTUATION",
+    "RELATIVES",
     "SOURCE_WORDS",
+    "SUBJECT_PRONOUNS",
     "TARGET_WORDS",
     "VERBS",
     "LectureSentence",
@@ -93,6 +100,7 @@ __all__ = [
     "suggest",
     "translate",
     "unknown_words",
+    "word_form",
     "word_kind",
 ]
 
@@ -197,6 +205,7 @@ class Translation:
     tokens: list[str]
     alignment: list[int]
     dropped: tuple[int, ...] = ()
+    subjects: tuple[tuple[int, int], ...] = ()  # (verb, the head of its subject): whom each verb agrees with
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,7 @@ class _Agr:
     person: int
     number: str
     gender: str
+    head: int = -1  # the source position of the noun or pronoun (-1: none, a default)
 
     @property
     def slot(self) -> int:
@@ -247,6 +257,7 @@ class _Rules:
         self.expect: str | None = None  # "inf" after "can", "help_obj" / "help_inf" after "help"
         self.inf_subject: _Agr | None = None  # who does what an infinitive says (its reflexive agrees)
         self.adverbs: list[int] = []  # adverbs waiting for the verb they follow in French
+        self.subjects: list[tuple[int, int]] = []
 
     # -- small helpers ---------------------------------------------------------------------------------
     def kind(self, i: int) -> str | None:
@@ -258,18 +269,22 @@ class _Rules:
     def emit(self, token: str, source: int, role: str = "") -> None:
         self.out.append((token, source, role))
 
-    def pronoun_agr(self, word: str, table: dict) -> _Agr:
+    def pronoun_agr(self, word: str, table: dict, head: int = -1) -> _Agr:
         person, number, gender = table[word]
-        return _Agr(person, number, gender or self.last_gender.get(number, "m"))
+        return _Agr(person, number, gender or self.last_gender.get(number, "m"), head)
 
-    def subject_of_verb(self, default: _Agr) -> _Agr:
-        """The subject a finite verb agrees with; also marks the clause (or relative clause) as having its verb."""
+    def subject_of_verb(self, verb: int, default: _Agr) -> _Agr:
+        """The subject finite verb `verb` agrees with; marks the clause (or relative clause) as having its verb."""
         if self.rel is not None and not self.rel.verb_seen:
             self.rel.verb_seen = True
-            return self.rel.subject or default
-        self.rel = None  # a second finite verb ends a relative clause: back to the main clause
-        self.clause_verb = True
-        return self.clause_subject or default
+            subject = self.rel.subject or default
+        else:
+            self.rel = None  # a second finite verb ends a relative clause: back to the main clause
+            self.clause_verb = True
+            subject = self.clause_subject or default
+        if subject.head >= 0:
+            self.subjects.append((verb, subject.head))
+        return subject
 
     def noun_phrase_read(self, agr: _Agr, is_noun: bool = True) -> None:
         """Bookkeeping after a noun phrase: antecedent, subject, and the object of "help"."""
@@ -303,7 +318,8 @@ class _Rules:
                 self.flush_adverbs()
             i = getattr(self, f"_{kind}")(i)
         self.flush_adverbs()
-        return _spell(self.out, self.dropped)
+        spelled = _spell(self.out, self.dropped)
+        return Translation(spelled.tokens, spelled.alignment, spelled.dropped, tuple(self.subjects))
 
     def _det(self, i: int) -> int:
         return self._noun_phrase(i)
@@ -331,7 +347,7 @@ class _Rules:
             return j
         _, lemma, number = self.entry(j)
         noun = NOUNS[lemma]
-        agr = _Agr(3, number, noun.gender)
+        agr = _Agr(3, number, noun.gender, j)
         if det is not None:
             forms = DETERMINERS[self.words[det]]
             self.emit(forms[2] if number == "pl" else forms[agr.adj_slot], det, "det")
@@ -346,14 +362,14 @@ class _Rules:
         while self.kind(j) == "name":
             self.emit(self.words[j], j, "noun")
             j += 1
-        self.noun_phrase_read(_Agr(3, "sg", NAMES[self.words[i]]))
+        self.noun_phrase_read(_Agr(3, "sg", NAMES[self.words[i]], i))
         return j
 
     def _pron(self, i: int) -> int:
         word = self.words[i]
         if self.kind(i - 1) == "prep" or (word in ("you", "it") and self._takes_object(i - 1)):
             return self._obj(i)  # "with you", "sees it": an object, not a subject
-        agr = self.pronoun_agr(word, SUBJECT_PRONOUNS)
+        agr = self.pronoun_agr(word, SUBJECT_PRONOUNS, i)
         self.emit(_subject_pronoun(agr), i, "pron")
         self.noun_phrase_read(agr, is_noun=False)
         return i + 1
@@ -394,7 +410,7 @@ class _Rules:
         if form == "base" and self.expect in ("inf", "help_inf"):
             return self._infinitive(i, verb)
         default = _Agr(3, "sg" if form in ("3sg", "past") else "pl", "m")
-        subject = self.subject_of_verb(default)
+        subject = self.subject_of_verb(i, default)
         self.pred_subject = subject
         clitic = self._object_clitic(i)
         if verb.pronominal:
@@ -443,7 +459,7 @@ class _Rules:
     def _cop(self, i: int) -> int:
         """am / is / are / was / were → suis / est / sont / était / étaient, and what the predicate agrees with."""
         tense, person, number = COPULAS[self.words[i]]
-        subject = self.subject_of_verb(_Agr(person, number, "m"))
+        subject = self.subject_of_verb(i, _Agr(person, number, "m"))
         self.pred_subject = subject
         forms = ETRE_PRESENT if tense == "present" else ETRE_IMPERFECT
         self.emit(forms[subject.slot], i)
@@ -472,7 +488,7 @@ class _Rules:
         return i + 1
 
     def _modal(self, i: int) -> int:
-        """ "can" → "peut" + infinitive; at the start of a clause before a pronoun, inverted: "peux-tu"."""
+        """'can' → 'peut' + infinitive; at the start of a clause before a pronoun, inverted: "peux-tu"."""
         nxt = self.words[i + 1] if i + 1 < len(self.words) else None
         if (
             nxt in SUBJECT_PRONOUNS
@@ -480,14 +496,15 @@ class _Rules:
             and not self.clause_verb
             and self.rel is None
         ):
-            agr = self.pronoun_agr(nxt, SUBJECT_PRONOUNS)
+            agr = self.pronoun_agr(nxt, SUBJECT_PRONOUNS, i + 1)
+            self.subjects.append((i, i + 1))
             self.clause_subject, self.clause_verb, self.pred_subject = agr, True, agr
             self.emit(POUVOIR_INVERTED_JE if agr.slot == 0 else POUVOIR_PRESENT[agr.slot], i)
             self.emit("-" + _subject_pronoun(agr), i + 1, "pron")
             self.flush_adverbs()
             self.expect, self.inf_subject = "inf", agr
             return i + 2
-        subject = self.subject_of_verb(_DEFAULT)
+        subject = self.subject_of_verb(i, _DEFAULT)
         self.pred_subject = subject
         self.emit(POUVOIR_PRESENT[subject.slot], i)
         self.flush_adverbs()
@@ -495,7 +512,7 @@ class _Rules:
         return i + 1
 
     def _rel(self, i: int) -> int:
-        """ "that" / "which" → "qui" before its verb (subject relative), "que" before its own subject."""
+        """The relative pronouns "that" / "which": "qui" before its verb (subject relative), "que" before its own subject."""
         if self.kind(i + 1) in ("verb", "cop", "modal", "adv"):
             self.emit("qui", i)
             self.rel = _Relative(self.last_noun)
@@ -713,7 +730,7 @@ def _copula_phrase(rng: random.Random, agr: _Agr, depth: int, rel_p: float) -> l
 
 
 def _relative_clause(rng: random.Random, antecedent: _Agr, depth: int) -> list[str]:
-    """ "that ..." (restrictive) or ", which ... ," (set off by commas) with the antecedent as its subject."""
+    """A relative clause, "that ..." (restrictive) or ", which ... ," (set off by commas) with the antecedent as its subject."""
     rel_p = 0.35
     body = (
         _copula_phrase(rng, antecedent, depth, rel_p)
@@ -758,7 +775,7 @@ def sample_clause(rng: random.Random) -> list[str]:
 
 
 def sample_question(rng: random.Random) -> list[str]:
-    """ "can you ... ?" with a pronoun subject: "can you help me translate this sentence ?"."""
+    """A question, "can you ... ?", with a pronoun subject: "can you help me translate this sentence ?"."""
     words = ["can", rng.choice(_SUBJECTS)]
     if rng.random() < 0.35:
         words += ["help", *_object(rng, MAX_DEPTH, 0.0)]

@@ -275,9 +275,9 @@ def max_output_len(source_len: int) -> int:
     return 2 * source_len + 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class Translated:
-    """One sentence through one model, ready to draw."""
+    """One sentence through one model, ready to draw (shared by sessions through a cache: never modify)."""
 
     source: list[str]
     output: list[str]  # predicted target tokens (without <eos>)
@@ -285,6 +285,7 @@ class Translated:
     final_state: torch.Tensor  # (H,) bottleneck: c; attention: the backward state handed to the decoder start
     decoder_states: torch.Tensor  # (T_out, H)
     attn_weights: torch.Tensor | None  # (T_out, T_src); T_out counts the <eos> step
+    context_vecs: torch.Tensor | None = None  # (T_out, 2H) attention only: the context read at each step
 
 
 @torch.no_grad()
@@ -309,6 +310,7 @@ def translate_sentence(
         final_state=final,
         decoder_states=result.decoder_states[0, :steps],
         attn_weights=None if result.attn_weights is None else result.attn_weights[0, :steps],
+        context_vecs=result.context[0, :steps] if is_attention else None,
     )
 
 
