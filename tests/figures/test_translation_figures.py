@@ -4,6 +4,7 @@ beside the numbers, focus animation, curves, survival, the models drawn with the
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 
 import numpy as np
@@ -140,7 +141,7 @@ def test_rule_outlines_run_along_cell_borders_not_over_the_numbers(cells: list[t
     assert len(paths) == len(cells)
     for (col, row), path in zip(cells, paths, strict=True):
         assert path[0] == path[-1]  # closed
-        for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+        for (x0, y0), (x1, y1) in itertools.pairwise(path):
             assert max(abs(x0 - col), abs(y0 - row), abs(x1 - col), abs(y1 - row)) <= 0.5  # inside the cell
             if x0 == x1:  # a vertical edge: far from the centre horizontally
                 assert abs(x0 - col) >= 0.4
@@ -277,7 +278,7 @@ def test_architecture_diagram_shows_the_models_own_sizes(
 def test_worked_step_figure_carries_every_number() -> None:
     src, tgt = Vocab(list(g.SOURCE_WORDS)), Vocab(list(g.TARGET_WORDS))
     model = _tiny(AttentionTranslator, len(src), len(tgt), 8, 12, 10, seed=3)
-    tokens = "the cat sat on the mat because it is warm".split()
+    tokens = ["the", "cat", "sat", "on", "the", "mat", "because", "it", "is", "warm"]
     step = worked_step(model, src, tgt, translate_sentence(model, src, tgt, tokens), 1)
     fig = figure_dict(worked_step_figure(step, "t"))
     heats = [t for t in fig["data"] if t["type"] == "heatmap"]
