@@ -235,7 +235,7 @@ vector for every output word, instead of one fixed vector for the whole sentence
 
 def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
     """One output word of the user's sentence, from the decoder state to the context vector, with numbers."""
-    rows = [*result.output, "<eos>"][: int(result.attn_weights.shape[0])]
+    rows = list(result.step_tokens)
     index = url_token_select(
         "Output word to work through",
         token_names(rows),

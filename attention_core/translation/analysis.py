@@ -205,7 +205,10 @@ def worked_step(
     if step == 0:
         state = torch.tanh(model.init_state(backward_first))[0]  # (H,) s_0
     else:
-        fed = [BOS, *tgt_vocab.encode(translated.output[: step - 1])]  # the decoder's inputs up to this step
+        fed = [
+            BOS,
+            *translated.output_ids[: step - 1],
+        ]  # the decoder's inputs up to this step (its own words)
         forced = model(src, lengths, torch.tensor([fed], dtype=torch.long))
         state = forced.decoder_states[0, step - 1]  # (H,) the state after writing word step - 1
     h = annotations[0]  # (T, C)
@@ -218,10 +221,9 @@ def worked_step(
     exp_scores = torch.exp(scores - scores.max())  # (T,)
     weights = exp_scores / exp_scores.sum()  # (T,)
     weighted = weights[:, None] * h  # (T, C)
-    words = [*translated.output, "<eos>"]
     return WorkedStep(
         step=step,
-        output_word=words[step],
+        output_word=translated.step_tokens[step],
         source=tuple(tokens),
         state=_frozen(state),
         query_proj=_frozen(query_proj),
@@ -268,7 +270,7 @@ def alignment_view(translated: Translated, reference: Translation, show_rule: bo
     if translated.attn_weights is None:
         raise ValueError("the bottleneck model has no attention weights")
     weights = _frozen(translated.attn_weights)
-    labels = tuple([*translated.output, "<eos>"][: weights.shape[0]])
+    labels = translated.step_tokens[: weights.shape[0]]
     exact = translated.output == reference.tokens
     agreement = None
     if exact:

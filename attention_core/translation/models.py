@@ -286,6 +286,8 @@ class Translated:
     decoder_states: torch.Tensor  # (T_out, H)
     attn_weights: torch.Tensor | None  # (T_out, T_src); T_out counts the <eos> step
     context_vecs: torch.Tensor | None = None  # (T_out, 2H) attention only: the context read at each step
+    output_ids: tuple[int, ...] = ()  # the id chosen at each step (T_out), fed back in as the next input
+    step_tokens: tuple[str, ...] = ()  # the token chosen at each step ("<eos>" last), the rows of the weights
 
 
 @torch.no_grad()
@@ -311,6 +313,8 @@ def translate_sentence(
         decoder_states=result.decoder_states[0, :steps],
         attn_weights=None if result.attn_weights is None else result.attn_weights[0, :steps],
         context_vecs=result.context[0, :steps] if is_attention else None,
+        output_ids=tuple(ids[:steps]),
+        step_tokens=tuple(tgt_vocab.itos[i] for i in ids[:steps]),
     )
 
 
