@@ -275,13 +275,13 @@ def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
         }
     )
     number = st.column_config.NumberColumn(format=f"%.{DECIMALS}f")
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        key=WORKED_TABLE,
-        column_config={"e_j": number, "exp(e_j − max e)": number, "α_j": number},
-    )
+    with st.container(key=WORKED_TABLE):
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"e_j": number, "exp(e_j − max e)": number, "α_j": number},
+        )
     if gap <= SAME_AS_MODEL:
         st.caption(
             f"These α are row {index + 1} of the heatmap in step 1, and this c is the context vector the model "

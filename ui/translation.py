@@ -249,10 +249,10 @@ def parts_table_ui(arch: Architecture, key: str) -> None:
             "learned numbers": [b.parameters for b in arch.blocks],
         }
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        key=key,
-        column_config={"learned numbers": st.column_config.NumberColumn(format="localized")},
-    )
+    with st.container(key=key):  # the key names the table for tests and the page's CSS
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"learned numbers": st.column_config.NumberColumn(format="localized")},
+        )

@@ -38,6 +38,13 @@ def test_encoder_animation_plays(page: Page, streamlit_url: str, screenshot_dir)
     expect(
         chart.locator(".annotation-text").filter(has_text="only thing the decoder receives")
     ).to_be_visible()
+    # the climax: once Play has ended, c is outlined and named, and no curtain is left over it
+    page.wait_for_timeout(800)
+    shapes = handle.evaluate("el => el.layout.shapes.map(s => ({x0: s.x0, x1: s.x1, visible: s.visible}))")
+    assert shapes[0]["x0"] == 7.5 and shapes[0]["x1"] == 8.5
+    assert all(s["visible"] is False or s["x1"] <= 7.5 or s["x0"] >= 8.5 for s in shapes[1:])
+    expect(chart.locator(".annotation-text").filter(has_text=re.compile(r"^c$"))).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "rnn-bottleneck-after-play.png"))
     expect(page.get_by_text("Reference (the rules):")).to_be_visible()
 
 
@@ -66,3 +73,19 @@ def test_alignment_heatmap_and_focus_animation(page: Page, streamlit_url: str, s
     page.wait_for_function(f"el => ({ACTIVE})(el) >= 3", arg=handle, timeout=8_000)
     expect(focus.locator(".annotation-text").filter(has_text=re.compile(r"Step \d+ of"))).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "bahdanau-focus-playing.png"))
+
+
+def test_worked_step_hovers_show_the_arithmetic(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    cat = "The cat that was sitting on the mat, which was next to the dog, jumped."
+    page.goto(f"{streamlit_url}/bahdanau?text={cat}&present=1&step=5")
+    page.wait_for_selector(".js-plotly-plot")
+    wait_for_app(page)
+    chart = _chart(page, "scores, weights, context")
+    expect(chart.locator(".hm image")).to_have_count(6)  # six heatmaps: tanh(...), e, α, α h, W s and v, c
+    page.screenshot(path=str(screenshot_dir / "bahdanau-worked-step.png"))
+    alpha = chart.locator(".nsewdrag").nth(2).bounding_box()  # the α column
+    assert alpha is not None
+    page.mouse.move(alpha["x"] + alpha["width"] / 2, alpha["y"] + alpha["height"] * (16.5 / 17))  # "jumped"
+    hover = page.locator(".hoverlayer .hovertext").first
+    expect(hover).to_contain_text(re.compile(r"exp\(e"))
+    expect(hover).to_contain_text("jumped")
