@@ -249,7 +249,7 @@ def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
     gap = float(max(np.abs(step.weights - model_weights).max(), np.abs(step.context - model_context).max()))
     focus = step.focus
     word = escape_markdown(step.output_word)
-    focus_word = escape_markdown(step.source[focus])
+    focus_word = escape_markdown(f"{focus + 1} · {step.source[focus]}")
     n_attn, n_ctx = step.hidden.shape[1], step.context.shape[0]
     st.markdown(
         f"Writing **{word}** (output word {index + 1} of {len(rows)}). The decoder's state before it, "

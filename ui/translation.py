@@ -23,6 +23,7 @@ from attention_core.translation.models import (
     load_model,
     translate_sentence,
 )
+from ui.present import is_presenting
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_selectbox
 
@@ -132,7 +133,8 @@ def source_ui(key: str, container: object = None) -> Source:
             f"an example: the lectures' own sentences first, then others from {min(lengths)} to {max(lengths)} "
             "tokens.",
         )
-        vocabulary_ui()
+        if not is_presenting():  # on a projector the word list would push the figures down
+            vocabulary_ui()
     if choice != SIDEBAR:
         tokens = list(EXAMPLE_TOKENS[choice])
         return Source(tokens, g.translate(tokens), False)
@@ -153,7 +155,11 @@ def source_ui(key: str, container: object = None) -> Source:
         st.warning(
             f"The toy language does not know {'; '.join(parts)}{more}. "
             + ("These words are left out. " if src.known else "")
-            + "Every word it knows is in the list above.",
+            + (
+                "Leave presentation mode to see every word it knows."
+                if is_presenting()
+                else "Every word it knows is in the list above."
+            ),
             icon=":material/translate:",
         )
     tokens = src.known
@@ -172,7 +178,7 @@ def source_ui(key: str, container: object = None) -> Source:
             icon=":material/lightbulb:",
         )
         tokens = g.read_source(example).known
-    elif src.dropped_punctuation:
+    elif src.dropped_punctuation and not is_presenting():
         st.caption(
             "Punctuation other than commas and question marks is left out: the toy language keeps only those."
         )

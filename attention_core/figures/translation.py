@@ -788,11 +788,14 @@ def worked_step_figure(step: WorkedStep, title: str = "") -> go.Figure:
     for col in (1, 2, 3, 4):
         fig.update_yaxes(autorange="reversed", row=1, col=col)
         if col > 1:
-            fig.update_yaxes(showticklabels=False, row=1, col=col)
+            fig.update_yaxes(showticklabels=False, ticks="", row=1, col=col)
     for col in (2, 3):
         fig.update_xaxes(visible=False, row=2, col=col)
         fig.update_yaxes(visible=False, row=2, col=col)
         fig.update_xaxes(showticklabels=False, row=1, col=col)
+    for col in (1, 4):  # units are numbered once, under the strips
+        fig.update_xaxes(showticklabels=False, ticks="", row=1, col=col)
+    fig.update_yaxes(autorange="reversed", row=2, col=1)  # W s above v
     fig.update_xaxes(title="attention unit k", row=2, col=1)
     fig.update_xaxes(title="annotation unit", row=2, col=4)
     fig.update_yaxes(showticklabels=False, row=2, col=4)
