@@ -24,6 +24,7 @@ The generator (`sample_sentence`) writes grammatical English of 3 to 40 tokens f
 from __future__ import annotations
 
 import difflib
+import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -152,8 +153,10 @@ for _kind, _table in (("prep", PREPOSITIONS), ("adv", ADVERBS), ("conj", CONJUNC
         _add(_word, _kind, _word)
 
 SOURCE_WORDS: tuple[str, ...] = tuple(sorted(_LEXICON))
-KINDS = ("det", "adj", "noun", "name", "pron", "obj", "verb", "cop", "modal", "part", "rel", "prep", "adv")
-KINDS += ("conj", "punct")
+KINDS: tuple[str, ...] = (
+    *("det", "adj", "noun", "name", "pron", "obj", "verb", "cop", "modal", "part", "rel", "prep", "adv"),
+    *("conj", "punct"),
+)
 
 
 def _target_words() -> tuple[str, ...]:
@@ -582,44 +585,52 @@ def _stressed_pronoun(agr: _Agr, word: str) -> str:
     return "moi" if agr.number == "sg" else "nous"
 
 
+@dataclass
+class _Token:
+    """A French token being spelled: the word, the source token it renders, and its role."""
+
+    word: str
+    source: int
+    role: str
+
+
 def _spell(out: list[tuple[str, int, str]], dropped: list[int]) -> Translation:
     """French spelling: elision before a vowel ("l'oiseau", "j'ai"), then contraction ("du", "au", "aux")."""
-    tokens = [list(t) for t in out]
+    tokens = [_Token(*t) for t in out]
     dropped = list(dropped)
     # 1. elide le/la/je/me/te/se/que/puisque, and ce/ma/ta/sa → cet/mon/ton/son (not "de" yet: "de l'oiseau")
-    for k in range(len(tokens) - 1):
-        word, _, role = tokens[k]
-        if not starts_with_vowel(tokens[k + 1][0]) or word == "de":
+    for tok, nxt in itertools.pairwise(tokens):
+        if not starts_with_vowel(nxt.word) or tok.word == "de":
             continue
-        if role == "det" and word in BEFORE_VOWEL:
-            tokens[k][0] = BEFORE_VOWEL[word]
-        elif word in ELISIONS and (role in ("det", "clitic", "pron", "que") or word in ("puisque",)):
-            tokens[k][0] = ELISIONS[word]
+        if tok.role == "det" and tok.word in BEFORE_VOWEL:
+            tok.word = BEFORE_VOWEL[tok.word]
+        elif tok.word in ELISIONS and (tok.role in ("det", "clitic", "pron", "que") or tok.word == "puisque"):
+            tok.word = ELISIONS[tok.word]
     # 2. contract de/à with a following article le/les ("des" after "de" disappears: "à côté de chiens")
-    merged: list[list] = []
+    merged: list[_Token] = []
     k = 0
     while k < len(tokens):
-        word, source, role = tokens[k]
-        if role in ("de", "à") and k + 1 < len(tokens) and tokens[k + 1][2] == "det":
-            article, art_source, _ = tokens[k + 1]
-            if (word, article) in CONTRACTIONS:
-                merged.append([CONTRACTIONS[(word, article)], art_source, "det"])
-                if source not in [t[1] for t in tokens if t is not tokens[k]]:
-                    dropped.append(source)
+        tok = tokens[k]
+        if tok.role in ("de", "à") and k + 1 < len(tokens) and tokens[k + 1].role == "det":
+            article = tokens[k + 1]
+            if (tok.word, article.word) in CONTRACTIONS:
+                merged.append(_Token(CONTRACTIONS[(tok.word, article.word)], article.source, "det"))
+                if tok.source not in [t.source for t in tokens if t is not tok]:
+                    dropped.append(tok.source)  # the preposition has no word of its own left
                 k += 2
                 continue
-            if word == "de" and article == "des":
-                merged.append([word, source, role])
-                dropped.append(art_source)
+            if tok.word == "de" and article.word == "des":
+                merged.append(tok)
+                dropped.append(article.source)
                 k += 2
                 continue
-        merged.append(tokens[k])
+        merged.append(tok)
         k += 1
     # 3. elide "de" before a vowel ("d'un", "d'alice")
-    for k in range(len(merged) - 1):
-        if merged[k][0] == "de" and starts_with_vowel(merged[k + 1][0]):
-            merged[k][0] = ELISIONS["de"]
-    return Translation([t[0] for t in merged], [t[1] for t in merged], tuple(sorted(set(dropped))))
+    for tok, nxt in itertools.pairwise(merged):
+        if tok.word == "de" and starts_with_vowel(nxt.word):
+            tok.word = ELISIONS["de"]
+    return Translation([t.word for t in merged], [t.source for t in merged], tuple(sorted(set(dropped))))
 
 
 def translate(tokens: Sequence[str]) -> Translation:
