@@ -620,7 +620,7 @@ def architecture_diagram(arch: Architecture, title: str = "") -> go.Figure:
                 "y": 2,
                 "text": "the only link",
                 "showarrow": False,
-                "yshift": 20,
+                "yshift": -24,
                 "font": {"size": 13, "color": ACCENT},
             }
         )
