@@ -12,7 +12,12 @@ from attention_core.figures.translation import (
     survival_heatmap,
 )
 from attention_core.text import escape_markdown
-from attention_core.translation.analysis import architecture, length_summary, survival_summary
+from attention_core.translation.analysis import (
+    architecture,
+    length_summary,
+    longest_agreement,
+    survival_summary,
+)
 from attention_core.translation.evaluate import length_curves_data, matched_reference
 from ui.figures import show_figure
 from ui.layout import settings_container
@@ -112,11 +117,17 @@ def rnn_bottleneck_ui() -> None:
     if lesson.show(3):
         lesson.header(3)
         output_vs_reference_ui(result.output, reference.tokens, "Decoder (from c only)")
+        far = longest_agreement(tokens, reference)
+        example = (
+            f" Here “{escape_markdown(far.verb)}” must still know its subject, “{escape_markdown(far.subject)}”, "
+            f"{far.distance} tokens back: the French verb agrees with it."
+            if far is not None and far.distance >= 4
+            else ""
+        )
         st.markdown(
             f"The decoder starts from **c** and is reminded of the same **c** at every step: {hidden} numbers "
-            f"must hold all {len(tokens)} source tokens, their order, and which words agree with which — in "
-            "“the cat that was sitting on the mat, which was next to the dog, jumped” the verb at the end must "
-            "still know its subject was *one cat*. Short sentences fit; long ones do not."
+            f"must hold all {len(tokens)} source tokens, their order, and which words agree with which.{example} "
+            "Short sentences fit; long ones do not."
         )
 
     if lesson.show(4) and ev is not None:

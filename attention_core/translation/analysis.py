@@ -250,6 +250,24 @@ def default_step(translated: Translated, reference: Translation) -> int:
     return max(0, min(rows - 1, len(translated.output) // 2))
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """A verb and the subject it agrees with, and how many tokens lie between them."""
+
+    verb: str
+    subject: str
+    distance: int
+
+
+def longest_agreement(tokens: list[str], reference: Translation) -> Agreement | None:
+    """The verb of the sentence farthest from its subject ("jumped" … "cat"), if any (from the rules)."""
+    pairs = [(v, h) for v, h in reference.subjects if 0 <= h < v < len(tokens)]
+    if not pairs:
+        return None
+    verb, head = max(pairs, key=lambda p: p[0] - p[1])
+    return Agreement(tokens[verb], tokens[head], verb - head)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # A sentence's alignment, and the shipped evaluation
 
@@ -335,6 +353,7 @@ def survival_summary(ev: dict, model: str) -> SurvivalSummary:
 
 
 __all__ = [
+    "Agreement",
     "AlignmentView",
     "Architecture",
     "Block",
@@ -345,6 +364,7 @@ __all__ = [
     "architecture",
     "default_step",
     "length_summary",
+    "longest_agreement",
     "survival_summary",
     "worked_step",
 ]

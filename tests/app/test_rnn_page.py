@@ -92,6 +92,13 @@ def test_the_lectures_cat_sentence_is_fully_known_and_ends_on_c(models) -> None:
     assert any("only thing the decoder receives" in a["text"] for a in last["annotations"])
     spec = chart_specs(at)[page.ENCODER_CHART]
     assert spec["layout"]["shapes"] == last["shapes"]  # the figure opens on that frame too
+    text = "\n".join(m.value for m in at.markdown)
+    assert "“jumped” must still know its subject, “cat”, 15 tokens back" in text  # from the rules' subjects
+
+
+def test_a_short_sentence_names_no_long_dependency() -> None:
+    at = open_app(PAGE)  # your journey starts with one step: "starts" is right after "journey"
+    assert "must still know its subject" not in "\n".join(m.value for m in at.markdown)
 
 
 def test_diagram_shows_the_loaded_models_sizes(models) -> None:

@@ -18,6 +18,7 @@ from attention_core.translation.analysis import (
     architecture,
     default_step,
     length_summary,
+    longest_agreement,
     survival_summary,
     worked_step,
 )
@@ -152,3 +153,18 @@ def test_architecture_reads_the_modules() -> None:
     arch = architecture(MODELS[0])
     assert (arch.kind, arch.annotation_dim, arch.attn_dim, arch.decoder_hidden) == ("attention", 24, 10, 12)
     assert arch.parameters == sum(p.numel() for p in MODELS[0].parameters())
+
+
+def test_longest_agreement_finds_the_subject_behind_the_relative_clauses() -> None:
+    tokens = g.read_source("The cat that was sitting on the mat, which was next to the dog, jumped.").known
+    far = longest_agreement(tokens, g.translate(tokens))
+    assert far is not None and (far.verb, far.subject, far.distance) == ("jumped", "cat", 15)
+    tokens = ["the", "cats", "that", "the", "dog", "sees", "sleep"]
+    far = longest_agreement(tokens, g.translate(tokens))
+    assert far is not None and (far.verb, far.subject) == ("sleep", "cats")
+    assert (
+        longest_agreement(
+            ["the", "european", "economic", "area"], g.translate(["the", "european", "economic", "area"])
+        )
+        is None
+    )
