@@ -18,7 +18,6 @@ on this machine, so the figures include the browser's drawing time.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ from bench.common import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
+    bench_args,
     free_port,
     print_table,
     start_server,
@@ -201,10 +201,14 @@ def print_results(results: dict[str, object]) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Run the single-user browser benchmark and print its table."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sentences", type=int, default=12, help="different sentences typed per page (>= 10)")
-    args = ap.parse_args(argv if argv is not None else [])
-    results = run(args.sentences)
+    args = bench_args(
+        __doc__,
+        argv,
+        lambda ap: ap.add_argument(
+            "--sentences", type=int, default=12, help="different sentences typed per page (>= 10)"
+        ),
+    )
+    results = run(1 if args.quick else args.sentences)  # --quick: one sentence per page
     print_results(results)
     return results
 
