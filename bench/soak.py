@@ -35,6 +35,7 @@ class SoakReport:
     interactions: int
     errors: list[str]
     latencies: list[float]
+    think: tuple[float, float] = READING_PACE
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds since the class started, MB)
 
     def rss_at(self, t: float) -> float:
@@ -59,15 +60,17 @@ def run_soak(
     think: tuple[float, float] = READING_PACE,
     timeout: float = 60.0,
     sample_every: float = 5.0,
+    warm_all: bool = True,
 ) -> SoakReport:
-    """Start a server, warm it, run `sessions` students for `seconds`, sample RSS, stop the server."""
+    """Start a server, warm it (every page, or only the first), run `sessions` students for `seconds`,
+    sample RSS, stop the server."""
     if not 1 <= sessions <= 200 or not 0 < seconds <= 60 * MAX_MINUTES:
         raise ValueError(f"1..200 sessions for at most {MAX_MINUTES:.0f} minutes")
     pages = page_paths()
     content = [p for p in pages if p] or pages
     port = free_port()
     with streamlit_server(port, ROOT / "artifacts" / "soak-server.log", gc_env(False)) as proc:
-        _run_async(_warm(port, pages, timeout))
+        _run_async(_warm(port, pages if warm_all else pages[:1], timeout))
         start = time.monotonic()
         samples: list[tuple[float, float]] = []
         stop = threading.Event()
@@ -106,6 +109,7 @@ def run_soak(
         interactions=sum(len(r.latencies) - 1 for r in results),
         errors=[e for r in results for e in r.errors],
         latencies=[x for r in results for x in r.latencies[1:]],
+        think=think,
         rss=samples,
     )
 
@@ -115,8 +119,8 @@ def print_report(r: SoakReport) -> None:
     tenth = r.seconds / 10
     rows = [
         (
-            "sessions (concurrent), reading pace",
-            f"{r.sessions}, {READING_PACE[0]:.0f}-{READING_PACE[1]:.0f} s",
+            "sessions (concurrent), think time between actions",
+            f"{r.sessions}, {r.think[0]:.0f}-{r.think[1]:.0f} s",
         ),
         ("duration s", r.seconds),
         ("interactions", r.interactions),
@@ -147,7 +151,9 @@ def main(argv: list[str] | None = None) -> SoakReport:
     args = bench_args(__doc__, argv, _options)
     sessions, seconds = (2, 20.0) if args.quick else (args.sessions, 60 * args.minutes)
     think = (1.0, 3.0) if args.quick else READING_PACE
-    report = run_soak(sessions, seconds, think, sample_every=2.0 if args.quick else 5.0)
+    report = run_soak(
+        sessions, seconds, think, sample_every=2.0 if args.quick else 5.0, warm_all=not args.quick
+    )
     print_report(report)
     if report.errors:
         raise RuntimeError(f"soak: {len(report.errors)} errors (first: {report.errors[0]})")
