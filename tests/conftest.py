@@ -11,6 +11,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# A page that fails shows a friendly message (ui/errors.py); in tests the exception is shown too, so a failing
+# page still fails its AppTest (at.exception). The error-boundary tests turn this off to see what users see.
+os.environ.setdefault("AE_SHOW_TRACEBACKS", "1")
 
 # Generated tests (Hypothesis): a fixed example budget and derandomized, so CI runs the same examples every
 # time in bounded time. HYPOTHESIS_PROFILE=explore searches with fresh random examples and a larger budget.

@@ -9,8 +9,9 @@ import streamlit as st
 
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
+from ui.errors import maybe_inject_fault
 from ui.present import is_presenting
-from ui.state import register_figure
+from ui.state import figures, register_figure
 
 PRESENT_FONT = 20
 
@@ -40,6 +41,7 @@ def show_figure(
     presentation mode the copy is enlarged. Extra keyword arguments go to `st.plotly_chart` (e.g.
     `on_select`); a `config` there extends the export config.
     """
+    maybe_inject_fault(len(figures()))  # tests only (AE_TEST_FAULT); a no-op when it is unset
     presenting = is_presenting()
     fig = session_figure(fig, presenting)
     title = fig.layout.title.text or key.replace("_", " ")
