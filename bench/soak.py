@@ -127,10 +127,13 @@ def print_report(r: SoakReport) -> None:
         ("errors (goal 0)", len(r.errors)),
         ("interaction p50 / p95 ms", f"{1000 * r.percentile(50):.0f} / {1000 * r.percentile(95):.0f}"),
         ("server RSS at start MB (warm)", r.rss_at(0.0)),
-        (f"server RSS after {tenth:.0f} s MB", r.rss_at(tenth)),
-        (f"server RSS after {r.seconds:.0f} s MB", r.rss_at(r.seconds)),
+        *((f"server RSS after {k * tenth:.0f} s MB", r.rss_at(k * tenth)) for k in range(1, 11)),
         ("server RSS peak MB", max(mb for _, mb in r.rss)),
         (f"growth from {tenth:.0f} s to the end MB", r.rss_at(r.seconds) - r.rss_at(tenth)),
+        (
+            "growth over the second half MB (a leak keeps growing here)",
+            r.rss_at(r.seconds) - r.rss_at(5 * tenth),
+        ),
     ]
     print_table(
         f"Soak: {r.sessions} sessions for {r.seconds / 60:.1f} min on one server", ["figure", "value"], rows
