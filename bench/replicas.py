@@ -38,14 +38,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import websockets
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.common import CHROMIUM, CHROMIUM_ARGS, ROOT, print_table
+from bench.common import CHROMIUM, CHROMIUM_ARGS, print_table
 from bench.load import LoadTarget, RunResult, Session, _run_async, _warm, gc_env, page_paths
 from deploy.haproxy import COOKIE
 from deploy.replicas import Cluster, http_get
@@ -119,6 +118,8 @@ class StickySession(Session):
         super().__init__(port, timeout)
         self.replica = replica  # the cookie's value: which replica serves this tab
         self._parts: list[bytes] = []
+        self._kinds: list[str] = []
+        self.view_parts: list[tuple[str, bytes]] = []  # (element kind, digest) of the last completed run
         self.view = ""  # sha256 of the address bar and every element of the last completed run, in order
         self.view_url = ""  # the address bar (path?query) of that run
         self.connected_at = 0.0  # monotonic time the last websocket opened
@@ -144,9 +145,10 @@ class StickySession(Session):
 
     async def rerun(self, page_name: str = "") -> RunResult:
         """One rerun; keeps the fingerprint of what it drew when it completes without error."""
-        self._parts = []
+        self._parts, self._kinds = [], []
         result = await super().rerun(page_name)
         if not result.errors:
+            self.view_parts = list(zip(self._kinds, self._parts, strict=True))
             self.view_url = self.address  # the address bar after the run
             self.view = hashlib.sha256(b"\0".join([self.view_url.encode(), *self._parts])).hexdigest()
         return result
@@ -156,8 +158,10 @@ class StickySession(Session):
         kind = fm.delta.WhichOneof("type")
         if kind == "new_element":
             self._parts.append(element_digest(fm.delta.new_element))
+            self._kinds.append(fm.delta.new_element.WhichOneof("type") or "?")
         elif kind == "add_block":
             self._parts.append(fm.delta.add_block.SerializeToString(deterministic=True))
+            self._kinds.append("block")
 
     @property
     def url_path(self) -> str:
@@ -178,6 +182,23 @@ class StickySession(Session):
         self.connected_at = time.monotonic()
         self.page_hash, self.states, self.query = "", {}, query
         return await self.rerun(path)
+
+
+def first_difference(before: list[tuple[str, bytes]], after: list[tuple[str, bytes]]) -> str:
+    """Where two views part: the first element that differs (for the report of a lost view)."""
+    for i, (a, b) in enumerate(zip(before, after, strict=False)):
+        if a != b:
+            return f"element {i} differs: {_show(a)} | then: {_show(b)}"
+    if len(before) != len(after):
+        return f"{len(before)} elements before, {len(after)} after"
+    return "the address bar differs"
+
+
+def _show(part: tuple[str, bytes]) -> str:
+    kind, data = part
+    if kind == "block":
+        return "block"
+    return " ".join(str(Element.FromString(data)).split())[:200]
 
 
 async def wait_dropped(s: Session, seconds: float) -> bool:
@@ -249,6 +270,7 @@ async def _recover(s: StickySession, n: int, clock: FaultClock, limit: float) ->
     """Reconnect through the balancer and reopen the URL until a view is back (or `limit` passes), then
     compare it with the view the student had."""
     before_view, before_url, before_replica = s.view, s.view_url, s.replica or "?"
+    before_parts = s.view_parts
     address = s.address  # a run cut off by the kill may already have moved the URL on
     delay, attempts, error = 0.05, 0, ""
     killed_at = clock.killed_at or time.monotonic()
@@ -263,7 +285,19 @@ async def _recover(s: StickySession, n: int, clock: FaultClock, limit: float) ->
                 else:
                     same, against = s.view == await reference_view(s.port, address, s.timeout), "a fresh tab"
                 socket = s.connected_at - killed_at
-                return Recovery(n, before_replica, s.replica or "?", seconds, socket, attempts, same, against)
+                why = (
+                    ""
+                    if same
+                    else f"at {s.address}: "
+                    + (
+                        first_difference(before_parts, s.view_parts)
+                        if against == "its last view"
+                        else "a fresh tab differs"
+                    )
+                )
+                return Recovery(
+                    n, before_replica, s.replica or "?", seconds, socket, attempts, same, against, why
+                )
             error = "; ".join(result.errors)[:200]
         except (OSError, websockets.WebSocketException, TimeoutError) as exc:
             error = f"{type(exc).__name__}: {str(exc)[:150]}"
@@ -479,10 +513,6 @@ class FaultReport:
         return 1000 * times[min(len(times) - 1, round(q * (len(times) - 1)))]
 
 
-def _log_dir() -> Path:
-    return ROOT / "artifacts" / "replicas"
-
-
 def run_fault(
     replicas: int = 3,
     students: int = 30,
@@ -507,7 +537,7 @@ def run_fault(
     if not 0 < kill_after < interactions:
         raise ValueError("kill_after must leave interactions for after the kill")
     content = [p for p in (pages if pages is not None else page_paths()) if p]
-    with Cluster(replicas, log_dir=_log_dir()) as cluster:
+    with Cluster(replicas) as cluster:
         _run_async(warm_replicas(cluster, content, timeout, full=restart))
         tab = None
         if browsers:
@@ -731,7 +761,7 @@ def balancer_target(replicas: int, post_script_gc: bool = False) -> Iterator[Loa
     sticky cookie, every replica is warmed directly, memory is summed over the replicas. Prints HAProxy's
     count of websocket sessions per replica afterwards."""
     env = gc_env(post_script_gc)
-    with Cluster(replicas, log_dir=_log_dir(), extra_env=env) as cluster:
+    with Cluster(replicas, extra_env=env) as cluster:
         warm_ports = tuple(r.port for r in cluster.members)
         label = f"{replicas} replicas behind HAProxy"
         yield LoadTarget(cluster.port, warm_ports, cluster.pids, StickySession, label)

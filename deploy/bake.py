@@ -26,7 +26,9 @@ def main() -> None:
         except pretrained.ModelUnavailableError as exc:
             sys.exit(f"{key}: {exc}")
         layers, heads = loaded.num_layers, loaded.num_heads
-        print(f"{key}: {layers} layers x {heads} heads from {loaded.source} ({time.perf_counter() - start:.1f} s)")
+        print(
+            f"{key}: {layers} layers x {heads} heads from {loaded.source} ({time.perf_counter() - start:.1f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ class Cluster:
 
     replicas: int = 3
     port: int = 0  # the balancer's port; 0 picks a free one
-    log_dir: Path = ROOT / "artifacts" / "replicas"
+    log_dir: Path | None = None  # default: artifacts/replicas/lb-<port>/, so clusters never share logs
     extra_env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: float = 180.0
     members: list[Replica] = field(default_factory=list)
@@ -122,6 +122,7 @@ class Cluster:
             raise ValueError(f"replicas must be in 1..{MAX_REPLICAS}")
         self.port = self.port or free_port()
         self.stats_port = self.stats_port or free_port()
+        self.logs = self.log_dir or ROOT / "artifacts" / "replicas" / f"lb-{self.port}"
         self._secret = secrets.token_hex(32)
 
     # ---------------------------------------------------------------- addresses
@@ -155,20 +156,20 @@ class Cluster:
 
     def start(self) -> None:
         """Start every replica at once, wait until each is healthy, then HAProxy, then until it sees them up."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
         self.members = [
-            Replica(f"r{i}", free_port(), self.log_dir / f"r{i}.log") for i in range(1, self.replicas + 1)
+            Replica(f"r{i}", free_port(), self.logs / f"r{i}.log") for i in range(1, self.replicas + 1)
         ]
         for r in self.members:
             self._launch(r)
         for r in self.members:
             self.wait_replica(r, self.start_timeout)
-        self.config_path = self.log_dir / "haproxy.cfg"
+        self.config_path = self.logs / "haproxy.cfg"
         servers = [Server(r.name, LOOPBACK, r.port) for r in self.members]
         self.config_path.write_text(
             haproxy_config(servers, f"{LOOPBACK}:{self.port}", f"{LOOPBACK}:{self.stats_port}")
         )
-        with (self.log_dir / "haproxy.log").open("w") as out:
+        with (self.logs / "haproxy.log").open("w") as out:
             self.haproxy = subprocess.Popen(
                 [find_haproxy(), "-db", "-f", str(self.config_path)],
                 stdout=out,
@@ -218,9 +219,7 @@ class Cluster:
             if n_up == up and http_get(self.url + HEALTH_PATH)[0] == 200:
                 return time.monotonic() - start
             if self.haproxy is not None and self.haproxy.poll() is not None:
-                raise RuntimeError(
-                    f"haproxy exited ({self.haproxy.returncode}); see {self.log_dir}/haproxy.log"
-                )
+                raise RuntimeError(f"haproxy exited ({self.haproxy.returncode}); see {self.logs}/haproxy.log")
             if time.monotonic() - start > timeout:
                 raise RuntimeError(f"haproxy sees {states} after {timeout:.0f} s (wanted {up} UP)")
             time.sleep(0.1)
@@ -291,9 +290,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--port", type=int, default=8500, help="the balancer's port on 127.0.0.1")
     args = ap.parse_args(argv)
     with _signals_stop(), contextlib.suppress(KeyboardInterrupt):
-        print(f"Starting {args.replicas} replicas and HAProxy (logs in artifacts/replicas/) ...", flush=True)
+        print(f"Starting {args.replicas} replicas and HAProxy ...", flush=True)
         with Cluster(args.replicas, args.port) as cluster:
             print(f"\nAttention Explorer on {cluster.url}  ({args.replicas} replicas behind HAProxy)")
+            print(f"  logs and haproxy.cfg: {cluster.logs}")
             for r in cluster.members:
                 print(f"  replica {r.name}: {r.url} (pid {r.proc.pid if r.proc else '-'})")
             print(f"  HAProxy stats: http://{LOOPBACK}:{cluster.stats_port}/")
