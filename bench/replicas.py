@@ -117,8 +117,9 @@ class StickySession(Session):
     def __init__(self, port: int, timeout: float, replica: str | None = None) -> None:
         super().__init__(port, timeout)
         self.replica = replica  # the cookie's value: which replica serves this tab
-        self._parts: list[bytes] = []
-        self._kinds: list[str] = []
+        # What is on screen at each delta path (a later element at the same path replaces the earlier one,
+        # as a spinner is replaced by an empty element when its work is done).
+        self._screen: dict[tuple[int, ...], tuple[str, bytes]] = {}
         self.view_parts: list[tuple[str, bytes]] = []  # (element kind, digest) of the last completed run
         self.view = ""  # sha256 of the address bar and every element of the last completed run, in order
         self.view_url = ""  # the address bar (path?query) of that run
@@ -145,23 +146,27 @@ class StickySession(Session):
 
     async def rerun(self, page_name: str = "") -> RunResult:
         """One rerun; keeps the fingerprint of what it drew when it completes without error."""
-        self._parts, self._kinds = [], []
+        self._screen = {}
         result = await super().rerun(page_name)
         if not result.errors:
-            self.view_parts = list(zip(self._kinds, self._parts, strict=True))
+            self.view_parts = [self._screen[path] for path in sorted(self._screen)]
             self.view_url = self.address  # the address bar after the run
-            self.view = hashlib.sha256(b"\0".join([self.view_url.encode(), *self._parts])).hexdigest()
+            parts = [self.view_url.encode(), *(digest for _, digest in self.view_parts)]
+            self.view = hashlib.sha256(b"\0".join(parts)).hexdigest()
         return result
 
     def _read_delta(self, fm: ForwardMsg, errors: list[str]) -> None:
         super()._read_delta(fm, errors)
         kind = fm.delta.WhichOneof("type")
+        path = tuple(fm.metadata.delta_path)
         if kind == "new_element":
-            self._parts.append(element_digest(fm.delta.new_element))
-            self._kinds.append(fm.delta.new_element.WhichOneof("type") or "?")
+            element = fm.delta.new_element.WhichOneof("type") or "?"
+            if element == "empty":  # nothing on screen there (e.g. a finished spinner)
+                self._screen.pop(path, None)
+            else:
+                self._screen[path] = (element, element_digest(fm.delta.new_element))
         elif kind == "add_block":
-            self._parts.append(fm.delta.add_block.SerializeToString(deterministic=True))
-            self._kinds.append("block")
+            self._screen[path] = ("block", fm.delta.add_block.SerializeToString(deterministic=True))
 
     @property
     def url_path(self) -> str:
@@ -190,7 +195,9 @@ def first_difference(before: list[tuple[str, bytes]], after: list[tuple[str, byt
         if a != b:
             return f"element {i} differs: {_show(a)} | then: {_show(b)}"
     if len(before) != len(after):
-        return f"{len(before)} elements before, {len(after)} after"
+        longer, which = (before, "before") if len(before) > len(after) else (after, "after")
+        extra = "; ".join(_show(part) for part in longer[min(len(before), len(after)) :][:3])
+        return f"{len(before)} elements before, {len(after)} after; only {which}: {extra}"
     return "the address bar differs"
 
 

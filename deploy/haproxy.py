@@ -108,7 +108,10 @@ def haproxy_config(
         f"    http-response set-header {REPLICA_HEADER} %[srv_name]  # which replica answered (for ops)",
         f"    option httpchk GET {HEALTH_PATH}",
         "    http-check expect status 200",
-        "    default-server check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn 1000",
+        "    # A dead replica refuses connections: three quick failed checks take it out in ~1.5 s. A busy one",
+        "    # may answer slowly (its event loop shares the GIL with page runs): give it 5 s before a check fails.",
+        "    timeout check 5s",
+        "    default-server check inter 1s fastinter 500ms downinter 1s fall 3 rise 2 maxconn 1000",
     ]
     lines += [f"    server {s.name} {s.host}:{s.port} cookie {s.name}{resolve}" for s in servers]
     if stats_bind:
