@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,8 @@ class Point:
             self.sessions,
             r.interactions,
             len(r.errors),
-            round(1000 * r.percentile(50)),
-            round(1000 * r.percentile(95)),
+            round(1000 * r.percentile(50)) if ms else "-",  # nothing completed: no latency to show
+            round(1000 * r.percentile(95)) if ms else "-",
             round(max(ms)) if ms else "-",
             round(r.interactions / r.wall, 1) if r.wall else "-",
             round(wanted, 1),
@@ -69,8 +70,10 @@ def sizing_curve(
     think: tuple[float, float] = (0.5, 2.0),
     timeout: float = 60.0,
     limit: float = 600.0,
+    on_point: Callable[[list[Point]], None] | None = None,
 ) -> list[Point]:
-    """Start one server, warm it once, run each class size against it in turn, stop it."""
+    """Start one server, warm it once, run each class size against it in turn (calling `on_point` with the
+    curve so far after each), stop it."""
     pages = page_paths()
     port = free_port()
     with streamlit_server(port, ROOT / "artifacts" / "sizing-server.log", gc_env(False)) as proc:
@@ -84,6 +87,8 @@ def sizing_curve(
                 f"  {n} sessions: p95 {1000 * report.percentile(95):.0f} ms, {len(report.errors)} errors",
                 flush=True,
             )
+            if on_point is not None:
+                on_point(points)
     return points
 
 
@@ -105,15 +110,21 @@ def main(argv: list[str] | None = None) -> list[Point]:
     args = ap.parse_args(argv if argv is not None else [])
     sizes = tuple(int(s) for s in args.sessions.split(",") if s)
     think = (args.think_min, args.think_max)
-    points = sizing_curve(sizes, args.interactions, think)
-    print_table("Sizing curve: one server, a class of N students clicking", HEADER, [p.row() for p in points])
     note = (
         f"One server, {args.interactions} interactions per student, think time {think[0]}-{think[1]} s; "
         "'wanted' = sessions / mean think time: what the class would ask of an instant server."
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(markdown(points, note))
+
+    def write(points: list[Point]) -> None:  # after every point, so a long run keeps what it measured
+        args.out.write_text(markdown(points, note))
+
+    points = sizing_curve(sizes, args.interactions, think, on_point=write)
+    print_table("Sizing curve: one server, a class of N students clicking", HEADER, [p.row() for p in points])
     print(f"(written to {args.out})")
+    for p in points:
+        if p.report.errors:
+            print(f"  {p.sessions} sessions, first errors: {p.report.errors[:3]}")
     return points
 
 

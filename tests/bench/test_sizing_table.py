@@ -36,3 +36,7 @@ def test_rows_follow_the_reports() -> None:
     assert lines[0].count("|") == len(HEADER) + 1 and len(lines) == 2 + 2 + 2
     assert lines[2].startswith("| 10 | 10 | 0 | 50 | 50 |") and lines[3].startswith("| 30 | 20 | 1 |")
     assert text.rstrip().endswith("note")
+    nothing = dict(zip(HEADER, Point(120, report([], errors=120, wall=60.0), (0.5, 2.0)).row(), strict=True))
+    assert nothing["p95 ms"] == "-" and nothing["errors"] == 120, (
+        "a class where nothing completed still has a row"
+    )
