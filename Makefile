@@ -51,7 +51,7 @@ $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt requirements-bench-nodeps.tx
 	$(PIP) install -q --no-deps -r requirements-bench-nodeps.txt
 	touch $@
 
-bench: $(VENV)/.bench chromium
+bench: $(VENV)/.bench chromium haproxy
 	$(PY) -m bench
 
 clean:

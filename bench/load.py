@@ -152,6 +152,7 @@ class Session:
             origin=f"http://127.0.0.1:{self.port}",
             max_size=64 * 2**20,
             open_timeout=self.timeout,
+            ping_interval=None,  # a browser never pings; the server pings it (a starved server is slow, not gone)
         )
 
     async def close(self) -> None:
@@ -530,7 +531,7 @@ def run_load(
             by_page.setdefault(url, []).append(seconds)
     return LoadReport(
         sessions=sessions,
-        interactions=sum(len(r.latencies) - 1 for r in results),
+        interactions=sum(max(len(r.latencies) - 1, 0) for r in results),  # a session may never open
         errors=[e for r in results for e in r.errors] + browser_errors,
         latencies=[x for r in results for x in r.latencies[1:]],
         first_view=[r.latencies[0] for r in results if r.latencies],

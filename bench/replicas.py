@@ -140,6 +140,7 @@ class StickySession(Session):
             additional_headers={"Cookie": f"{COOKIE}={self.replica}"} if self.replica else None,
             max_size=64 * 2**20,
             open_timeout=self.timeout,
+            ping_interval=None,  # as a browser: the server pings, the client does not
         )
         renewed = parse_cookie(self.ws.response.headers.get_all("Set-Cookie") if self.ws.response else [])
         self.replica = renewed or self.replica

@@ -52,12 +52,12 @@ class Point:
         wanted = self.sessions / (sum(self.think) / 2)  # if every rerun were instant
         return (
             self.sessions,
-            r.interactions,
+            len(r.latencies),
             len(r.errors),
             round(1000 * r.percentile(50)) if ms else "-",  # nothing completed: no latency to show
             round(1000 * r.percentile(95)) if ms else "-",
             round(max(ms)) if ms else "-",
-            round(r.interactions / r.wall, 1) if r.wall else "-",
+            round(len(r.latencies) / r.wall, 1) if r.wall else "-",
             round(wanted, 1),
             round(statistics.median(r.nbytes) / 1024, 1) if r.nbytes else "-",
             round(r.rss_peak),
