@@ -169,6 +169,14 @@ class StickySession(Session):
         elif kind == "add_block":
             self._screen[path] = ("block", fm.delta.add_block.SerializeToString(deterministic=True))
 
+    def switch_page(self, rng: random.Random, allowed: list[str]) -> str:
+        """Click another page; like a browser, drop the old page's query string (Streamlit clears query
+        parameters on navigation; the shared sentence comes back from its widget state)."""
+        label = super().switch_page(rng, allowed)
+        if label:
+            self.query = ""
+        return label
+
     @property
     def url_path(self) -> str:
         """The path of the page this tab shows ('' for the default page), as in its address bar."""
