@@ -1,17 +1,16 @@
-"""Page 7: multi-head attention — split into heads, attend, concatenate, project; heads on/off; PyTorch parity."""
+"""Multi-head attention — split into heads, attend, concatenate, project; heads on/off; PyTorch parity."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core import self_attention as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM
-from attention_core.figures.common import DIVERGING
-from attention_core.figures.self_attention import heatmap_grid, pipeline_figure
+from attention_core.figures.multihead import MultiHeadFigures, multihead_figures
 from attention_core.text import MAX_TOKENS
+from attention_core.views.multihead import DROPOUT_SEED, MultiHeadView, divisors, multihead_view
 from ui.figures import show_figure
 from ui.layout import settings_container, vector_text
 from ui.lesson import Lesson
@@ -19,10 +18,15 @@ from ui.sentence import current_tokens
 from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
 
+# URL / widget keys (links, the lesson plan and tests rely on them)
+D_OUT_KEY, SEED_KEY, D_IN_KEY, HEADS_KEY, CAUSAL_KEY = "mh_dout", "mh_seed", "mh_din", "mh_heads", "mh_causal"
+DROPOUT_KEY, RATE_KEY = "mh_drop", "mh_rate"
+HEAD_KEY_PREFIX = "mh_h"  # head i's switch is f"mh_h{i}", 1-based
+# chart keys
+HEADS_FIG, EFFECT_FIG, PIPELINE_FIG = "mh_heads_fig", "mh_effect_fig", "mh_pipeline_fig"
+
 MAX_D_OUT = 16
 BOOK_SEED = 123
-DROPOUT_SEED = 123  # torch.manual_seed before the training-mode pass
-PARITY_TOL = 1e-5
 STEPS = (
     "Each head attends on its own",
     "What switching heads off changes",
@@ -37,14 +41,8 @@ BOOK_OUTPUT = """[[0.3190, 0.4858],
  [0.2575, 0.4028]]"""
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _model(d_in: int, d_out: int, num_heads: int, seed: int, causal: bool) -> sa.MultiHeadAttention:
-    """`torch.manual_seed(seed)` then the book's MultiHeadAttention (shared between sessions: never modified)."""
-    return sa.build_multihead(d_in, d_out, MAX_TOKENS, num_heads, seed, causal=causal).eval()
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _mha_state(
+def _view(
     tokens: tuple[str, ...],
     source: str,
     d_in: int,
@@ -55,110 +53,33 @@ def _mha_state(
     dropout: float,
     head_on: tuple[bool, ...],
     _inputs: torch.Tensor,
-) -> dict[str, object]:
-    """Numbers and figures for one setting (built once, reused on reruns; never modified)."""
-    toks = list(tokens)
-    n = len(toks)
-    mha = _model(d_in, d_out, num_heads, seed, causal)
-    inputs = _inputs  # (T, d_in): fixed by tokens, source and d_in, which are in the cache key
-    head_mask = torch.tensor(head_on, dtype=torch.float32)  # (h,)
-    with torch.no_grad():
-        full, attn_weights = mha(inputs)  # (T, d_out), (h, T, T)
-        selected, _ = mha(inputs, head_mask=head_mask)
-        if dropout > 0:  # a training-mode pass on a private copy with its own dropout rate
-            with sa.seeded(DROPOUT_SEED):
-                trainer = sa.MultiHeadAttention(d_in, d_out, MAX_TOKENS, dropout, num_heads, causal=causal)
-                trainer.load_state_dict(mha.state_dict())
-                torch.manual_seed(DROPOUT_SEED)
-                _, attn_weights = trainer.train()(inputs, head_mask=head_mask)
-    steps = sa.multihead_steps(mha, inputs, head_mask)
-    hd = mha.head_dim
-    future = sa.causal_mask(n).numpy() if causal else None
-    titles = [
-        f"head {i + 1} · dims {i * hd + 1}–{(i + 1) * hd}" + ("" if on else " (off)")
-        if hd > 1
-        else f"head {i + 1} · dim {i + 1}" + ("" if on else " (off)")
-        for i, on in enumerate(head_on)
-    ]
-    dims = [f"d{j + 1}" for j in range(d_out)]
-    figures: dict[str, go.Figure] = {
-        "heads": heatmap_grid(
-            list(attn_weights),
-            toks,
-            toks,
-            titles,
-            active=list(head_on),
-            hidden=future,
-            hidden_text="0",
-            zmin=0.0,
-            max_cols=2 if num_heads in (2, 4) else 3 if num_heads in (3, 6, 9) else 4,
-            decimals=3 if num_heads > 2 else 4,
-        ),
-        "effect": heatmap_grid(
-            [full, selected, selected - full],
-            toks,
-            dims,
-            ["All heads on", "Heads as selected", "Change (selected − all)"],
-            colorscale=DIVERGING,
-            value_name="value",
-            x_title="dimension",
-            y_title="token",
-            decimals=4,
-            max_cols=3,
-        ),
-        "pipeline": pipeline_figure(
-            steps.queries, steps.head_context, steps.concat, steps.context_vec, toks, head_on
-        ),
-    }
-    # PyTorch's own attention on the same weights (eval mode, so the reference is deterministic)
-    checks: list[dict[str, object]] = []
-    sdpa = sa.sdpa_reference(mha, inputs, head_mask=head_mask)
-    checks.append(
-        {
-            "PyTorch reference": "F.scaled_dot_product_attention + out_proj",
-            "compared": "output (heads as selected)",
-            "largest difference": float((sdpa - selected).abs().max()),
-        }
+) -> tuple[MultiHeadView, MultiHeadFigures]:
+    """The page's numbers and figures for one setting, built once and shared (the view is read-only).
+
+    `_inputs` (T, d_in) follows tokens, source and d_in, which are in the cache key.
+    """
+    view = multihead_view(
+        _inputs, d_out, num_heads, seed, causal, dropout, head_on, context_length=MAX_TOKENS
     )
-    with torch.no_grad():
-        fused, _ = mha(inputs, head_mask=head_mask, need_weights=False)
-    checks.append(
-        {
-            "PyTorch reference": "this module, need_weights=False (fused)",
-            "compared": "output (heads as selected)",
-            "largest difference": float((fused - selected).abs().max()),
-        }
-    )
-    if d_in == d_out:
-        ref_out, ref_weights = sa.torch_multihead_reference(mha, inputs)
-        with torch.no_grad():
-            _, own_weights = mha(inputs)
-        checks.append(
-            {
-                "PyTorch reference": "nn.MultiheadAttention, weights copied",
-                "compared": "output (all heads on)",
-                "largest difference": float((ref_out - full).abs().max()),
-            }
-        )
-        checks.append(
-            {
-                "PyTorch reference": "nn.MultiheadAttention, weights copied",
-                "compared": "attention weights per head",
-                "largest difference": float((ref_weights - own_weights).abs().max()),
-            }
-        )
-    for row in checks:
-        row["within 1e-5"] = "yes" if row["largest difference"] <= PARITY_TOL else "NO"  # type: ignore[operator]
-    return {
-        "full": full,
-        "selected": selected,
-        "figures": figures,
-        "checks": pd.DataFrame(checks),
-        "out_proj_bias": mha.out_proj.bias.detach().clone(),
-    }
+    return view, multihead_figures(view, tokens)
 
 
-def _matrix_text(m: torch.Tensor) -> str:
+def _checks_table(view: MultiHeadView) -> pd.DataFrame:
+    """The parity checks as the table the page shows."""
+    return pd.DataFrame(
+        [
+            {
+                "PyTorch reference": check.reference,
+                "compared": check.compared,
+                "largest difference": check.largest_difference,
+                "within 1e-5": "yes" if check.passed else "NO",
+            }
+            for check in view.checks
+        ]
+    )
+
+
+def _matrix_text(m: np.ndarray) -> str:
     """A matrix printed row by row like the notebook: [[a, b], [c, d]]."""
     return "[" + ",\n ".join(vector_text(row) for row in m) + "]"
 
@@ -183,42 +104,47 @@ def multihead_ui() -> None:
                 "Output size d_out",
                 1,
                 MAX_D_OUT,
-                "mh_dout",
+                D_OUT_KEY,
                 2,
                 help="Size of the queries, keys, values and output.",
             )
         with s2:
-            seed = url_slider("Random seed", 0, 999, "mh_seed", BOOK_SEED, help="The book uses 123.")
+            seed = url_slider("Random seed", 0, 999, SEED_KEY, BOOK_SEED, help="The book uses 123.")
         with s3:
-            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, "mh_din", 3, help="The book uses 3.")
+            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, D_IN_KEY, 3, help="The book uses 3.")
         s4, s5 = st.columns([1, 2])
         with s4:
             use_dropout = url_toggle(
-                "Dropout", "mh_drop", False, help="Training-mode dropout on the weights."
+                "Dropout", DROPOUT_KEY, False, help="Training-mode dropout on the weights."
             )
         with s5:
             rate = url_float_slider(
-                "Dropout rate p", 0.05, 0.9, "mh_rate", 0.5, 0.05, disabled=not use_dropout
+                "Dropout rate p", 0.05, 0.9, RATE_KEY, 0.5, 0.05, disabled=not use_dropout
             )
         vectors = vector_source_ui(tokens, d_in)
     c1, c2 = st.columns([1, 1], vertical_alignment="center")
     with c1:
         num_heads = url_selectbox(
             "Number of heads",
-            sa.divisors(d_out),
-            "mh_heads",
+            divisors(d_out),
+            HEADS_KEY,
             2,
             help="Only divisors of d_out: every head gets the same number of dimensions, d_out / heads.",
         )
     with c2:
-        causal = url_toggle("Causal mask", "mh_causal", True, help="Hide later tokens, as in GPT.")
+        causal = url_toggle("Causal mask", CAUSAL_KEY, True, help="Hide later tokens, as in GPT.")
     head_dim = d_out // num_heads
     toggle_cols = st.columns(min(num_heads, 8))
     switches = []
     for i in range(num_heads):
         with toggle_cols[i % len(toggle_cols)]:
             switches.append(
-                url_toggle(f"Head {i + 1}", f"mh_h{i + 1}", True, help="Off: this head contributes zeros.")
+                url_toggle(
+                    f"Head {i + 1}",
+                    f"{HEAD_KEY_PREFIX}{i + 1}",
+                    True,
+                    help="Off: this head contributes zeros.",
+                )
             )
     head_on = tuple(switches)
     st.caption(
@@ -226,7 +152,7 @@ def multihead_ui() -> None:
         "A switched-off head contributes zeros to the concatenation."
     )
     lesson.nav_ui()
-    state = _mha_state(
+    view, figures = _view(
         tuple(tokens),
         vectors.source,
         d_in,
@@ -238,9 +164,7 @@ def multihead_ui() -> None:
         head_on,
         vectors.vectors,
     )
-    figures: dict[str, go.Figure] = state["figures"]  # type: ignore[assignment]
-    full: torch.Tensor = state["full"]  # type: ignore[assignment]
-    selected: torch.Tensor = state["selected"]  # type: ignore[assignment]
+    full, selected = view.output_all, view.output_selected
 
     if lesson.show(1):
         lesson.header(1)
@@ -264,13 +188,13 @@ def multihead_ui() -> None:
                 f"torch.manual_seed({DROPOUT_SEED})); kept weights are scaled by 1/(1 − p). The outputs below are "
                 "without dropout, as at inference."
             )
-        show_figure(figures["heads"], "mh_heads_fig")
+        show_figure(figures.heads, HEADS_FIG)
 
     if lesson.show(2):
         lesson.header(2)
         off = [i + 1 for i, on in enumerate(head_on) if not on]
         if off:
-            change = float((selected - full).abs().max())
+            change = float(np.abs(selected - full).max())
             st.markdown(
                 f"Head{'s' * (len(off) > 1)} {', '.join(map(str, off))} switched off: "
                 f"{'their' if len(off) > 1 else 'its'} slice of the concatenation is zero, so only the other heads reach "
@@ -285,7 +209,7 @@ def multihead_ui() -> None:
             st.markdown(
                 "All heads are on: the middle panel equals the left one. Switch a head off above to compare."
             )
-        show_figure(figures["effect"], "mh_effect_fig")
+        show_figure(figures.effect, EFFECT_FIG)
 
     if lesson.show(3):
         lesson.header(3)
@@ -307,21 +231,20 @@ def multihead_ui() -> None:
             "context_vec = self.out_proj(context_vec)",
             language="python",
         )
-        show_figure(figures["pipeline"], "mh_pipeline_fig")
+        show_figure(figures.pipeline, PIPELINE_FIG)
 
     if lesson.show(4):
         lesson.header(4)
         st.markdown(
             "The same weights, run through PyTorch's own attention. Differences around 1e-7 are float32 rounding."
         )
-        checks: pd.DataFrame = state["checks"]  # type: ignore[assignment]
         st.dataframe(
-            checks,
+            _checks_table(view),
             width="stretch",
             hide_index=True,
             column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
         )
-        if bool((checks["within 1e-5"] == "yes").all()):
+        if view.all_checks_pass:
             st.success(
                 "Every PyTorch reference gives the same result (within 1e-5).", icon=":material/check_circle:"
             )
@@ -344,4 +267,5 @@ def multihead_ui() -> None:
             st.code(_matrix_text(full), language=None)
 
 
-multihead_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    multihead_ui()

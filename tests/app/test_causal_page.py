@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_core import self_attention as sa
+from attention_core import builders, stepwise
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs
@@ -36,7 +36,7 @@ def test_default_reproduces_the_book_masking() -> None:
     assert "book's settings" in successes
     assert "ca_dropout_fig" not in charts  # dropout off by default
     # the first token's context vector is its own value vector
-    W_value = sa.weight_matrices(sa.build_self_attention("linear", 3, 2, 789))[2]
+    W_value = builders.weight_matrices(builders.build_self_attention("linear", 3, 2, 789))[2]
     assert np.allclose(_values(charts["ca_context_fig"], 0)[0], (BOOK_INPUTS[0] @ W_value).numpy(), atol=1e-6)
     assert not notices(at)
 
@@ -63,13 +63,17 @@ def test_weights_are_shared_with_the_trainable_page() -> None:
     seed = "613"  # a setting no other test builds
     trainable = open_app("app_pages/trainable.py", {"tw_build": "linear", "tw_lseed": seed})
     assert not trainable.exception
-    misses = sa._seeded_weights.cache_info().misses
+    misses = builders._seeded_weights.cache_info().misses
     at = open_app(PAGE, {"ca_seed": seed})
     assert not at.exception
-    assert sa._seeded_weights.cache_info().misses == misses  # the trainable page's weights, not rebuilt
-    weights = sa.weight_matrices(sa.build_self_attention("linear", 3, 2, int(seed)))  # built afresh
+    assert builders._seeded_weights.cache_info().misses == misses  # the trainable page's weights, not rebuilt
+    weights = builders.weight_matrices(
+        builders.build_self_attention("linear", 3, 2, int(seed))
+    )  # built afresh
     unmasked = _values(chart_specs(at)["ca_weights_fig"], 0)
-    assert np.allclose(unmasked, sa.attention_steps(BOOK_INPUTS, *weights).attn_weights.numpy(), atol=1e-4)
+    assert np.allclose(
+        unmasked, stepwise.attention_steps(BOOK_INPUTS, *weights).attn_weights.numpy(), atol=1e-4
+    )
 
 
 def test_mask_toggle_changes_weights_and_visibility() -> None:
@@ -125,8 +129,10 @@ def test_link_restores_settings() -> None:
     assert not at.exception and not notices(at)
     assert at.radio(key="ca_build").value == "rand" and at.slider(key="ca_rseed").value == 42
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    module = sa.build_self_attention("rand", 3, 3, seed=42)
-    steps = sa.attention_steps(vectors_for(tokens, 3).vectors, *sa.weight_matrices(module), causal=True)
+    module = builders.build_self_attention("rand", 3, 3, seed=42)
+    steps = stepwise.attention_steps(
+        vectors_for(tokens, 3).vectors, *builders.weight_matrices(module), causal=True
+    )
     spec = chart_specs(at)["ca_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens
     assert np.allclose(_values(spec, 0), steps.context_vec.numpy(), atol=1e-6)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from attention_core import self_attention as sa
+from attention_core import builders, stepwise
 from attention_core.embeddings import vectors_for
+from attention_core.views import trainable as trainable_view_module
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs, first_z
 
@@ -52,8 +53,12 @@ def test_default_reproduces_the_book_reference_table() -> None:
 
 def test_steps_are_computed_once_per_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = sa.attention_steps
-    monkeypatch.setattr(sa, "attention_steps", lambda *a, **k: calls.append(k.get("scale")) or real(*a, **k))
+    real = stepwise.attention_steps
+    monkeypatch.setattr(
+        trainable_view_module,
+        "attention_steps",
+        lambda *a, **k: calls.append(k.get("scale")) or real(*a, **k),
+    )
     at = open_app(PAGE, {"tw_seed": "417"})  # a setting no other test caches
     assert not at.exception
     assert sorted(calls) == [False, True]  # both scalings, once, inside the cached step figures
@@ -95,7 +100,7 @@ def test_seed_and_sizes_change_weights() -> None:
     at.slider(key="tw_dout").set_value(4).run()
     assert not at.exception
     charts = chart_specs(at)
-    W_query, W_key, W_value = sa.weight_matrices(sa.build_self_attention("rand", 3, 4, seed=7))
+    W_query, W_key, W_value = builders.weight_matrices(builders.build_self_attention("rand", 3, 4, seed=7))
     assert np.allclose(_z(charts["tw_weights_fig"], 0), W_query.numpy(), atol=1e-6)
     assert np.allclose(_z(charts["tw_weights_fig"], 1), W_key.numpy(), atol=1e-6)
     assert np.allclose(_z(charts["tw_weights_fig"], 2), W_value.numpy(), atol=1e-6)
@@ -118,7 +123,7 @@ def test_link_restores_settings_and_sentence() -> None:
     assert at.slider(key="tw_lseed").value == 5
     assert at.selectbox(key="tw_q").value == "6 · mat"
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    module = sa.build_self_attention("linear", 4, 3, seed=5)
+    module = builders.build_self_attention("linear", 4, 3, seed=5)
     context_vec, _ = module(vectors_for(tokens, 4).vectors)
     spec = chart_specs(at)["tw_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens
