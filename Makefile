@@ -31,6 +31,7 @@ chromium:
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # attention_core and ui (config in pyproject.toml)
 
 test: $(VENV)/.dev chromium lint
 	$(PY) -m pytest

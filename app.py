@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import run
+from ui.lesson import STEP_KEY
+from ui.notices import notices
 from ui.pages import PAGES
 from ui.present import presentation_toggle_ui
 from ui.sentence import sentence_box_ui
@@ -24,7 +26,7 @@ for i, info in enumerate(PAGES):
     )
 
 page = st.navigation(sections)
-state.begin_run(page.url_path)
+run.begin_run(page.url_path, page_scoped=(STEP_KEY,))  # see ui/run.py: the life of a rerun
 
 with st.sidebar:
     sentence_box_ui()
@@ -35,7 +37,7 @@ notice_area = st.container()
 page.run()
 with tools:
     share_and_export_ui(page.url_path, page.title)
-state.end_run()
+run.end_run()
 with notice_area:
-    for message in state.notices():
+    for message in notices():
         st.warning(message, icon=":material/info:")

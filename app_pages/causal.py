@@ -13,8 +13,8 @@ from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
+from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
 
 # URL / widget keys (links, the lesson plan and tests rely on them)
 MASK_KEY, DROPOUT_KEY, RATE_KEY, DROP_SEED_KEY = "ca_mask", "ca_drop", "ca_rate", "ca_dseed"

@@ -15,13 +15,13 @@ from ui.figures import show_figure
 from ui.layout import settings_container, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
+from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
 
 # URL / widget keys (links, the lesson plan and tests rely on them)
 D_OUT_KEY, SEED_KEY, D_IN_KEY, HEADS_KEY, CAUSAL_KEY = "mh_dout", "mh_seed", "mh_din", "mh_heads", "mh_causal"
 DROPOUT_KEY, RATE_KEY = "mh_drop", "mh_rate"
-HEAD_KEY_PREFIX = "mh_h"  # head i's switch is f"mh_h{i}", 1-based
+HEAD_KEY_PREFIX = "mh_h"  # head i's switch is head_key(i) = "mh_h<i>", 1-based
 # chart keys
 HEADS_FIG, EFFECT_FIG, PIPELINE_FIG = "mh_heads_fig", "mh_effect_fig", "mh_pipeline_fig"
 
@@ -62,6 +62,11 @@ def _view(
         _inputs, d_out, num_heads, seed, causal, dropout, head_on, context_length=MAX_TOKENS
     )
     return view, multihead_figures(view, tokens)
+
+
+def head_key(head: int) -> str:
+    """The URL key of head `head`'s switch (1-based)."""
+    return f"{HEAD_KEY_PREFIX}{head}"
 
 
 def _checks_table(view: MultiHeadView) -> pd.DataFrame:
@@ -141,7 +146,7 @@ def multihead_ui() -> None:
             switches.append(
                 url_toggle(
                     f"Head {i + 1}",
-                    f"{HEAD_KEY_PREFIX}{i + 1}",
+                    head_key(i + 1),
                     True,
                     help="Off: this head contributes zeros.",
                 )

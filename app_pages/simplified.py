@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -22,8 +23,8 @@ from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_slider, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_slider, url_token_select
 
 # URL / widget keys (links, the lesson plan and tests rely on them; this page predates the prefix rule)
 QUERY_KEY, DIM_KEY, DEMO_KEY = "q", "dim", "demo"
@@ -174,7 +175,7 @@ def simplified_ui() -> None:
             demo = overflow_demo(OVERFLOW_PRESETS[preset])
             d1, d2 = st.columns([1, 1])
             show_figure(overflow_figure(demo, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
-            d2.dataframe(overflow_table(demo), width="stretch")
+            d2.dataframe(pd.DataFrame(overflow_table(demo)), width="stretch")
             d2.caption(
                 "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
                 "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."

@@ -15,8 +15,8 @@ from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_toggle, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_toggle, url_token_select
 
 # URL / widget keys (links, the lesson plan and tests rely on them)
 BUILD_KEY, QUERY_KEY, SCALE_KEY = "tw_build", "tw_q", "tw_scale"

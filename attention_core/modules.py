@@ -12,6 +12,7 @@ Shapes: T = num_tokens, b = batch, h = num_heads, hd = head_dim = d_out // num_h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +30,10 @@ def as_batch(x: torch.Tensor) -> tuple[torch.Tensor, bool]:
     )
 
 
+@overload
+def unbatch(t: torch.Tensor, unbatched: bool) -> torch.Tensor: ...
+@overload
+def unbatch(t: None, unbatched: bool) -> None: ...
 def unbatch(t: torch.Tensor | None, unbatched: bool) -> torch.Tensor | None:
     """Drop the batch dimension added by `as_batch`."""
     return t.squeeze(0) if (t is not None and unbatched) else t
@@ -88,6 +93,8 @@ class SelfAttention_v2(nn.Module):  # noqa: N801 (the book's name)
 
 class CausalAttention(nn.Module):
     """Self-attention that hides later tokens (mask buffer) and drops weights while training (book 3.5.3)."""
+
+    mask: torch.Tensor  # (context_length, context_length), 1 above the diagonal
 
     def __init__(
         self, d_in: int, d_out: int, context_length: int, dropout: float, qkv_bias: bool = False
@@ -152,6 +159,8 @@ class MultiHeadAttention(nn.Module):
     individual heads off before the concatenation, and `need_weights=False`, which takes PyTorch's fused
     `F.scaled_dot_product_attention` path and returns no weights.
     """
+
+    mask: torch.Tensor  # (context_length, context_length), 1 above the diagonal
 
     def __init__(
         self,

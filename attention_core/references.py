@@ -40,8 +40,8 @@ def torch_multihead(mha: MultiHeadAttention) -> nn.MultiheadAttention:
     ref = nn.MultiheadAttention(mha.d_out, mha.num_heads, dropout=0.0, bias=True, batch_first=True)
     with torch.no_grad():
         # in_proj_weight stacks the three (d_out, d_in) projections: rows [query; key; value] -> (3*d_out, d_in)
-        ref.in_proj_weight.copy_(torch.cat([mha.W_query.weight, mha.W_key.weight, mha.W_value.weight], dim=0))
-        biases = [
+        ref.in_proj_weight.copy_(torch.cat((mha.W_query.weight, mha.W_key.weight, mha.W_value.weight), dim=0))
+        biases: list[torch.Tensor] = [
             lin.bias if lin.bias is not None else torch.zeros(mha.d_out)
             for lin in (mha.W_query, mha.W_key, mha.W_value)
         ]
@@ -61,4 +61,5 @@ def torch_multihead_reference(
     num_tokens = x3.shape[1]
     attn_mask = causal_mask(num_tokens) if mha.causal else None  # True = not allowed
     out, weights = ref(x3, x3, x3, attn_mask=attn_mask, need_weights=True, average_attn_weights=False)
+    assert weights is not None  # need_weights=True
     return unbatch(out, unbatched), unbatch(weights, unbatched)  # (.., T, d_out), (.., h, T, T)

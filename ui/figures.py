@@ -6,15 +6,18 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures.export import chart_config
 from ui.present import is_presenting
-from ui.state import register_figure
+from ui.run import register_figure
 
 PRESENT_FONT = 20
 
 
-def show_figure(fig: go.Figure, key: str, container: object = None, **chart_kwargs: Any) -> Any:
+def show_figure(
+    fig: go.Figure, key: str, container: DeltaGenerator | None = None, **chart_kwargs: Any
+) -> Any:
     """Draw a Plotly figure full width (in `container` if given) and register it for the page exports.
 
     In presentation mode a copy is enlarged, so figures cached between reruns are never changed. Extra

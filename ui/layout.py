@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.builders import Construction
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import as_array
-from ui.state import url_slider
+from ui.widgets import url_slider
 
 
 def token_names(tokens: Sequence[str]) -> list[str]:
@@ -37,7 +38,7 @@ def step_header(number: int, title: str) -> None:
     st.subheader(f"Step {number} · {title}", divider="gray")
 
 
-def settings_container(presenting: bool) -> object:
+def settings_container(presenting: bool) -> DeltaGenerator:
     """Where a page's secondary controls go: folded away in presentation mode, inline otherwise."""
     return st.expander("Settings", icon=":material/tune:") if presenting else st.container()
 

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from attention_core.figures.export import matrices_zip, page_html
-from ui.state import claimed_params, figures
+from ui.run import figures
+from ui.url import claimed_params
 
 FALLBACK_BASE = "http://localhost:8501/"
 

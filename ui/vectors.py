@@ -12,7 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.embeddings import VectorChoice, vectors_for
-from ui.state import add_notice, url_selectbox
+from ui.notices import add_notice
+from ui.widgets import url_selectbox
 
 VECTORS_KEY = "vec"  # shared by pages 4-7 like the sentence: a link or page switch keeps the choice
 VECTOR_LABELS = {"book": "Book", "model": "Model (MiniLM)"}

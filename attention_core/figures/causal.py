@@ -42,6 +42,7 @@ def causal_figures(view: CausalView, tokens: Sequence[str]) -> CausalFigures:
             ["Before dropout", f"After dropout (p = {view.dropout.rate:g}): kept × {view.dropout.scale:.4g}"],
             hidden=[hide, dropped_cells | (future & view.masked)],
             hidden_text=["0", np.where(dropped_cells, "drop", "0")],
+            max_cols=2,
             **MASKED_PAIR,
         )
     return CausalFigures(
@@ -53,6 +54,7 @@ def causal_figures(view: CausalView, tokens: Sequence[str]) -> CausalFigures:
             ["Without a mask", "Causal (mask on)" if view.masked else "Mask off: the same as left"],
             hidden=[None, hide],
             hidden_text="0",
+            max_cols=2,
             **MASKED_PAIR,
         ),
         method1=heatmap_grid(
@@ -62,6 +64,7 @@ def causal_figures(view: CausalView, tokens: Sequence[str]) -> CausalFigures:
             ["① softmax, then zero the future", "② divide each row by its sum"],
             hidden=future,
             hidden_text="0",
+            max_cols=2,
             **MASKED_PAIR,
         ),
         method2=heatmap_grid(
@@ -71,6 +74,7 @@ def causal_figures(view: CausalView, tokens: Sequence[str]) -> CausalFigures:
             ["① scores with −∞ above the diagonal", "② softmax of Ω / √d_k"],
             hidden=[future, future],
             hidden_text=["−∞", "0"],
+            max_cols=2,
             **SIGNED_PAIR,
         ),
         context=heatmap_grid(

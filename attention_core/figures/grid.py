@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,7 +27,6 @@ class GridStyle(TypedDict, total=False):
     y_title: str
     decimals: int
     zmin: float
-    max_cols: int
 
 
 # W_query, W_key, W_value: (d_in, d_out), signed
@@ -62,9 +61,9 @@ WEIGHTS: GridStyle = {
     "y_title": "query (attending)",
 }
 # two weight matrices side by side, some cells greyed out (a causal mask, dropout)
-MASKED_PAIR: GridStyle = {"zmin": 0.0, "decimals": 4, "max_cols": 2}
+MASKED_PAIR: GridStyle = {"zmin": 0.0, "decimals": 4}
 # two signed matrices side by side whose grey cells are labelled per panel
-SIGNED_PAIR: GridStyle = {"colorscale": DIVERGING, "value_name": "value", "decimals": 4, "max_cols": 2}
+SIGNED_PAIR: GridStyle = {"colorscale": DIVERGING, "value_name": "value", "decimals": 4}
 
 
 def _masked_value(matrix: np.ndarray, hidden: np.ndarray) -> str | None:
@@ -87,7 +86,7 @@ def masked_heatmap(
     *,
     hidden_text: str = "masked",
     hidden_hover: str = "masked: a later token",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> go.Figure:
     """A heatmap whose `hidden` cells (bool, same shape) are greyed out and labelled instead of coloured."""
     z = as_array(matrix).copy()

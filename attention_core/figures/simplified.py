@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -197,14 +197,14 @@ OVERFLOW_COLUMNS = {
 }
 
 
-def overflow_table(demo: dict[str, object]) -> dict[str, list[str]]:
+def overflow_table(demo: Mapping[str, object]) -> dict[str, list[str]]:
     """The overflow demo as short-named columns of printable strings (inf and nan spelled out)."""
     return {
         OVERFLOW_COLUMNS.get(k, k): [_fmt(float(v)) for v in as_array(values)] for k, values in demo.items()
     }
 
 
-def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
+def overflow_figure(demo: Mapping[str, object], title: str = "") -> go.Figure:
     """Naive vs stable softmax on extreme scores: nan bars are drawn as red markers, not hidden."""
     naive = as_array(demo["softmax_naive"])
     stable = as_array(demo["softmax_stable"])

@@ -4,7 +4,7 @@ the softmax-saturation curves behind the 1/sqrt(d_k) scaling."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -66,7 +66,7 @@ def trainable_figures(view: TrainableView, tokens: Sequence[str]) -> TrainableFi
     )
 
 
-def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = "") -> go.Figure:
+def saturation_figure(curve: Mapping[str, object], num_tokens: int, title: str = "") -> go.Figure:
     """Why scale by √d_k: the largest softmax weight and the entropy as d_k grows, with and without scaling."""
     d_k = as_array(curve["d_k"])
     fig = make_subplots(
