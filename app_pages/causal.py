@@ -27,6 +27,9 @@ SEE_FIG, WEIGHTS_FIG, METHOD1_FIG, METHOD2_FIG = (
     "ca_method1_fig",
     "ca_method2_fig",
 )
+# message keys (tests find the page's checks by these)
+BOOK_NOTE_KEY, METHODS_CHECK_KEY, MODULE_CHECK_KEY = "ca_book_note", "ca_methods_check", "ca_module_check"
+DROPOUT_OFF_KEY = "ca_dropout_off"
 DROPOUT_FIG, CONTEXT_FIG = "ca_dropout_fig", "ca_context_fig"
 
 CONSTRUCTIONS: dict[Construction, str] = {
@@ -146,10 +149,11 @@ def causal_ui() -> None:
         and (not dropout or (rate == BOOK_DROPOUT_RATE and drop_seed == BOOK_DROPOUT_SEED))
     )
     if book_setting and not lesson.presenting:
-        st.success(
-            "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
-            icon=":material/menu_book:",
-        )
+        with st.container(key=BOOK_NOTE_KEY):
+            st.success(
+                "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
+                icon=":material/menu_book:",
+            )
 
     if lesson.show(1):
         lesson.header(1)
@@ -195,20 +199,22 @@ def causal_ui() -> None:
             m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
             show_figure(figures.method1, METHOD1_FIG)
             show_figure(figures.method2, METHOD2_FIG)
-            st.success(
-                f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "
-                "`CausalAttention` uses: one softmax, no renormalising.",
-                icon=":material/check_circle:",
-            )
+            with st.container(key=METHODS_CHECK_KEY):
+                st.success(
+                    f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "
+                    "`CausalAttention` uses: one softmax, no renormalising.",
+                    icon=":material/check_circle:",
+                )
 
     if lesson.show(4):
         lesson.header(4)
         stats = view.dropout
         if stats is None or figures.dropout is None:
-            st.info(
-                "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
-                icon=":material/grain:",
-            )
+            with st.container(key=DROPOUT_OFF_KEY):
+                st.info(
+                    "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
+                    icon=":material/grain:",
+                )
         else:
             st.markdown(
                 f"Each weight is zeroed with probability p = {stats.rate:g}; the ones kept are multiplied by "
@@ -232,11 +238,12 @@ def causal_ui() -> None:
         )
         show_figure(figures.context, CONTEXT_FIG)
         if view.module_check is not None:
-            st.success(
-                f"The book's `CausalAttention` module with these weights gives the same context vectors "
-                f"(largest difference {view.module_check.largest_difference:.1e}).",
-                icon=":material/check_circle:",
-            )
+            with st.container(key=MODULE_CHECK_KEY):
+                st.success(
+                    f"The book's `CausalAttention` module with these weights gives the same context vectors "
+                    f"(largest difference {view.module_check.largest_difference:.1e}).",
+                    icon=":material/check_circle:",
+                )
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants

@@ -23,6 +23,7 @@ D_OUT_KEY, SEED_KEY, D_IN_KEY, HEADS_KEY, CAUSAL_KEY = "mh_dout", "mh_seed", "mh
 DROPOUT_KEY, RATE_KEY = "mh_drop", "mh_rate"
 HEAD_KEY_PREFIX = "mh_h"  # head i's switch is head_key(i) = "mh_h<i>", 1-based
 # chart keys
+PARITY_TABLE_KEY, PARITY_RESULT_KEY = "mh_parity_table", "mh_parity_result"  # tests find the check by these
 HEADS_FIG, EFFECT_FIG, PIPELINE_FIG = "mh_heads_fig", "mh_effect_fig", "mh_pipeline_fig"
 
 MAX_D_OUT = 16
@@ -245,16 +246,18 @@ def multihead_ui() -> None:
         )
         st.dataframe(
             _checks_table(view),
+            key=PARITY_TABLE_KEY,
             width="stretch",
             hide_index=True,
             column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
         )
+        result = st.container(key=PARITY_RESULT_KEY)
         if view.all_checks_pass:
-            st.success(
+            result.success(
                 "Every PyTorch reference gives the same result (within 1e-5).", icon=":material/check_circle:"
             )
         else:
-            st.error(
+            result.error(
                 "A PyTorch reference disagrees: this is a bug, please report it.", icon=":material/error:"
             )
         if d_in != d_out:

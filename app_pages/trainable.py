@@ -24,6 +24,8 @@ SEED_KEYS: dict[Construction, str] = {"rand": "tw_seed", "linear": "tw_lseed"}  
 D_IN_KEY, D_OUT_KEY = "tw_din", "tw_dout"
 # chart keys
 WEIGHTS_FIG, QKV_FIG, SCORES_FIG = "tw_weights_fig", "tw_qkv_fig", "tw_scores_fig"
+# message keys (tests find the page's checks by these)
+BOOK_NOTE_KEY, SATURATION_NOTE_KEY, MODULE_CHECK_KEY = "tw_book_note", "tw_saturation_note", "tw_module_check"
 ATTN_WEIGHTS_FIG, CONTEXT_FIG, SATURATION_FIG = "tw_attn_weights_fig", "tw_context_fig", "tw_saturation_fig"
 
 CONSTRUCTIONS: dict[Construction, str] = {
@@ -132,10 +134,11 @@ def trainable_ui() -> None:
 
     is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
     if is_book and not lesson.presenting:
-        st.success(
-            "These are the book's settings: every number below matches the notebook to 4 decimals.",
-            icon=":material/menu_book:",
-        )
+        with st.container(key=BOOK_NOTE_KEY):
+            st.success(
+                "These are the book's settings: every number below matches the notebook to 4 decimals.",
+                icon=":material/menu_book:",
+            )
 
     if lesson.show(1):
         lesson.header(1)
@@ -205,10 +208,11 @@ def trainable_ui() -> None:
         )
         show_figure(_saturation(max(2, len(tokens))), SATURATION_FIG)
         scaled_max, raw_max = view.mean_max_weight
-        st.caption(
-            f"On your sentence (d_k = {d_out}): the largest weight per row averages "
-            f"{scaled_max:.4f} with scaling and {raw_max:.4f} without."
-        )
+        with st.container(key=SATURATION_NOTE_KEY):
+            st.caption(
+                f"On your sentence (d_k = {d_out}): the largest weight per row averages "
+                f"{scaled_max:.4f} with scaling and {raw_max:.4f} without."
+            )
 
     if lesson.show(7):
         lesson.header(7)
@@ -219,11 +223,12 @@ def trainable_ui() -> None:
             "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
             "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
         )
-        st.success(
-            f"The module `{view.module_name}` gives the same context vectors and weights as the steps above "
-            f"(largest difference {view.module_check.largest_difference:.1e}).",
-            icon=":material/check_circle:",
-        )
+        with st.container(key=MODULE_CHECK_KEY):
+            st.success(
+                f"The module `{view.module_name}` gives the same context vectors and weights as the steps above "
+                f"(largest difference {view.module_check.largest_difference:.1e}).",
+                icon=":material/check_circle:",
+            )
         with st.expander("All context vectors as a table"):
             matrix_table(view.module_context_vec, names, [f"d{j + 1}" for j in range(d_out)])
 

@@ -48,7 +48,7 @@ class PageInfo:
     path: str  # script under the repo root
     title: str
     icon: str  # a Material icon (no emoji font needed)
-    url_path: str
+    url_path: str  # the file's stem (app_pages/causal.py -> "causal"), see docs/adding-a-page.md
     section: str
     summary: str  # one line for the home page's map
     plan: LessonStop | None = None  # the Teach page's stop; every page in the lesson needs one

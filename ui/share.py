@@ -11,6 +11,7 @@ from ui.run import figures
 from ui.url import claimed_params
 
 FALLBACK_BASE = "http://localhost:8501/"
+EXPORT_HTML_KEY, EXPORT_CSV_KEY = "export_html", "export_csv"  # the sidebar's download buttons, on every page
 
 
 def view_link(url_path: str) -> str:
@@ -33,6 +34,7 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
         return
     st.download_button(
         "Download this page (HTML)",
+        key=EXPORT_HTML_KEY,
         data=lambda: page_html(page_title, placed),
         file_name=f"attention-explorer-{url_path or 'home'}.html",
         mime="text/html",
@@ -44,6 +46,7 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
     if any(fig.data and any(t.type == "heatmap" for t in fig.data) for _, fig in keyed):
         st.download_button(
             "Download matrices (CSV)",
+            key=EXPORT_CSV_KEY,
             data=lambda: matrices_zip(keyed),
             file_name=f"attention-explorer-{url_path or 'home'}-matrices.zip",
             mime="application/zip",

@@ -7,7 +7,7 @@ import pytest
 
 from attention_core import builders, stepwise
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
-from tests.app.conftest import notices, open_app
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs
 
 PAGE = "app_pages/causal.py"
@@ -31,9 +31,9 @@ def test_default_reproduces_the_book_masking() -> None:
     assert np.isnan(causal[upper]).all()  # hidden cells carry no value
     method1, method2 = _values(charts["ca_method1_fig"], 1), _values(charts["ca_method2_fig"], 1)
     assert np.allclose(method1[~upper], method2[~upper], atol=1e-6)
-    successes = " ".join(s.value for s in at.success)
-    assert "Both methods give the same weights" in successes and "CausalAttention" in successes
-    assert "book's settings" in successes
+    assert "Both methods give the same weights" in keyed_text(at, "ca_methods_check")
+    assert "CausalAttention" in keyed_text(at, "ca_module_check")
+    assert "book's settings" in keyed_text(at, "ca_book_note")
     assert "ca_dropout_fig" not in charts  # dropout off by default
     # the first token's context vector is its own value vector
     W_value = builders.weight_matrices(builders.build_self_attention("linear", 3, 2, 789))[2]
@@ -55,8 +55,7 @@ def test_default_reproduces_the_book_masking() -> None:
 def test_book_settings_claim_only_for_the_books_setting(params: dict[str, str], claimed: bool) -> None:
     at = open_app(PAGE, params)
     assert not at.exception
-    successes = " ".join(s.value for s in at.success)
-    assert ("book's settings (section 3.5)" in successes) is claimed
+    assert ("book's settings (section 3.5)" in keyed_text(at, "ca_book_note")) is claimed
 
 
 def test_weights_are_shared_with_the_trainable_page() -> None:
@@ -174,6 +173,6 @@ def test_presentation_mode_steps_run_alone(step: int, extra: dict[str, str]) -> 
     headers = [h.value for h in at.subheader if h.value.startswith("Step ")]
     assert len(headers) == 1 and headers[0].startswith(f"Step {step} ·")
     if step == 4 and not extra:  # the dropout step says how to switch it on
-        assert any("Dropout is off" in i.value for i in at.info)
+        assert "Dropout is off" in keyed_text(at, "ca_dropout_off")
     else:
         assert chart_specs(at)  # every other step draws a figure

@@ -9,7 +9,7 @@ import torch
 from attention_core import builders, references
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
 from attention_core.figures.palette import OFF_SCALE
-from tests.app.conftest import notices, open_app
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs
 
 PAGE = "app_pages/multihead.py"
@@ -32,8 +32,7 @@ def _z(spec: dict, i: int) -> np.ndarray:
 
 
 def _parity(at) -> dict[str, list]:
-    (frame,) = [df.value for df in at.dataframe]
-    return frame.to_dict(orient="list")
+    return at.get_by_key("mh_parity_table").value.to_dict(orient="list")
 
 
 def test_default_reproduces_the_book_and_passes_parity() -> None:
@@ -52,7 +51,7 @@ def test_default_reproduces_the_book_and_passes_parity() -> None:
     parity = _parity(at)
     assert parity["within 1e-5"] == ["yes", "yes"]
     assert all(d < 1e-5 for d in parity["largest difference"])
-    assert any("same result" in s.value for s in at.success)
+    assert "same result" in keyed_text(at, "mh_parity_result")
     assert len(_panels(charts["mh_pipeline_fig"])) == 2 + 3
     assert [str(o) for o in at.selectbox(key="mh_heads").options] == ["1", "2"]
     assert not notices(at)

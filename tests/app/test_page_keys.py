@@ -7,15 +7,17 @@ import ast
 from collections.abc import Iterator
 
 import pytest
+from streamlit.testing.v1.element_tree import Block, ElementTree
 
 from tests.app.conftest import ROOT, open_app
 from ui.lesson import NEXT_KEY, PREV_KEY, STEP_KEY
 from ui.pages import PAGES
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
+from ui.share import EXPORT_CSV_KEY, EXPORT_HTML_KEY
 from ui.vectors import VECTORS_KEY
 
-SHARED = {TEXT_KEY, PRESENT_KEY, STEP_KEY, PREV_KEY, NEXT_KEY, VECTORS_KEY}  # the frame's and ui's own keys
+SHARED = {TEXT_KEY, PRESENT_KEY, STEP_KEY, PREV_KEY, NEXT_KEY, VECTORS_KEY, EXPORT_HTML_KEY, EXPORT_CSV_KEY}
 # pages whose keys are not declared as constants yet (translation pages, in i12a's hands during issue 13)
 UNDECLARED = {"app_pages/rnn_bottleneck.py", "app_pages/bahdanau.py"}
 CONSTANT_SUFFIXES = ("_KEY", "_KEYS", "_FIG", "_PREFIX", "_3D")
@@ -80,6 +82,7 @@ def _drawn_keys(path: str) -> set[str]:
     keys = set()
     for kind in ("selectbox", "slider", "toggle", "radio", "text_area", "text_input", "button", "checkbox"):
         keys |= {w.key for w in getattr(at, kind) if w.key}
+    keys |= {n.key for n in at._tree if isinstance(n, Block) and not isinstance(n, ElementTree) and n.key}
     for chart in at.get("plotly_chart"):
         element_id = getattr(chart.proto, "id", "")
         if element_id.startswith("$$ID-") and element_id.count("-") >= 2:

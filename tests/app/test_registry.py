@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.app.conftest import ROOT, open_app
 from ui.pages import PAGES
 
@@ -16,6 +18,15 @@ def test_every_registered_page_exists_once() -> None:
     for info in PAGES:
         assert (ROOT / info.path).is_file(), info.path
         assert info.summary and info.icon.startswith(":material/"), info.path
+
+
+def test_url_path_is_the_file_name() -> None:
+    """Links, AppTest.switch_page (which names a page by its file before the first run) and the tests agree
+    only when a page's URL path is its file's stem; otherwise every generic suite silently tests the home page."""
+    for info in PAGES:
+        assert info.url_path == Path(info.path).stem, (
+            f"{info.path}: url_path must be {Path(info.path).stem!r}"
+        )
 
 
 def test_sections_are_contiguous_in_lecture_order() -> None:

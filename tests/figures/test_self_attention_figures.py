@@ -1,4 +1,4 @@
-"""Figures for pages 5-7: what they draw is exactly the numbers and labels they were given."""
+"""Figures of the trainable, causal and multi-head pages: what they draw is exactly the numbers and labels they were given."""
 
 from __future__ import annotations
 
