@@ -68,6 +68,108 @@ def _view(
     return view, causal_figures(view, tokens)
 
 
+def _visibility_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 1: what each token can see."""
+    if view.masked:
+        st.markdown(
+            f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
+            f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
+        )
+    else:
+        st.markdown("The mask is **off**: every token sees every other token, including the ones after it.")
+    show_figure(figures.see, SEE_FIG)
+
+
+def _weights_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 2: the weights, with and without the mask."""
+    st.markdown(
+        "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
+        "With the mask on, grey cells are exactly 0 and every row still sums to 1."
+    )
+    show_figure(figures.weights, WEIGHTS_FIG)
+    low, high = view.row_sum_range
+    st.caption(f"Row sums of the weights used: {low:.4f} to {high:.4f}.")
+
+
+def _methods_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 3: two ways to mask, one result."""
+    if not view.masked:
+        st.info(
+            "The mask is off. Switch **Causal mask** on to compare the two methods.",
+            icon=":material/visibility:",
+        )
+    else:
+        m1, m2 = st.columns(2)
+        m1.markdown(
+            "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
+            "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
+        )
+        m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
+        m2.markdown(
+            "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
+            "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
+        )
+        m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
+        show_figure(figures.method1, METHOD1_FIG)
+        show_figure(figures.method2, METHOD2_FIG)
+        with st.container(key=METHODS_CHECK_KEY):
+            st.success(
+                f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "
+                "`CausalAttention` uses: one softmax, no renormalising.",
+                icon=":material/check_circle:",
+            )
+
+
+def _dropout_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 4: dropout on the attention weights."""
+    stats = view.dropout
+    if stats is None or figures.dropout is None:
+        with st.container(key=DROPOUT_OFF_KEY):
+            st.info(
+                "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
+                icon=":material/grain:",
+            )
+    else:
+        st.markdown(
+            f"Each weight is zeroed with probability p = {stats.rate:g}; the ones kept are multiplied by "
+            f"1 / (1 − p) = {stats.scale:.4g}, so on average the weights keep their size. Rows no longer "
+            "sum to 1, and a new random pattern is drawn at every training step."
+        )
+        show_figure(figures.dropout, DROPOUT_FIG)
+        st.caption(
+            f"{stats.n_dropped} of {stats.n_allowed} weights dropped. Every kept weight grew by "
+            f"×{stats.kept_ratio[0]:.4f} to ×{stats.kept_ratio[1]:.4f}. Row sums now "
+            f"{stats.row_sum_range[0]:.4f} to {stats.row_sum_range[1]:.4f}."
+            + (" Masked cells stay 0: dropout never reveals the future." if view.masked else "")
+        )
+
+
+def _context_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 5: context vectors."""
+    st.latex(r"Z = A\,V")
+    st.markdown(
+        "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
+        "token's context vector is just its own value vector."
+    )
+    show_figure(figures.context, CONTEXT_FIG)
+    if view.module_check is not None:
+        with st.container(key=MODULE_CHECK_KEY):
+            st.success(
+                f"The book's `CausalAttention` module with these weights gives the same context vectors "
+                f"(largest difference {view.module_check.largest_difference:.1e}).",
+                icon=":material/check_circle:",
+            )
+
+
+STEP_UIS = (
+    _visibility_ui,
+    _weights_ui,
+    _methods_ui,
+    _dropout_ui,
+    _context_ui,
+)  # one function per entry of STEPS
+
+
 def causal_ui() -> None:
     """Causal attention for the shared sentence: mask, the two masking methods, dropout, context vectors."""
     st.title("Causal attention")
@@ -155,95 +257,10 @@ def causal_ui() -> None:
                 icon=":material/menu_book:",
             )
 
-    if lesson.show(1):
-        lesson.header(1)
-        if masked:
-            st.markdown(
-                f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
-                f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
-            )
-        else:
-            st.markdown(
-                "The mask is **off**: every token sees every other token, including the ones after it."
-            )
-        show_figure(figures.see, SEE_FIG)
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.markdown(
-            "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
-            "With the mask on, grey cells are exactly 0 and every row still sums to 1."
-        )
-        show_figure(figures.weights, WEIGHTS_FIG)
-        low, high = view.row_sum_range
-        st.caption(f"Row sums of the weights used: {low:.4f} to {high:.4f}.")
-
-    if lesson.show(3):
-        lesson.header(3)
-        if not masked:
-            st.info(
-                "The mask is off. Switch **Causal mask** on to compare the two methods.",
-                icon=":material/visibility:",
-            )
-        else:
-            m1, m2 = st.columns(2)
-            m1.markdown(
-                "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
-                "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
-            )
-            m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
-            m2.markdown(
-                "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
-                "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
-            )
-            m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
-            show_figure(figures.method1, METHOD1_FIG)
-            show_figure(figures.method2, METHOD2_FIG)
-            with st.container(key=METHODS_CHECK_KEY):
-                st.success(
-                    f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "
-                    "`CausalAttention` uses: one softmax, no renormalising.",
-                    icon=":material/check_circle:",
-                )
-
-    if lesson.show(4):
-        lesson.header(4)
-        stats = view.dropout
-        if stats is None or figures.dropout is None:
-            with st.container(key=DROPOUT_OFF_KEY):
-                st.info(
-                    "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
-                    icon=":material/grain:",
-                )
-        else:
-            st.markdown(
-                f"Each weight is zeroed with probability p = {stats.rate:g}; the ones kept are multiplied by "
-                f"1 / (1 − p) = {stats.scale:.4g}, so on average the weights keep their size. Rows no longer "
-                "sum to 1, and a new random pattern is drawn at every training step."
-            )
-            show_figure(figures.dropout, DROPOUT_FIG)
-            st.caption(
-                f"{stats.n_dropped} of {stats.n_allowed} weights dropped. Every kept weight grew by "
-                f"×{stats.kept_ratio[0]:.4f} to ×{stats.kept_ratio[1]:.4f}. Row sums now "
-                f"{stats.row_sum_range[0]:.4f} to {stats.row_sum_range[1]:.4f}."
-                + (" Masked cells stay 0: dropout never reveals the future." if masked else "")
-            )
-
-    if lesson.show(5):
-        lesson.header(5)
-        st.latex(r"Z = A\,V")
-        st.markdown(
-            "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
-            "token's context vector is just its own value vector."
-        )
-        show_figure(figures.context, CONTEXT_FIG)
-        if view.module_check is not None:
-            with st.container(key=MODULE_CHECK_KEY):
-                st.success(
-                    f"The book's `CausalAttention` module with these weights gives the same context vectors "
-                    f"(largest difference {view.module_check.largest_difference:.1e}).",
-                    icon=":material/check_circle:",
-                )
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, figures, names)
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -85,9 +87,126 @@ def _checks_table(view: MultiHeadView) -> pd.DataFrame:
     )
 
 
+class _Shown(NamedTuple):
+    """What the steps show beyond the view."""
+
+    n_tokens: int
+    d_in: int
+    d_out: int
+    book: bool  # the book's setting (seed 123, two causal heads, d_out 2, book vectors)
+
+
 def _matrix_text(m: np.ndarray) -> str:
     """A matrix printed row by row like the notebook: [[a, b], [c, d]]."""
     return "[" + ",\n ".join(vector_text(row) for row in m) + "]"
+
+
+def _heads_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
+    """Step 1: each head attends on its own."""
+    n, d_out, num_heads, head_dim = shown.n_tokens, shown.d_out, view.num_heads, view.head_dim
+    causal, rate = view.causal, view.dropout
+    st.markdown(
+        f"Q, K and V are {n}×{d_out} matrices. Reshaping to ({n}, {num_heads}, {head_dim}) and "
+        f"swapping the first two axes gives every head its own {n}×{head_dim} queries, keys and values; "
+        + (
+            "each head then runs exactly the causal attention of the previous page on its slice:"
+            if causal
+            else "each head then runs ordinary (unmasked) self-attention on its slice:"
+        )
+    )
+    st.latex(
+        r"\text{head}_h = \operatorname{softmax}\!\left(\frac{Q_h K_h^{\top}}{\sqrt{d_{\text{head}}}}"
+        + (r" + M_{-\infty}" if causal else "")
+        + rf"\right) V_h,\qquad d_{{\text{{head}}}} = d_{{\text{{out}}}} / h = {head_dim}"
+    )
+    if rate > 0:
+        st.caption(
+            f"Dropout is on: weights shown as in one training step (p = {rate:g}, "
+            f"torch.manual_seed({DROPOUT_SEED})); kept weights are scaled by 1/(1 − p). The outputs below are "
+            "without dropout, as at inference."
+        )
+    show_figure(figures.heads, HEADS_FIG)
+
+
+def _effect_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
+    """Step 2: what switching heads off changes."""
+    head_on, num_heads = view.head_on, view.num_heads
+    full, selected = view.output_all, view.output_selected
+    off = [i + 1 for i, on in enumerate(head_on) if not on]
+    if off:
+        change = float(np.abs(selected - full).max())
+        st.markdown(
+            f"Head{'s' * (len(off) > 1)} {', '.join(map(str, off))} switched off: "
+            f"{'their' if len(off) > 1 else 'its'} slice of the concatenation is zero, so only the other heads reach "
+            f"the output projection. Largest change in the output: **{change:.4f}**."
+            + (" With every head off, only the projection's bias is left." if len(off) == num_heads else "")
+        )
+    else:
+        st.markdown(
+            "All heads are on: the middle panel equals the left one. Switch a head off above to compare."
+        )
+    show_figure(figures.effect, EFFECT_FIG)
+
+
+def _pipeline_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
+    """Step 3: split → attend → concatenate → project."""
+    st.markdown(
+        "The whole computation as matrices for this sentence. Coloured frames mark each head's slice: it is cut "
+        "out of Q (and K, V) in panel 1, comes back from its head in panel 2, and sits in the same columns of the "
+        "concatenation in panel 3. The output projection `out_proj` (a d_out×d_out linear layer with bias) then "
+        "lets every output dimension mix all heads."
+    )
+    st.code(
+        "# split: (b, T, d_out) -> (b, T, h, hd) -> (b, h, T, hd)\n"
+        "queries = queries.view(b, num_tokens, num_heads, head_dim).transpose(1, 2)\n"
+        "# attend, every head at once: (b, h, T, T)\n"
+        "attn_weights = torch.softmax(queries @ keys.transpose(2, 3) / head_dim**0.5, dim=-1)\n"
+        "# concatenate: (b, h, T, hd) -> (b, T, h, hd) -> (b, T, d_out)\n"
+        "context_vec = (attn_weights @ values).transpose(1, 2)\n"
+        "context_vec = context_vec.contiguous().view(b, num_tokens, d_out)\n"
+        "# project: (b, T, d_out)\n"
+        "context_vec = self.out_proj(context_vec)",
+        language="python",
+    )
+    show_figure(figures.pipeline, PIPELINE_FIG)
+
+
+def _parity_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
+    """Step 4: check against PyTorch."""
+    d_in, d_out = shown.d_in, shown.d_out
+    st.markdown(
+        "The same weights, run through PyTorch's own attention. Differences around 1e-7 are float32 rounding."
+    )
+    st.dataframe(
+        _checks_table(view),
+        key=PARITY_TABLE_KEY,
+        width="stretch",
+        hide_index=True,
+        column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
+    )
+    result = st.container(key=PARITY_RESULT_KEY)
+    if view.all_checks_pass:
+        result.success(
+            "Every PyTorch reference gives the same result (within 1e-5).", icon=":material/check_circle:"
+        )
+    else:
+        result.error(
+            "A PyTorch reference disagrees: this is a bug, please report it.", icon=":material/error:"
+        )
+    if d_in != d_out:
+        st.info(
+            f"`nn.MultiheadAttention` maps vectors of one size to the same size, so it needs d_in = d_out. Set the "
+            f"embedding size to {d_out} (or d_out to {d_in}) to add it to the check.",
+            icon=":material/info:",
+        )
+    if shown.book:
+        st.markdown("The book prints these context vectors for `MultiHeadAttention` (seed 123, two heads):")
+        st.code(BOOK_OUTPUT, language=None)
+        st.markdown("This page computes:")
+        st.code(_matrix_text(view.output_all), language=None)
+
+
+STEP_UIS = (_heads_ui, _effect_ui, _pipeline_ui, _parity_ui)  # one function per entry of STEPS
 
 
 def multihead_ui() -> None:
@@ -170,109 +289,17 @@ def multihead_ui() -> None:
         head_on,
         vectors.vectors,
     )
-    full, selected = view.output_all, view.output_selected
+    shown = _Shown(
+        n_tokens=len(tokens),
+        d_in=d_in,
+        d_out=d_out,
+        book=vectors.source == "book" and d_out == 2 and num_heads == 2 and seed == BOOK_SEED and causal,
+    )
 
-    if lesson.show(1):
-        lesson.header(1)
-        st.markdown(
-            f"Q, K and V are {len(tokens)}×{d_out} matrices. Reshaping to ({len(tokens)}, {num_heads}, {head_dim}) and "
-            f"swapping the first two axes gives every head its own {len(tokens)}×{head_dim} queries, keys and values; "
-            + (
-                "each head then runs exactly the causal attention of the previous page on its slice:"
-                if causal
-                else "each head then runs ordinary (unmasked) self-attention on its slice:"
-            )
-        )
-        st.latex(
-            r"\text{head}_h = \operatorname{softmax}\!\left(\frac{Q_h K_h^{\top}}{\sqrt{d_{\text{head}}}}"
-            + (r" + M_{-\infty}" if causal else "")
-            + rf"\right) V_h,\qquad d_{{\text{{head}}}} = d_{{\text{{out}}}} / h = {head_dim}"
-        )
-        if use_dropout:
-            st.caption(
-                f"Dropout is on: weights shown as in one training step (p = {rate:g}, "
-                f"torch.manual_seed({DROPOUT_SEED})); kept weights are scaled by 1/(1 − p). The outputs below are "
-                "without dropout, as at inference."
-            )
-        show_figure(figures.heads, HEADS_FIG)
-
-    if lesson.show(2):
-        lesson.header(2)
-        off = [i + 1 for i, on in enumerate(head_on) if not on]
-        if off:
-            change = float(np.abs(selected - full).max())
-            st.markdown(
-                f"Head{'s' * (len(off) > 1)} {', '.join(map(str, off))} switched off: "
-                f"{'their' if len(off) > 1 else 'its'} slice of the concatenation is zero, so only the other heads reach "
-                f"the output projection. Largest change in the output: **{change:.4f}**."
-                + (
-                    " With every head off, only the projection's bias is left."
-                    if len(off) == num_heads
-                    else ""
-                )
-            )
-        else:
-            st.markdown(
-                "All heads are on: the middle panel equals the left one. Switch a head off above to compare."
-            )
-        show_figure(figures.effect, EFFECT_FIG)
-
-    if lesson.show(3):
-        lesson.header(3)
-        st.markdown(
-            "The whole computation as matrices for this sentence. Coloured frames mark each head's slice: it is cut "
-            "out of Q (and K, V) in panel 1, comes back from its head in panel 2, and sits in the same columns of the "
-            "concatenation in panel 3. The output projection `out_proj` (a d_out×d_out linear layer with bias) then "
-            "lets every output dimension mix all heads."
-        )
-        st.code(
-            "# split: (b, T, d_out) -> (b, T, h, hd) -> (b, h, T, hd)\n"
-            "queries = queries.view(b, num_tokens, num_heads, head_dim).transpose(1, 2)\n"
-            "# attend, every head at once: (b, h, T, T)\n"
-            "attn_weights = torch.softmax(queries @ keys.transpose(2, 3) / head_dim**0.5, dim=-1)\n"
-            "# concatenate: (b, h, T, hd) -> (b, T, h, hd) -> (b, T, d_out)\n"
-            "context_vec = (attn_weights @ values).transpose(1, 2)\n"
-            "context_vec = context_vec.contiguous().view(b, num_tokens, d_out)\n"
-            "# project: (b, T, d_out)\n"
-            "context_vec = self.out_proj(context_vec)",
-            language="python",
-        )
-        show_figure(figures.pipeline, PIPELINE_FIG)
-
-    if lesson.show(4):
-        lesson.header(4)
-        st.markdown(
-            "The same weights, run through PyTorch's own attention. Differences around 1e-7 are float32 rounding."
-        )
-        st.dataframe(
-            _checks_table(view),
-            key=PARITY_TABLE_KEY,
-            width="stretch",
-            hide_index=True,
-            column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
-        )
-        result = st.container(key=PARITY_RESULT_KEY)
-        if view.all_checks_pass:
-            result.success(
-                "Every PyTorch reference gives the same result (within 1e-5).", icon=":material/check_circle:"
-            )
-        else:
-            result.error(
-                "A PyTorch reference disagrees: this is a bug, please report it.", icon=":material/error:"
-            )
-        if d_in != d_out:
-            st.info(
-                f"`nn.MultiheadAttention` maps vectors of one size to the same size, so it needs d_in = d_out. Set the "
-                f"embedding size to {d_out} (or d_out to {d_in}) to add it to the check.",
-                icon=":material/info:",
-            )
-        if vectors.source == "book" and d_out == 2 and num_heads == 2 and seed == BOOK_SEED and causal:
-            st.markdown(
-                "The book prints these context vectors for `MultiHeadAttention` (seed 123, two heads):"
-            )
-            st.code(BOOK_OUTPUT, language=None)
-            st.markdown("This page computes:")
-            st.code(_matrix_text(full), language=None)
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, figures, shown)
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants

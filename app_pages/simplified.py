@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +20,7 @@ from attention_core.figures.simplified import (
 )
 from attention_core.simplified import overflow_demo
 from attention_core.text import escape_markdown
-from attention_core.views.simplified import AllTokensView, all_tokens_view, query_view
+from attention_core.views.simplified import AllTokensView, QueryView, all_tokens_view, query_view
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
@@ -46,6 +48,17 @@ STEPS = (
     "The context vector",
     "Every token at once",
 )
+
+
+class _Shown(NamedTuple):
+    """What the steps show beyond the query's view."""
+
+    tokens: list[str]
+    names: list[str]  # position names ('2 · journey')
+    inputs: torch.Tensor  # (T, dim), the word vectors
+    source: str  # "book" or "model"
+    explanation: str  # where the vectors come from (Markdown)
+    dim: int
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -76,6 +89,155 @@ def _all_tokens(
         ),
     }
     return view, figs
+
+
+def _vectors_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 1: tokens become vectors."""
+    names = shown.names
+    inputs = shown.inputs
+    dims = [f"dim {d + 1}" for d in range(shown.dim)]
+    st.markdown(shown.explanation)
+    matrix_table(inputs, names, dims, decimals=2)
+
+
+def _scores_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 2: attention scores for one query."""
+    query_name = shown.names[view.query_idx]
+    st.markdown(
+        f"Query: **{escape_markdown(query_name)}**. The score of token *i* is the "
+        r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
+        "the same way, the larger it is."
+    )
+    c1, c2 = st.columns(2)
+    c1.markdown("**Python loop** over tokens")
+    c1.code(vector_text(view.attn_scores_loop), language=None, wrap_lines=True)
+    c2.markdown("**Matrix product** `inputs @ query`")
+    c2.code(vector_text(view.attn_scores), language=None, wrap_lines=True)
+    st.success(
+        f"Both give the same scores (largest difference {view.loop_gap:.1e}).",
+        icon=":material/check_circle:",
+    )
+
+
+def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 3: from scores to weights."""
+    tokens = shown.tokens
+    names = shown.names
+    st.markdown(
+        "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
+        "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
+        "and large scores stand out more."
+    )
+    show_figure(
+        normalisation_comparison(
+            view.attn_scores,
+            view.by_sum,
+            view.attn_weights,
+            tokens,
+            title="Weights: divide by sum vs softmax",
+        ),
+        NORM_FIG,
+    )
+    matrix_table(
+        np.stack([view.attn_scores, view.by_sum, view.softmax_naive, view.attn_weights, view.torch_softmax]),
+        ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
+        names,
+    )
+    sum_by_sum, sum_naive, sum_stable = view.sums
+    st.caption(
+        f"Sums: divide by sum {sum_by_sum:.4f} · naive softmax {sum_naive:.4f} · "
+        f"stable softmax {sum_stable:.4f}. Stable vs torch.softmax: largest difference "
+        f"{view.softmax_gap:.1e}."
+    )
+    with st.container(border=True):
+        st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
+        preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
+        demo = overflow_demo(OVERFLOW_PRESETS[preset])
+        d1, d2 = st.columns([1, 1])
+        show_figure(overflow_figure(demo, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
+        d2.dataframe(pd.DataFrame(overflow_table(demo)), width="stretch")
+        d2.caption(
+            "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
+            "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+        )
+
+
+def _weights_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 4: the weights."""
+    tokens = shown.tokens
+    query_idx = view.query_idx
+    query_name = shown.names[view.query_idx]
+    show_figure(
+        weight_bars(
+            view.attn_weights,
+            tokens,
+            title=f"How much {plot_label(query_name)} attends to each token",
+            highlight=query_idx,
+        ),
+        WEIGHTS_FIG,
+    )
+
+
+def _context_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 5: the context vector."""
+    tokens = shown.tokens
+    names = shown.names
+    inputs = shown.inputs
+    dim = shown.dim
+    dims = [f"dim {d + 1}" for d in range(shown.dim)]
+    query_idx = view.query_idx
+    st.markdown(
+        "The context vector is the weighted sum of **all** inputs, "
+        r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
+        "are added tip to tail; the path ends exactly at the context vector."
+    )
+    st.markdown("Context vector for the query:")
+    st.code(vector_text(view.context_vec), language=None)
+    if dim == 3:
+        show_figure(
+            context_vector_3d(inputs, tokens, query_idx, view.attn_weights, view.context_vec), CONTEXT_3D
+        )
+    else:
+        st.info(
+            "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
+            icon=":material/view_in_ar:",
+        )
+    matrix_table(
+        np.concatenate([view.weighted_terms, view.context_vec[None, :]]),
+        [*(f"α × {n}" for n in names), "sum = context vector"],
+        dims,
+    )
+
+
+def _every_token_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 6: every token at once."""
+    tokens = shown.tokens
+    inputs = shown.inputs
+    dim = shown.dim
+    st.markdown(
+        "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
+        "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
+    )
+    every, figs = _all_tokens(tuple(tokens), dim, shown.source, inputs)
+    h1, h2 = st.columns(2)
+    show_figure(figs[SCORES_FIG], SCORES_FIG, container=h1)
+    show_figure(figs[WEIGHTS_MATRIX_FIG], WEIGHTS_MATRIX_FIG, container=h2)
+    low, high = every.row_sum_range
+    st.caption(
+        f"Nested loops give the same score matrix (largest difference {every.loop_gap:.1e}); every row of the "
+        f"weights sums to 1 (row sums {low:.4f}–{high:.4f})."
+    )
+    show_figure(figs[CONTEXT_FIG], CONTEXT_FIG)
+
+
+STEP_UIS = (
+    _vectors_ui,
+    _scores_ui,
+    _normalisation_ui,
+    _weights_ui,
+    _context_ui,
+    _every_token_ui,
+)  # one function per entry of STEPS
 
 
 def simplified_ui() -> None:
@@ -112,127 +274,13 @@ def simplified_ui() -> None:
         vectors = vector_source_ui(tokens, dim)
     lesson.nav_ui()
 
-    inputs = vectors.vectors  # (T, dim)
-    dims = [f"dim {d + 1}" for d in range(dim)]
-    query_name = names[query_idx]
-    view = query_view(inputs, query_idx)
+    view = query_view(vectors.vectors, query_idx)
+    shown = _Shown(tokens, names, vectors.vectors, vectors.source, vectors.explanation, dim)
 
-    if lesson.show(1):
-        lesson.header(1)
-        st.markdown(vectors.explanation)
-        matrix_table(inputs, names, dims, decimals=2)
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.markdown(
-            f"Query: **{escape_markdown(query_name)}**. The score of token *i* is the "
-            r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
-            "the same way, the larger it is."
-        )
-        c1, c2 = st.columns(2)
-        c1.markdown("**Python loop** over tokens")
-        c1.code(vector_text(view.attn_scores_loop), language=None, wrap_lines=True)
-        c2.markdown("**Matrix product** `inputs @ query`")
-        c2.code(vector_text(view.attn_scores), language=None, wrap_lines=True)
-        st.success(
-            f"Both give the same scores (largest difference {view.loop_gap:.1e}).",
-            icon=":material/check_circle:",
-        )
-
-    if lesson.show(3):
-        lesson.header(3)
-        st.markdown(
-            "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
-            "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
-            "and large scores stand out more."
-        )
-        show_figure(
-            normalisation_comparison(
-                view.attn_scores,
-                view.by_sum,
-                view.attn_weights,
-                tokens,
-                title="Weights: divide by sum vs softmax",
-            ),
-            NORM_FIG,
-        )
-        matrix_table(
-            np.stack(
-                [view.attn_scores, view.by_sum, view.softmax_naive, view.attn_weights, view.torch_softmax]
-            ),
-            ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
-            names,
-        )
-        sum_by_sum, sum_naive, sum_stable = view.sums
-        st.caption(
-            f"Sums: divide by sum {sum_by_sum:.4f} · naive softmax {sum_naive:.4f} · "
-            f"stable softmax {sum_stable:.4f}. Stable vs torch.softmax: largest difference "
-            f"{view.softmax_gap:.1e}."
-        )
-        with st.container(border=True):
-            st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
-            preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
-            demo = overflow_demo(OVERFLOW_PRESETS[preset])
-            d1, d2 = st.columns([1, 1])
-            show_figure(overflow_figure(demo, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
-            d2.dataframe(pd.DataFrame(overflow_table(demo)), width="stretch")
-            d2.caption(
-                "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
-                "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
-            )
-
-    if lesson.show(4):
-        lesson.header(4)
-        show_figure(
-            weight_bars(
-                view.attn_weights,
-                tokens,
-                title=f"How much {plot_label(query_name)} attends to each token",
-                highlight=query_idx,
-            ),
-            WEIGHTS_FIG,
-        )
-
-    if lesson.show(5):
-        lesson.header(5)
-        st.markdown(
-            "The context vector is the weighted sum of **all** inputs, "
-            r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
-            "are added tip to tail; the path ends exactly at the context vector."
-        )
-        st.markdown("Context vector for the query:")
-        st.code(vector_text(view.context_vec), language=None)
-        if dim == 3:
-            show_figure(
-                context_vector_3d(inputs, tokens, query_idx, view.attn_weights, view.context_vec), CONTEXT_3D
-            )
-        else:
-            st.info(
-                "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
-                icon=":material/view_in_ar:",
-            )
-        matrix_table(
-            np.concatenate([view.weighted_terms, view.context_vec[None, :]]),
-            [*(f"α × {n}" for n in names), "sum = context vector"],
-            dims,
-        )
-
-    if lesson.show(6):
-        lesson.header(6)
-        st.markdown(
-            "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
-            "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
-        )
-        every, figs = _all_tokens(tuple(tokens), dim, vectors.source, inputs)
-        h1, h2 = st.columns(2)
-        show_figure(figs[SCORES_FIG], SCORES_FIG, container=h1)
-        show_figure(figs[WEIGHTS_MATRIX_FIG], WEIGHTS_MATRIX_FIG, container=h2)
-        low, high = every.row_sum_range
-        st.caption(
-            f"Nested loops give the same score matrix (largest difference {every.loop_gap:.1e}); every row of the "
-            f"weights sums to 1 (row sums {low:.4f}–{high:.4f})."
-        )
-        show_figure(figs[CONTEXT_FIG], CONTEXT_FIG)
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, shown)
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants

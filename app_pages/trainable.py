@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -70,6 +72,16 @@ def _saturation(num_tokens: int) -> go.Figure:
     return saturation_figure(curve, num_tokens)
 
 
+class _Shown(NamedTuple):
+    """What the steps show beyond the view."""
+
+    query_idx: int  # the query token's position
+    names: list[str]  # position names of the tokens ('2 · journey')
+    d_in: int
+    d_out: int
+    seed: int
+
+
 def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
     """The notebook lines that build exactly these weights."""
     if construction == "rand":
@@ -82,6 +94,134 @@ def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
             f"W_{name} = torch.nn.Linear({d_in}, {d_out}, bias=False)" for name in ("query", "key", "value")
         )
     return f"torch.manual_seed({seed})\n# created in this order: query, key, value\n{make}"
+
+
+def _weight_matrices_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 1: three weight matrices."""
+    construction = view.construction
+    d_in = shown.d_in
+    d_out = shown.d_out
+    seed = shown.seed
+    st.markdown(
+        f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
+        "training would change them. This is the code that makes exactly these numbers:"
+    )
+    st.code(_code(construction, d_in, d_out, seed), language="python")
+    show_figure(figures.weights, WEIGHTS_FIG)
+
+
+def _qkv_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 2: queries, keys and values."""
+    d_out = shown.d_out
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
+    st.markdown(
+        f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
+        f"{len(shown.names)}×{d_out} matrices."
+    )
+    show_figure(figures.qkv, QKV_FIG)
+    st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
+    st.code(vector_text(view.queries[query_idx]), language=None)
+
+
+def _scores_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 3: scores: each query against every key."""
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
+    st.markdown(
+        "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
+        "(both on one colour scale, so the shrinking is visible)."
+    )
+    show_figure(figures.scores, SCORES_FIG)
+    st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
+    st.code(vector_text(view.attn_scores[query_idx]), language=None)
+
+
+def _weights_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 4: weights: scale, then softmax each row."""
+    scale = view.scale
+    d_out = shown.d_out
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    if scale:
+        st.latex(
+            r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
+            + rf",\quad d_k = {d_out}"
+        )
+    else:
+        st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
+        st.warning(
+            "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
+            icon=":material/warning:",
+        )
+    show_figure(figures.attn_weights, ATTN_WEIGHTS_FIG)
+    st.markdown(
+        f"Weights of {escape_markdown(q_name)} (they sum to {float(view.attn_weights_row_sums[query_idx]):.4f}):"
+    )
+    st.code(vector_text(view.attn_weights[query_idx]), language=None)
+
+
+def _context_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 5: context vectors: weights mix the values."""
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
+    show_figure(figures.context, CONTEXT_FIG)
+    st.markdown(f"Context vector of {escape_markdown(q_name)}:")
+    st.code(vector_text(view.context_vec[query_idx]), language=None)
+
+
+def _saturation_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 6: why divide by √d_k."""
+    d_out = shown.d_out
+    st.markdown(
+        "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
+        "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
+        "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
+        "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
+        f"queries and {len(shown.names)} random keys per row."
+    )
+    show_figure(_saturation(max(2, len(shown.names))), SATURATION_FIG)
+    scaled_max, raw_max = view.mean_max_weight
+    with st.container(key=SATURATION_NOTE_KEY):
+        st.caption(
+            f"On your sentence (d_k = {d_out}): the largest weight per row averages "
+            f"{scaled_max:.4f} with scaling and {raw_max:.4f} without."
+        )
+
+
+def _constructions_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 7: two ways to make the weights."""
+    d_out = shown.d_out
+    names = shown.names
+    st.markdown(
+        "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
+        "[0, 1), applied as `x @ W_query`.\n"
+        "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
+        "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
+        "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
+    )
+    with st.container(key=MODULE_CHECK_KEY):
+        st.success(
+            f"The module `{view.module_name}` gives the same context vectors and weights as the steps above "
+            f"(largest difference {view.module_check.largest_difference:.1e}).",
+            icon=":material/check_circle:",
+        )
+    with st.expander("All context vectors as a table"):
+        matrix_table(view.module_context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+
+
+STEP_UIS = (
+    _weight_matrices_ui,
+    _qkv_ui,
+    _scores_ui,
+    _weights_ui,
+    _context_ui,
+    _saturation_ui,
+    _constructions_ui,
+)  # one function per entry of STEPS
 
 
 def trainable_ui() -> None:
@@ -130,7 +270,7 @@ def trainable_ui() -> None:
     view, figures = _view(
         tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, vectors.vectors
     )
-    q_name = names[query_idx]
+    shown = _Shown(query_idx=query_idx, names=names, d_in=d_in, d_out=d_out, seed=seed)
 
     is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
     if is_book and not lesson.presenting:
@@ -140,97 +280,10 @@ def trainable_ui() -> None:
                 icon=":material/menu_book:",
             )
 
-    if lesson.show(1):
-        lesson.header(1)
-        st.markdown(
-            f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
-            "training would change them. This is the code that makes exactly these numbers:"
-        )
-        st.code(_code(construction, d_in, d_out, seed), language="python")
-        show_figure(figures.weights, WEIGHTS_FIG)
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
-        st.markdown(
-            f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
-            f"{len(tokens)}×{d_out} matrices."
-        )
-        show_figure(figures.qkv, QKV_FIG)
-        st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
-        st.code(vector_text(view.queries[query_idx]), language=None)
-
-    if lesson.show(3):
-        lesson.header(3)
-        st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
-        st.markdown(
-            "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
-            "(both on one colour scale, so the shrinking is visible)."
-        )
-        show_figure(figures.scores, SCORES_FIG)
-        st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
-        st.code(vector_text(view.attn_scores[query_idx]), language=None)
-
-    if lesson.show(4):
-        lesson.header(4)
-        if scale:
-            st.latex(
-                r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
-                + rf",\quad d_k = {d_out}"
-            )
-        else:
-            st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
-            st.warning(
-                "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
-                icon=":material/warning:",
-            )
-        show_figure(figures.attn_weights, ATTN_WEIGHTS_FIG)
-        st.markdown(
-            f"Weights of {escape_markdown(q_name)} (they sum to {float(view.attn_weights_row_sums[query_idx]):.4f}):"
-        )
-        st.code(vector_text(view.attn_weights[query_idx]), language=None)
-
-    if lesson.show(5):
-        lesson.header(5)
-        st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
-        show_figure(figures.context, CONTEXT_FIG)
-        st.markdown(f"Context vector of {escape_markdown(q_name)}:")
-        st.code(vector_text(view.context_vec[query_idx]), language=None)
-
-    if lesson.show(6):
-        lesson.header(6)
-        st.markdown(
-            "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
-            "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
-            "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
-            "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
-            f"queries and {len(tokens)} random keys per row."
-        )
-        show_figure(_saturation(max(2, len(tokens))), SATURATION_FIG)
-        scaled_max, raw_max = view.mean_max_weight
-        with st.container(key=SATURATION_NOTE_KEY):
-            st.caption(
-                f"On your sentence (d_k = {d_out}): the largest weight per row averages "
-                f"{scaled_max:.4f} with scaling and {raw_max:.4f} without."
-            )
-
-    if lesson.show(7):
-        lesson.header(7)
-        st.markdown(
-            "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
-            "[0, 1), applied as `x @ W_query`.\n"
-            "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
-            "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
-            "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
-        )
-        with st.container(key=MODULE_CHECK_KEY):
-            st.success(
-                f"The module `{view.module_name}` gives the same context vectors and weights as the steps above "
-                f"(largest difference {view.module_check.largest_difference:.1e}).",
-                icon=":material/check_circle:",
-            )
-        with st.expander("All context vectors as a table"):
-            matrix_table(view.module_context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, figures, shown)
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
