@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ import streamlit as st
 from attention_core import pretrained as pt
 from attention_core.figures import transformer as model_figs
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.views.transformer import TransformerView, transformer_view
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
 from ui.notices import add_notice
@@ -72,24 +72,12 @@ def loaded_model(key: str) -> pt.LoadedModel | None:
     return reg["models"][key]
 
 
-@dataclass
-class Analysis:
-    """Everything the page draws for one (model, text), computed once and cached."""
-
-    run: pt.AttentionRun
-    head_mean: np.ndarray  # (layers, T, T)
-    rollout: np.ndarray  # (layers, T, T)
-
-
 # One 512-token SmolLM2 entry holds ~283 MB of attentions plus ~31 MB each for the head mean and the
 # rollout, so only two (model, text) analyses are kept, and none longer than 15 minutes.
 @st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
-def analyse(key: str, text: str) -> Analysis:
-    """Run the text through the model once; cached per (model, text) and shared by all sessions."""
-    model = _registry()["models"][key]
-    run = pt.run_attention(model, text)
-    head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
-    return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))
+def analyse(key: str, text: str) -> TransformerView:
+    """Run the text through the model once; cached per (model, text) and shared by all sessions (read-only)."""
+    return transformer_view(_registry()["models"][key], text)
 
 
 @st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)

@@ -7,7 +7,11 @@ pages written on branches before the split keep working after a merge; remove th
 
 from __future__ import annotations
 
-from ui.notices import add_notice
+from ui.lesson import STEP_KEY
+from ui.notices import add_notice, notices
+from ui.present import PRESENT_KEY
+from ui.run import figures, register_figure
+from ui.url import RESERVED_PARAMS, claim_value, claimed_params, seed_value
 from ui.widgets import (
     parse_int,
     url_float_slider,
@@ -19,8 +23,17 @@ from ui.widgets import (
 )
 
 __all__ = [
+    "PRESENT_KEY",
+    "RESERVED_PARAMS",
+    "STEP_KEY",
     "add_notice",
+    "claim_value",
+    "claimed_params",
+    "figures",
+    "notices",
     "parse_int",
+    "register_figure",
+    "seed_value",
     "url_float_slider",
     "url_selectbox",
     "url_slider",

@@ -136,3 +136,16 @@ def test_multihead_view_heads_off_dropout_and_torch_reference() -> None:
 def test_parity_check_passes_only_within_tolerance() -> None:
     assert ParityCheck("ref", "out", 1e-6, 1e-5).passed
     assert not ParityCheck("ref", "out", 2e-5, 1e-5).passed
+
+
+@pytest.mark.slow
+def test_transformer_view_is_read_only_and_aggregates_the_run() -> None:
+    from attention_core import pretrained as pt
+    from attention_core.views.transformer import transformer_view
+
+    view = transformer_view(pt.load_model("minilm"), "the cat sat on the mat")
+    assert np.array_equal(view.head_mean, pt.mean_over_heads(view.run.attentions))
+    assert np.allclose(view.rollout[-1].sum(-1), 1.0, atol=1e-5)
+    for array in (view.run.attentions, view.head_mean, view.rollout):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, 0, 0] = 1.0
