@@ -177,13 +177,13 @@ def _parity_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) ->
     st.markdown(
         "The same weights, run through PyTorch's own attention. Differences around 1e-7 are float32 rounding."
     )
-    st.dataframe(
-        _checks_table(view),
-        key=PARITY_TABLE_KEY,
-        width="stretch",
-        hide_index=True,
-        column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
-    )
+    with st.container(key=PARITY_TABLE_KEY):
+        st.dataframe(
+            _checks_table(view),
+            width="stretch",
+            hide_index=True,
+            column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
+        )
     result = st.container(key=PARITY_RESULT_KEY)
     if view.all_checks_pass:
         result.success(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from streamlit.testing.v1.element_tree import Dataframe
 
 from attention_core import builders, references
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
@@ -32,7 +33,8 @@ def _z(spec: dict, i: int) -> np.ndarray:
 
 
 def _parity(at) -> dict[str, list]:
-    return at.get_by_key("mh_parity_table").value.to_dict(orient="list")
+    (frame,) = [node.value for node in at.get_by_key("mh_parity_table") if isinstance(node, Dataframe)]
+    return frame.to_dict(orient="list")
 
 
 def test_default_reproduces_the_book_and_passes_parity() -> None:
