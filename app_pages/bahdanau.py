@@ -24,7 +24,6 @@ from attention_core.translation.evaluate import length_curves_data
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
-from ui.state import url_selectbox, url_toggle, url_token_select
 from ui.translation import (
     EXAMPLE_TOKENS,
     evaluation_or_error,
@@ -35,17 +34,18 @@ from ui.translation import (
     source_ui,
     translator_or_error,
 )
+from ui.widgets import url_selectbox, url_toggle, url_token_select
 
 # widget keys (each is also the setting's URL parameter) and chart keys
 EXAMPLE_KEY, RULE_KEY, REORDER_KEY, WORD_KEY = "bd_ex", "bd_rule", "bd_reorder", "bd_word"
-ALIGNMENT_CHART, FOCUS_CHART, REORDER_CHART = "bd_alignment", "bd_focus", "bd_reorder_fig"
-DIAGRAM_CHART, WORKED_CHART, WORKED_TABLE, PARTS_TABLE = (
+ALIGNMENT_FIG, FOCUS_FIG, REORDER_FIG = "bd_alignment", "bd_focus", "bd_reorder_fig"
+DIAGRAM_FIG, WORKED_FIG, WORKED_TABLE_KEY, PARTS_KEY = (
     "bd_diagram",
     "bd_worked",
     "bd_worked_table",
     "bd_parts",
 )
-CURVE_TOKENS_CHART, CURVE_SENTENCES_CHART = "bd_curve_tokens", "bd_curve_sentences"
+CURVE_TOKENS_FIG, CURVE_SENTENCES_FIG = "bd_curve_tokens", "bd_curve_sentences"
 
 STEPS = (
     "Where the decoder looks",
@@ -56,6 +56,7 @@ STEPS = (
     "Long sentences hold up",
     "Additive attention and self-attention",
 )
+REORDER_STEP = STEPS.index("The reordering case") + 1  # the lesson plan's prepared view opens it
 # examples with adjectives in front of a noun, for the reordering step
 REORDER_EXAMPLES = [
     i for i, tokens in enumerate(EXAMPLE_TOKENS) if any(g.word_kind(w) == "adj" for w in tokens)
@@ -70,9 +71,8 @@ def bahdanau_ui() -> None:
     loaded = translator_or_error("attention")
     if loaded is None:
         return
-    model, config = loaded
-    arch = architecture(model)
-    a_size, b_size = arch.decoder_hidden, config["models"]["bottleneck"]["hidden_dim"]
+    arch = architecture(loaded.model)
+    a_size, b_size = arch.decoder_hidden, loaded.sizes["bottleneck"].hidden_dim
     if not lesson.presenting:
         st.markdown(
             "Bahdanau, Cho and Bengio (2014) removed the bottleneck: the encoder keeps **one state per source "
@@ -111,7 +111,7 @@ def bahdanau_ui() -> None:
                 view.rule_alignment,
                 title="Attention weights: output word (row) × source word",
             ),
-            ALIGNMENT_CHART,
+            ALIGNMENT_FIG,
         )
         st.caption(
             "Each row sums to 1: it is how the decoder split its attention while writing that word. "
@@ -119,8 +119,8 @@ def bahdanau_ui() -> None:
                 f"For {fmt_share(view.agreement)} of the words the strongest weight sits on the source word the "
                 "rules translate"
                 + (
-                    f" (on held-out sentences: {fmt_share(ev['attention_alignment_agreement'])}). "
-                    if ev
+                    f" (on held-out sentences: {fmt_share(ev.alignment_agreement)}). "
+                    if ev is not None and ev.alignment_agreement is not None
                     else ". "
                 )
                 if view.agreement is not None
@@ -140,11 +140,11 @@ def bahdanau_ui() -> None:
             decoder_focus_animation(
                 view.weights, list(view.row_labels), tokens, title="The decoder's focus, step by step"
             ),
-            FOCUS_CHART,
+            FOCUS_FIG,
         )
 
-    if lesson.show(3):
-        lesson.header(3)
+    if lesson.show(REORDER_STEP):
+        lesson.header(REORDER_STEP)
         default = g.EXAMPLE_SENTENCES.index("the european economic area opens a big market")
         example = url_selectbox(
             "Example",
@@ -169,7 +169,7 @@ def bahdanau_ui() -> None:
                 ex_view.rule_alignment,
                 title=plot_label("Reordering: " + " ".join(ex_tokens), max_len=60),
             ),
-            REORDER_CHART,
+            REORDER_FIG,
         )
 
     if lesson.show(4):
@@ -183,10 +183,8 @@ def bahdanau_ui() -> None:
             f"the context. {arch.parameters:,} learned numbers in all — the next step works one output word "
             "through with them."
         )
-        show_figure(
-            architecture_diagram(arch, "RNN encoder–decoder with attention, as trained"), DIAGRAM_CHART
-        )
-        parts_table_ui(arch, PARTS_TABLE)
+        show_figure(architecture_diagram(arch, "RNN encoder–decoder with attention, as trained"), DIAGRAM_FIG)
+        parts_table_ui(arch, PARTS_KEY)
 
     if lesson.show(5):
         lesson.header(5)
@@ -196,8 +194,8 @@ def bahdanau_ui() -> None:
         lesson.header(6)
         left, right = st.columns(2)
         for col, key, label, fig_key in (
-            (left, "token_accuracy", "Words right (in order)", CURVE_TOKENS_CHART),
-            (right, "sentence_accuracy", "Whole sentence right", CURVE_SENTENCES_CHART),
+            (left, "token_accuracy", "Words right (in order)", CURVE_TOKENS_FIG),
+            (right, "sentence_accuracy", "Whole sentence right", CURVE_SENTENCES_FIG),
         ):
             curves = length_curves_data(ev, key)
             show_figure(
@@ -264,7 +262,7 @@ def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
     )
     show_figure(
         worked_step_figure(step, f"Writing “{plot_label(step.output_word)}”: scores, weights, context"),
-        WORKED_CHART,
+        WORKED_FIG,
     )
     table = pd.DataFrame(
         {
@@ -275,7 +273,7 @@ def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
         }
     )
     number = st.column_config.NumberColumn(format=f"%.{DECIMALS}f")
-    with st.container(key=WORKED_TABLE):
+    with st.container(key=WORKED_TABLE_KEY):
         st.dataframe(
             table,
             hide_index=True,
@@ -295,4 +293,5 @@ def worked_step_ui(result, reference: g.Translation, tokens: list[str]) -> None:
         )
 
 
-bahdanau_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    bahdanau_ui()

@@ -22,7 +22,6 @@ from attention_core.translation.evaluate import length_curves_data, matched_refe
 from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
-from ui.state import url_selectbox
 from ui.translation import (
     evaluation_or_error,
     output_vs_reference_ui,
@@ -31,16 +30,17 @@ from ui.translation import (
     source_ui,
     translator_or_error,
 )
+from ui.widgets import url_selectbox
 
 # widget keys (each is also the setting's URL parameter) and chart keys
 EXAMPLE_KEY, METRIC_KEY, SURVIVAL_KEY = "rb_ex", "rb_metric", "rb_surv"
-ENCODER_CHART, DIAGRAM_CHART, CURVES_CHART, SURVIVAL_CHART = (
+ENCODER_FIG, DIAGRAM_FIG, CURVES_FIG, SURVIVAL_FIG = (
     "rb_encoder",
     "rb_diagram",
     "rb_curves",
     "rb_survival",
 )
-PARTS_TABLE = "rb_parts"
+PARTS_KEY = "rb_parts"
 
 STEPS = (
     "The encoder reads the sentence",
@@ -60,7 +60,7 @@ def rnn_bottleneck_ui() -> None:
     loaded = translator_or_error("bottleneck")
     if loaded is None:
         return
-    arch = architecture(loaded[0])
+    arch = architecture(loaded.model)
     hidden = arch.encoder_hidden
     if not lesson.presenting:
         st.markdown(
@@ -97,7 +97,7 @@ def rnn_bottleneck_ui() -> None:
         )
         show_figure(
             encoder_animation(result.encoder_states, tokens, title="The encoder reading, word by word"),
-            ENCODER_CHART,
+            ENCODER_FIG,
         )
 
     if lesson.show(2):
@@ -109,10 +109,8 @@ def rnn_bottleneck_ui() -> None:
             f"through the readout, picks one of {arch.tgt_vocab} French tokens. {arch.parameters:,} learned "
             "numbers in all."
         )
-        show_figure(
-            architecture_diagram(arch, "RNN encoder–decoder (no attention), as trained"), DIAGRAM_CHART
-        )
-        parts_table_ui(arch, PARTS_TABLE)
+        show_figure(architecture_diagram(arch, "RNN encoder–decoder (no attention), as trained"), DIAGRAM_FIG)
+        parts_table_ui(arch, PARTS_KEY)
 
     if lesson.show(3):
         lesson.header(3)
@@ -134,16 +132,16 @@ def rnn_bottleneck_ui() -> None:
         lesson.header(4)
         key = "token_accuracy" if metric == "token" else "sentence_accuracy"
         curves = length_curves_data(ev, key)
-        counts = {int(k): v["n"] for k, v in ev["by_length"]["bottleneck"].items()}
+        counts = {k: int(row["n"]) for k, row in ev.by_length["bottleneck"].items()}
         show_figure(
             length_curves(
                 curves,
-                f"{METRICS[metric]}, by source length ({ev['per_length']} held-out sentences per length)",
+                f"{METRICS[metric]}, by source length ({ev.per_length} held-out sentences per length)",
                 y_title=METRICS[metric].lower(),
                 mark_length=len(tokens),
                 counts=counts,
             ),
-            CURVES_CHART,
+            CURVES_FIG,
         )
         summary = length_summary(ev, key)
         st.markdown(
@@ -182,7 +180,7 @@ def rnn_bottleneck_ui() -> None:
                 list(survival.bucket_labels),
                 f"Which source positions come out right · {SURVIVAL_MODELS[which]}",
             ),
-            SURVIVAL_CHART,
+            SURVIVAL_FIG,
         )
         st.caption(
             f"In sentences of {survival.bucket_labels[-1]}: positions 1–10 come out right "
@@ -192,4 +190,5 @@ def rnn_bottleneck_ui() -> None:
         )
 
 
-rnn_bottleneck_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    rnn_bottleneck_ui()

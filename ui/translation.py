@@ -4,19 +4,22 @@ the lectures' own sentences, the toy language's word list, and the model's outpu
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.text import DEFAULT_SENTENCE, bound_text, escape_markdown
 from attention_core.translation import grammar as g
 from attention_core.translation.analysis import Architecture, WorkedStep, worked_step
-from attention_core.translation.evaluate import lcs_match
+from attention_core.translation.evaluate import Evaluation, lcs_match
 from attention_core.translation.models import (
     ASSET_DIR,
     AttentionTranslator,
     Translated,
     Translator,
+    TranslatorConfig,
     Vocab,
     WeightsError,
     load_config,
@@ -24,9 +27,10 @@ from attention_core.translation.models import (
     translate_sentence,
 )
 from ui.cache import shared_cache
+from ui.notices import add_notice
 from ui.present import is_presenting
 from ui.sentence import TEXT_KEY
-from ui.state import add_notice, url_selectbox
+from ui.widgets import url_selectbox
 
 MAX_SOURCE_TOKENS = g.MAX_LEN  # the models were trained on sentences of up to 40 tokens
 SIDEBAR = -1  # the picker's "use the sidebar sentence" choice
@@ -35,56 +39,70 @@ FALLBACK_EXAMPLE = 2  # "the european economic area opens a big market"
 
 @st.cache_resource(show_spinner="Loading the trained translator ...")
 def translator(which: str) -> Translator:
-    """One shipped translator ('bottleneck' or 'attention'), loaded once per server from safetensors."""
+    """One shipped translator ('bottleneck' or 'attention'), loaded once per server from safetensors (read-only)."""
     return load_model(which, ASSET_DIR)
 
 
 @st.cache_resource(show_spinner=False)
-def vocabularies() -> tuple[dict, Vocab, Vocab]:
-    """The shipped config.json: (config, source vocabulary, target vocabulary)."""
-    config, _, src_vocab, tgt_vocab = load_config(ASSET_DIR)
-    return config, src_vocab, tgt_vocab
+def vocabularies() -> tuple[Vocab, Vocab]:
+    """The shipped config.json's (source vocabulary, target vocabulary), loaded once per server (read-only)."""
+    _, _, src_vocab, tgt_vocab = load_config(ASSET_DIR)
+    return src_vocab, tgt_vocab
 
 
-@st.cache_data(show_spinner=False)
-def evaluation() -> dict:
-    """The shipped held-out evaluation (accuracy by length, survival by position)."""
-    return json.loads((ASSET_DIR / "eval.json").read_text())
+@shared_cache(max_entries=1)
+def model_sizes() -> dict[str, TranslatorConfig]:
+    """The sizes of both shipped translators, from config.json."""
+    return load_config(ASSET_DIR)[1]
+
+
+@shared_cache(max_entries=1)
+def evaluation() -> Evaluation:
+    """The shipped held-out evaluation (accuracy by length, survival by position), typed and read-only."""
+    return Evaluation.from_json(json.loads((ASSET_DIR / "eval.json").read_text()))
 
 
 @shared_cache(max_entries=128)
 def run_model(which: str, tokens: tuple[str, ...]) -> Translated:
     """One sentence through one model ('bottleneck' or 'attention'), cached per sentence."""
-    _, src_vocab, tgt_vocab = vocabularies()
+    src_vocab, tgt_vocab = vocabularies()
     return translate_sentence(translator(which), src_vocab, tgt_vocab, list(tokens))
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@shared_cache(max_entries=128)
 def run_worked_step(tokens: tuple[str, ...], step: int) -> WorkedStep:
-    """Output step `step` of the attention model on `tokens`, recomputed by hand (read-only, shared)."""
-    _, src_vocab, tgt_vocab = vocabularies()
+    """Output step `step` of the attention model on `tokens`, recomputed by hand."""
+    src_vocab, tgt_vocab = vocabularies()
     model = translator("attention")
     assert isinstance(model, AttentionTranslator)
     return worked_step(model, src_vocab, tgt_vocab, run_model("attention", tokens), step)
 
 
-def translator_or_error(which: str) -> tuple[Translator, dict] | None:
-    """(model, config), or None after a clear error (what is wrong, how to fix it) when files are broken.
+@dataclass(frozen=True)
+class LoadedTranslator:
+    """A shipped translator and the sizes of both (to compare them on the page)."""
+
+    model: Translator
+    sizes: Mapping[str, TranslatorConfig]
+
+
+def translator_or_error(which: str) -> LoadedTranslator | None:
+    """The model and sizes, or None after a clear error (what is wrong, how to fix it) when files are broken.
 
     The page then returns early instead of stopping, so the app still writes the link and shows notices.
     """
     try:
-        return translator(which), vocabularies()[0]
+        return LoadedTranslator(translator(which), model_sizes())
     except WeightsError as err:
         st.error(escape_markdown(str(err)), icon=":material/error:")
         return None
 
 
-def evaluation_or_error() -> dict | None:
+def evaluation_or_error() -> Evaluation | None:
     """The shipped evaluation, or None after a clear error when eval.json is missing or unreadable."""
     try:
         return evaluation()
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, KeyError, TypeError) as err:
         st.error(
             escape_markdown(
                 f"The evaluation file {ASSET_DIR / 'eval.json'} is missing or unreadable ({err}). Run "
@@ -118,11 +136,11 @@ def _example_label(i: int) -> str:
     return f"{origin}{len(tokens)} tokens · {text}"
 
 
-def source_ui(key: str, container: object = None) -> Source:
-    """The sentence picker (sidebar sentence or an example, kept in the URL under `key`) and its notices."""
-    target = container if container is not None else st
+def source_ui(key: str, container: DeltaGenerator) -> Source:
+    """The sentence picker (sidebar sentence or an example, kept in the URL under `key`, drawn in `container`)
+    and its notices."""
     lengths = [len(t) for t in EXAMPLE_TOKENS]
-    with target:
+    with container:
         choice = url_selectbox(
             "Sentence to translate",
             [SIDEBAR, *EXAMPLE_ORDER],

@@ -7,12 +7,13 @@ Arrays in the results are read-only, so a result cached for one session can be s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from attention_core.translation.evaluate import Evaluation
 from attention_core.translation.grammar import Translation, word_kind
 from attention_core.translation.models import (
     BOS,
@@ -313,14 +314,14 @@ class LengthSummary:
     attention_longest: Mapping[str, float]
 
 
-def length_summary(ev: dict, metric_key: str, short_max: int = 10, long_min: int = 30) -> LengthSummary:
+def length_summary(ev: Evaluation, metric_key: str, short_max: int = 10, long_min: int = 30) -> LengthSummary:
     """Mean accuracy (`metric_key`) on short and long sentences for both models, from eval.json."""
 
-    def mean(name: str, keep) -> float:
-        values = [v[metric_key] for k, v in ev["by_length"][name].items() if keep(int(k))]
+    def mean(name: str, keep: Callable[[int], bool]) -> float:
+        values = [row[metric_key] for k, row in ev.by_length[name].items() if keep(k)]
         return float(np.mean(values)) if values else float("nan")
 
-    lo, hi = ev["buckets"][-1]
+    lo, hi = ev.buckets[-1]
     return LengthSummary(
         short_max=short_max,
         long_min=long_min,
@@ -329,8 +330,8 @@ def length_summary(ev: dict, metric_key: str, short_max: int = 10, long_min: int
         bottleneck_long=mean("bottleneck", lambda k: k >= long_min),
         attention_short=mean("attention", lambda k: k <= short_max),
         attention_long=mean("attention", lambda k: k >= long_min),
-        bottleneck_longest=dict(ev["by_bucket"]["bottleneck"][-1]),
-        attention_longest=dict(ev["by_bucket"]["attention"][-1]),
+        bottleneck_longest=dict(ev.by_bucket["bottleneck"][-1]),
+        attention_longest=dict(ev.by_bucket["attention"][-1]),
     )
 
 
@@ -344,10 +345,10 @@ class SurvivalSummary:
     last_ten: float  # mean over its last ten positions
 
 
-def survival_summary(ev: dict, model: str) -> SurvivalSummary:
+def survival_summary(ev: Evaluation, model: str) -> SurvivalSummary:
     """The survival matrix of one model and how its first and last ten positions fare in the longest group."""
-    matrix = _frozen(np.asarray(ev["survival"][model], dtype=float))
-    labels = tuple(f"{lo}–{hi} tokens" for lo, hi in ev["buckets"])
+    matrix = _frozen(ev.survival[model])
+    labels = tuple(f"{lo}–{hi} tokens" for lo, hi in ev.buckets)
     longest = matrix[-1]
     return SurvivalSummary(matrix, labels, float(np.nanmean(longest[:10])), float(np.nanmean(longest[-10:])))
 

@@ -386,7 +386,11 @@ def load_model(name: str, directory: Path = ASSET_DIR) -> Translator:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    cls = {"bottleneck": BottleneckTranslator, "attention": AttentionTranslator}[name]
+    classes: dict[str, type[BottleneckTranslator] | type[AttentionTranslator]] = {
+        "bottleneck": BottleneckTranslator,
+        "attention": AttentionTranslator,
+    }
+    cls = classes[name]
     _, cfgs, _, _ = load_config(directory)
     path = directory / WEIGHT_FILES[name]
     if not path.is_file():
@@ -397,14 +401,15 @@ def load_model(name: str, directory: Path = ASSET_DIR) -> Translator:
         raise WeightsError(
             f"The {name} weights {path} are not a valid safetensors file ({err}). {_HINT}"
         ) from err
-    model = cls(cfgs[name])
+    model: Translator = cls(cfgs[name])
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:
         raise WeightsError(
             f"The {name} weights {path} do not fit the model in config.json: {err} {_HINT}"
         ) from err
-    return model.eval()
+    model.eval()
+    return model
 
 
 def load_models(directory: Path = ASSET_DIR) -> TranslationModels:

@@ -8,15 +8,14 @@ import re
 import numpy as np
 import pytest
 
+from app_pages import rnn_bottleneck as page  # its key constants (EXAMPLE_KEY, ...)
 from attention_core.figures.common import ACCENT
 from attention_core.translation import grammar as g
 from attention_core.translation.models import load_models, translate_sentence
 from tests.app.conftest import notices, open_app
-from tests.support.page_keys import page_keys
 from tests.support.plotly import chart_specs, decode
 
 PAGE = "app_pages/rnn_bottleneck.py"
-page = page_keys(PAGE)  # EXAMPLE_KEY, ENCODER_CHART, ... as the page declares them
 CAT = g.LECTURE_SENTENCES[0].text  # "The cat that was sitting on the mat, which was next to the dog, jumped."
 CAT_EXAMPLE = str(g.LECTURE_EXAMPLES[0] + 1)  # its number in the example picker's links
 
@@ -27,7 +26,7 @@ def models():
 
 
 def _encoder_frames(at) -> list[dict]:
-    spec = chart_specs(at)[page.ENCODER_CHART]
+    spec = chart_specs(at)[page.ENCODER_FIG]
     frames = spec["frames"]
     for frame in frames:
         for trace in frame["data"]:
@@ -53,14 +52,12 @@ def test_default_sentence_is_known_and_animated(models) -> None:
     states = expected.encoder_states.numpy()
     assert np.allclose(frames[-1]["data"][0]["y"], states[-1], atol=1e-6)  # the final state c, as bars
     assert np.allclose(frames[2]["data"][0]["y"], states[2], atol=1e-6)
-    heat = np.asarray(chart_specs(at)[page.ENCODER_CHART]["data"][0]["z"], dtype=float)
+    heat = np.asarray(chart_specs(at)[page.ENCODER_FIG]["data"][0]["z"], dtype=float)
     assert np.allclose(heat, states.T, atol=1e-6)  # every hidden state, one column per token
     assert not [w for w in at.warning if "does not know" in w.value]
     assert _marked_line(at, "Reference") == "ton voyage commence avec un pas"
     assert _marked_line(at, "Decoder") == " ".join(expected.output)
-    assert {page.ENCODER_CHART, page.DIAGRAM_CHART, page.CURVES_CHART, page.SURVIVAL_CHART} <= set(
-        chart_specs(at)
-    )
+    assert {page.ENCODER_FIG, page.DIAGRAM_FIG, page.CURVES_FIG, page.SURVIVAL_FIG} <= set(chart_specs(at))
 
 
 def test_the_lectures_cat_sentence_is_fully_known_and_ends_on_c(models) -> None:
@@ -90,7 +87,7 @@ def test_the_lectures_cat_sentence_is_fully_known_and_ends_on_c(models) -> None:
     label = next(a for a in last["annotations"] if a["text"] == "<b>c</b>")
     assert label["visible"] is True and label["x"] == 16
     assert any("only thing the decoder receives" in a["text"] for a in last["annotations"])
-    spec = chart_specs(at)[page.ENCODER_CHART]
+    spec = chart_specs(at)[page.ENCODER_FIG]
     assert spec["layout"]["shapes"] == last["shapes"]  # the figure opens on that frame too
     text = "\n".join(m.value for m in at.markdown)
     assert "“jumped” must still know its subject, “cat”, 15 tokens back" in text  # from the rules' subjects
@@ -104,7 +101,7 @@ def test_a_short_sentence_names_no_long_dependency() -> None:
 def test_diagram_shows_the_loaded_models_sizes(models) -> None:
     at = open_app(PAGE)
     cfg = models.bottleneck.cfg
-    texts = [a["text"] for a in chart_specs(at)[page.DIAGRAM_CHART]["layout"]["annotations"]]
+    texts = [a["text"] for a in chart_specs(at)[page.DIAGRAM_FIG]["layout"]["annotations"]]
     for expected in (
         f"{len(models.src_vocab)} known",
         f"{cfg.emb_dim} per word",
@@ -113,7 +110,7 @@ def test_diagram_shows_the_loaded_models_sizes(models) -> None:
         f"→ {len(models.tgt_vocab)} French",
     ):
         assert expected in texts
-    table = at.get_by_key(page.PARTS_TABLE).dataframe[0].value
+    table = at.get_by_key(page.PARTS_KEY).dataframe[0].value
     assert table["learned numbers"].sum() == sum(p.numel() for p in models.bottleneck.parameters())
     text = "\n".join(m.value for m in at.markdown)
     assert f"{sum(p.numel() for p in models.bottleneck.parameters()):,} learned numbers" in text
@@ -141,13 +138,13 @@ def test_example_from_link_and_curves_match_shipped_evaluation() -> None:
     longest = g.read_source(g.EXAMPLE_SENTENCES[9]).known
     assert len(longest) == 39
     assert len(_encoder_frames(at)) == len(longest)
-    curves = chart_specs(at)[page.CURVES_CHART]
+    curves = chart_specs(at)[page.CURVES_FIG]
     from ui.translation import evaluation  # the same file the page reads
 
-    shipped = evaluation()["by_length"]["bottleneck"]
+    shipped = evaluation().by_length["bottleneck"]
     line = curves["data"][0]
-    assert list(line["x"]) == sorted(int(k) for k in shipped)
-    assert np.allclose(line["y"], [shipped[str(k)]["sentence_accuracy"] for k in line["x"]])
+    assert list(line["x"]) == sorted(shipped)
+    assert np.allclose(line["y"], [shipped[k]["sentence_accuracy"] for k in line["x"]])
     assert at.query_params[page.EXAMPLE_KEY] == "10"
 
 
@@ -175,7 +172,7 @@ def test_tampered_links_fall_back_with_a_notice(params: dict[str, str]) -> None:
     at = open_app(PAGE, params)
     assert not at.exception
     assert any("falls back" in n for n in notices(at))
-    assert page.ENCODER_CHART in chart_specs(at)
+    assert page.ENCODER_FIG in chart_specs(at)
 
 
 def test_html_and_huge_text_stay_text() -> None:
@@ -191,8 +188,8 @@ def test_survival_switches_model() -> None:
     assert not at.exception
     from ui.translation import evaluation
 
-    z = np.asarray(chart_specs(at)[page.SURVIVAL_CHART]["data"][0]["z"], dtype=float)
-    assert np.allclose(z, np.asarray(evaluation()["survival"]["attention"], dtype=float), equal_nan=True)
+    z = np.asarray(chart_specs(at)[page.SURVIVAL_FIG]["data"][0]["z"], dtype=float)
+    assert np.allclose(z, evaluation().survival["attention"], equal_nan=True)
     # A second click on the chosen model must keep it: the browser does not clear a required control
     # (otherwise it sends None and the page falls back to the default model).
     control = at.button_group(key=page.SURVIVAL_KEY)

@@ -3,6 +3,7 @@ the alignment view, and the summaries of an evaluation."""
 
 from __future__ import annotations
 
+import json
 import random
 from types import SimpleNamespace
 
@@ -22,7 +23,9 @@ from attention_core.translation.analysis import (
     survival_summary,
     worked_step,
 )
+from attention_core.translation.evaluate import Evaluation
 from attention_core.translation.models import (
+    ASSET_DIR,
     AttentionTranslator,
     BottleneckTranslator,
     TranslatorConfig,
@@ -110,7 +113,7 @@ def test_alignment_view_rows_rule_and_agreement() -> None:
     assert wrong.rule_alignment is None and wrong.agreement is None and not wrong.exact
 
 
-def _evaluation() -> dict:
+def _evaluation() -> Evaluation:
     lengths = range(3, 41)
     by_length = {
         "bottleneck": {
@@ -119,7 +122,8 @@ def _evaluation() -> dict:
         "attention": {str(k): {"n": 2, "token_accuracy": 1.0, "sentence_accuracy": 1.0} for k in lengths},
     }
     bucket = {"lo": 36, "hi": 40, "n": 10, "token_accuracy": 0.25, "sentence_accuracy": 0.0}
-    return {
+    raw = {
+        "per_length": 2,
         "buckets": [[3, 5], [36, 40]],
         "by_length": by_length,
         "by_bucket": {
@@ -128,6 +132,22 @@ def _evaluation() -> dict:
         },
         "survival": {"bottleneck": [[1.0] * 5 + [np.nan] * 35, [0.9] * 10 + [0.1] * 30]},
     }
+    return Evaluation.from_json(raw)
+
+
+def test_evaluation_reads_the_shipped_file_typed_and_read_only() -> None:
+    raw = json.loads((ASSET_DIR / "eval.json").read_text())
+    ev = Evaluation.from_json(raw)
+    assert ev.per_length == raw["per_length"]
+    assert ev.buckets == tuple((lo, hi) for lo, hi in raw["buckets"])
+    assert ev.alignment_agreement == raw["attention_alignment_agreement"]
+    for name in ("bottleneck", "attention"):
+        assert ev.by_length[name] == {int(k): row for k, row in raw["by_length"][name].items()}
+        assert list(ev.by_bucket[name]) == raw["by_bucket"][name]
+        assert not ev.survival[name].flags.writeable
+        np.testing.assert_array_equal(ev.survival[name], np.asarray(raw["survival"][name], dtype=float))
+    with pytest.raises(KeyError):
+        Evaluation.from_json({k: v for k, v in raw.items() if k != "buckets"})
 
 
 def test_length_summary_means_of_short_and_long() -> None:
