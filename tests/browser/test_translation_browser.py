@@ -10,6 +10,8 @@ from app_pages import bahdanau, rnn_bottleneck
 from tests.browser.conftest import chart, wait_for_app
 
 ACTIVE = "el => el.layout.sliders[0].active"
+# the first visit of a page loads its translator on a cold server: ~20 s measured on the shared 2 cores
+COLD_START_MS = 90_000
 
 
 def _chart(page: Page, key: str):
@@ -23,7 +25,7 @@ def test_encoder_animation_plays(page: Page, streamlit_url: str, screenshot_dir)
     page.goto(
         f"{streamlit_url}/rnn_bottleneck?text=the%20small%20black%20cat%20sleeps%20under%20the%20old%20table"
     )
-    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_selector(".js-plotly-plot", timeout=COLD_START_MS)
     wait_for_app(page)
     encoder = _chart(page, rnn_bottleneck.ENCODER_FIG)
     handle = encoder.element_handle()
@@ -52,7 +54,7 @@ def test_encoder_animation_plays(page: Page, streamlit_url: str, screenshot_dir)
 
 def test_alignment_heatmap_and_focus_animation(page: Page, streamlit_url: str, screenshot_dir) -> None:
     page.goto(f"{streamlit_url}/bahdanau?{bahdanau.EXAMPLE_KEY}=3")
-    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_selector(".js-plotly-plot", timeout=COLD_START_MS)
     wait_for_app(page)
     heat = _chart(page, bahdanau.ALIGNMENT_FIG)
     expect(heat.locator(".hm image")).to_have_count(1)  # the heatmap is drawn
@@ -81,7 +83,7 @@ def test_worked_step_hovers_show_the_arithmetic(page: Page, streamlit_url: str, 
     cat = "The cat that was sitting on the mat, which was next to the dog, jumped."
     step = bahdanau.STEPS.index("One decoding step, with numbers") + 1
     page.goto(f"{streamlit_url}/bahdanau?text={cat}&present=1&step={step}")
-    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_selector(".js-plotly-plot", timeout=COLD_START_MS)
     wait_for_app(page)
     worked = _chart(page, bahdanau.WORKED_FIG)
     expect(worked.locator(".hm image")).to_have_count(6)  # six heatmaps: tanh(...), e, α, α h, W s and v, c
