@@ -91,4 +91,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Real models",
         "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
     ),
+    PageInfo(
+        "app_pages/generate.py",
+        "Generating text",
+        ":material/edit_note:",
+        "generate",
+        "Beyond chapter 3",
+        "SmolLM2 writes one token at a time: each new token attends to all before it; the KV cache, measured.",
+    ),
 )
