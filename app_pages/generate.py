@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,9 +25,8 @@ from attention_core.figures.common import plot_label
 from attention_core.generation_view import CacheGeometry, StepView, step_view, timings
 from attention_core.text import clean_text, escape_markdown
 from ui.figures import show_figure
-from ui.layout import settings_container
 from ui.lesson import Lesson
-from ui.models import loaded_model, model_registry
+from ui.models import loaded_model, registry
 from ui.sentence import TEXT_KEY
 from ui.state import (
     add_notice,
@@ -51,22 +51,23 @@ _SESSION, _JOB, _LOCK, _CHECKED = "_gen_session", "_gen_job", "_gen_lock", "_gen
 
 MODEL = "smollm2"
 STEPS = (
-    "Each new token looks back at every earlier token",
+    "Each new token looks back",
     "What comes next",
     "The KV cache grows",
-    "Cache or recompute: time per token",
+    "Cache or recompute",
 )
 STRATEGIES = {"greedy": "Greedy", "sample": "Sample"}
 DEFAULT_LENGTH = 20
 PLAY_PAUSE_S = 0.35  # pause between tokens while playing, so a class can follow
 SLOTS = max(1, int(os.environ.get("ATTENTION_EXPLORER_GENERATION_SLOTS", "1") or 1))
 SIZE_POINTS = 48  # points on the cache-size curve
+PRESENT_HEIGHT = 285  # figure height in presentation mode (enlarged x1.2 there): fits 1280x720
 
 
 @st.cache_resource(show_spinner=False)
 def generation_hub(key: str) -> gc.GenerationHub:
     """One hub per server process over the shared model (read-only): passes are shared and rationed."""
-    return gc.GenerationHub(model_registry()["models"][key].model, slots=SLOTS)
+    return gc.GenerationHub(registry()["models"][key].model, slots=SLOTS)
 
 
 def page_prompt(loaded: pt.LoadedModel, bos_id: int) -> gc.Prompt:
@@ -115,67 +116,64 @@ def _ids_to_url(ids: tuple[int, ...]) -> str:
     return ".".join(str(i) for i in ids)
 
 
-def sampling_ui(presenting: bool) -> tuple[gc.Sampling, int]:
+def sampling_ui() -> tuple[gc.Sampling, int]:
     """The strategy and sampling settings and the length (URL-backed); returns (sampling, length)."""
     lo_t, hi_t = gc.TEMPERATURE_RANGE
-    with settings_container(presenting):
-        c1, c2, c3, c4, c5, c6 = st.columns([3, 3, 3, 3, 2, 3])
-        with c1:
-            strategy = url_selectbox(
-                "Choosing the next token",
-                list(STRATEGIES),
-                STRATEGY_KEY,
-                "greedy",
-                format_func=STRATEGIES.get,
-                widget=st.radio,
-                horizontal=True,
-                help="Greedy always takes the most likely token; Sample draws one at random from the "
-                "distribution, reshaped by temperature, top-k and top-p.",
-            )
-        greedy = strategy == "greedy"
-        with c2:
-            temperature = url_float_slider(
-                "Temperature",
-                lo_t,
-                hi_t,
-                TEMP_KEY,
-                0.8,
-                0.05,
-                disabled=greedy,
-                help="Logits are divided by it before softmax: below 1 sharpens, above 1 flattens.",
-            )
-        with c3:
-            top_k = url_slider(
-                "Top-k (0 = off)",
-                *gc.TOP_K_RANGE,
-                TOPK_KEY,
-                50,
-                disabled=greedy,
-                help="Keep the k most likely.",
-            )
-        with c4:
-            top_p = url_float_slider(
-                "Top-p (1 = off)",
-                *gc.TOP_P_RANGE,
-                TOPP_KEY,
-                0.95,
-                0.05,
-                disabled=greedy,
-                help="Keep the smallest set of most likely tokens whose probabilities add up to p.",
-            )
-        with c5:
-            seed = url_slider(
-                "Seed", *gc.SEED_RANGE, SEED_KEY, 123, disabled=greedy, help="Seeds every draw."
-            )
-        with c6:
-            length = url_slider(
-                "New tokens",
-                1,
-                gc.MAX_NEW_TOKENS,
-                LENGTH_KEY,
-                DEFAULT_LENGTH,
-                help="How many tokens Play and Generate all write (at most 64; the model may stop earlier).",
-            )
+    c1, c2, c3, c4, c5, c6 = st.columns([3, 3, 3, 3, 2, 3])
+    with c1:
+        strategy = url_selectbox(
+            "Choosing the next token",
+            list(STRATEGIES),
+            STRATEGY_KEY,
+            "greedy",
+            format_func=STRATEGIES.get,
+            widget=st.radio,
+            horizontal=True,
+            help="Greedy always takes the most likely token; Sample draws one at random from the "
+            "distribution, reshaped by temperature, top-k and top-p.",
+        )
+    greedy = strategy == "greedy"
+    with c2:
+        temperature = url_float_slider(
+            "Temperature",
+            lo_t,
+            hi_t,
+            TEMP_KEY,
+            0.8,
+            0.05,
+            disabled=greedy,
+            help="Logits are divided by it before softmax: below 1 sharpens, above 1 flattens.",
+        )
+    with c3:
+        top_k = url_slider(
+            "Top-k (0 = off)",
+            *gc.TOP_K_RANGE,
+            TOPK_KEY,
+            50,
+            disabled=greedy,
+            help="Keep the k most likely.",
+        )
+    with c4:
+        top_p = url_float_slider(
+            "Top-p (1 = off)",
+            *gc.TOP_P_RANGE,
+            TOPP_KEY,
+            0.95,
+            0.05,
+            disabled=greedy,
+            help="Keep the smallest set of most likely tokens whose probabilities add up to p.",
+        )
+    with c5:
+        seed = url_slider("Seed", *gc.SEED_RANGE, SEED_KEY, 123, disabled=greedy, help="Seeds every draw.")
+    with c6:
+        length = url_slider(
+            "New tokens",
+            1,
+            gc.MAX_NEW_TOKENS,
+            LENGTH_KEY,
+            DEFAULT_LENGTH,
+            help="How many tokens Play and Generate all write (at most 64; the model may stop earlier).",
+        )
     sampling = gc.Sampling(
         greedy, round(float(temperature), 4), int(top_k), round(float(top_p), 4), int(seed)
     )
@@ -289,36 +287,129 @@ def run_job(
 # ---------------------------------------------------------------- drawing
 
 
-def _text_line(tokenizer: Any, gen: gc.Generation, number: int, limit: int = 24) -> str:
-    """The prompt's last tokens, then the written tokens in bold; the token chosen at the shown pass marked."""
+def _text_line(tokenizer: Any, gen: gc.Generation, number: int, window: int | None = None) -> str:
+    """The prompt's end, then the written tokens in bold; the token chosen at the shown pass highlighted.
 
-    def show(ids: tuple[int, ...]) -> str:
+    `window` limits both the prompt's tail and the written tokens before the highlighted one (presentation).
+    """
+
+    def show(ids: Sequence[int]) -> str:
         return escape_markdown(tokenizer.decode(list(ids)).replace("\n", " ↵ ")) if ids else ""
 
     prompt = gen.prompt.ids
-    out = ("… " if len(prompt) > limit else "") + show(prompt[-limit:])
+    keep = window if window is not None else 24
     if gen.prompt.from_bos:
-        out = "(nothing: the beginning-of-text token)"
-    before, chosen, after = gen.ids[: number - 1], gen.ids[number - 1 : number], gen.ids[number:]
+        out = "*(no prompt: the beginning-of-text token)*"
+    else:
+        out = ("… " if len(prompt) > keep else "") + show(prompt[-keep:])
+    cut = max(0, number - 1 - window) if window is not None else 0
+    before, chosen = gen.ids[cut : number - 1], gen.ids[number - 1 : number]
+    after = gen.ids[number : number + 4] if window is not None else gen.ids[number:]
+    if cut:
+        out += " …"
     if before:
         out += f" **{show(before).strip()}**"
     if chosen:
         out += f" :orange-background[**{show(chosen).strip() or '␣'}**]"
     if after:
-        out += f" **{show(after).strip()}**"
+        out += f" **{show(after).strip()}**" + (" …" if number + 4 < len(gen.ids) and window else "")
     return out
+
+
+def _buttons(gen: gc.Generation, length: int) -> Any:
+    """Next token / Play / Generate all / Stop / Start over in one row (clicks set this session's job)."""
+    n, done, job = len(gen.ids), gen.finished is not None, st.session_state.get(_JOB)
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.button(
+        "Next token",
+        key=NEXT_KEY,
+        icon=":material/skip_next:",
+        type="primary",
+        disabled=done,
+        on_click=_set_job,
+        args=("next",),
+        help="Choose one more token.",
+    )
+    row.button(
+        "Play",
+        key=PLAY_KEY,
+        icon=":material/play_arrow:",
+        disabled=done or n >= length,
+        on_click=_set_job,
+        args=("play", length),
+        help="Write token after token, slowly, up to the number of new tokens.",
+    )
+    row.button(
+        "Generate all",
+        key=ALL_KEY,
+        icon=":material/fast_forward:",
+        disabled=done or n >= length,
+        on_click=_set_job,
+        args=("all", length),
+        help="Write every remaining token at once.",
+    )
+    row.button("Stop", key=STOP_KEY, icon=":material/stop:", disabled=job is None, on_click=_stop)
+    row.button(
+        "Start over",
+        key=RESET_KEY,
+        icon=":material/restart_alt:",
+        disabled=n == 0,
+        on_click=_restart,
+        help="Forget the written tokens (the prompt stays).",
+    )
+    return row
+
+
+def _status(gen: gc.Generation, length: int, playing: bool) -> str:
+    n = len(gen.ids)
+    out = f"**{n}** new token{'s' * (n != 1)} (of {length})"
+    if gen.finished == "eos":
+        out += " · the model ended its text"
+    elif gen.finished == "limit":
+        out += f" · the limit of {gc.MAX_NEW_TOKENS} is reached"
+    elif playing:
+        out += " · playing …"
+    return out
+
+
+def _view_ui(passes: int, geometry: CacheGeometry) -> tuple[int, int, int, bool]:
+    """Which pass, layer and head to look at (URL-backed): (pass, layer, head, mean of heads)."""
+    v1, v2, v3, v4 = st.columns([5, 3, 3, 3], vertical_alignment="bottom")
+    with v1:
+        number = 1
+        if passes > 1:
+            number = url_slider(
+                "Pass (the one that chooses token v)",
+                1,
+                passes,
+                VIEW_KEY,
+                passes,
+                help="Pass 1 reads the prompt and chooses token 1; pass v feeds token v − 1 and chooses token v. "
+                "The last pass shows the next token, not chosen yet.",
+            )
+    with v2:
+        layer = url_slider("Layer", 1, geometry.layers, LAYER_KEY, 1, help="1 is closest to the input.")
+    with v4:
+        mean = url_toggle("Mean of heads", MEAN_KEY, False, help="Average the layer's heads.")
+    with v3:
+        head = url_slider("Head", 1, geometry.heads, HEAD_KEY, 1, disabled=mean)
+    return number, layer, head, mean
 
 
 def generate_ui() -> None:
     """The generation page: settings, buttons, the text, and the four lesson steps."""
-    st.title("Generating text, one token at a time")
     lesson = Lesson(STEPS)
-    if not lesson.presenting:
+    presenting = lesson.presenting
+    if presenting:  # a smaller heading leaves the projector's height to the figure
+        st.subheader("Generating text, one token at a time")
+    else:
+        st.title("Generating text, one token at a time")
+    if not presenting:
         st.markdown(
             "A decoder writes by predicting one token, appending it, and predicting again. Here SmolLM2-135M "
             "continues the text in the sidebar. Each new token's **query** attends to the **keys** of every "
             "token before it (the causal mask at work), and the keys and values of those tokens are kept in a "
-            "**KV cache**, so each step computes only one new row instead of the whole text again."
+            "**KV cache**, so each new token runs only itself through the model instead of the whole text."
         )
     problem = pt.availability(MODEL)
     if problem is not None:
@@ -331,156 +422,102 @@ def generate_ui() -> None:
     hub = generation_hub(MODEL)
     geometry = CacheGeometry.from_config(loaded.model.config)
     prompt = page_prompt(loaded, hub.bos_id)
-    sampling, length = sampling_ui(lesson.presenting)
 
+    # Layout order differs from code order: in presentation mode the settings fold away below the step.
+    if presenting:
+        buttons_area, text_area, body = st.container(), st.container(), st.container()
+        with st.expander("Settings", icon=":material/tune:"):
+            settings_area, views_area = st.container(), st.container()
+    else:
+        settings_area, buttons_area, views_area = st.container(), st.container(), st.container()
+        text_area, body = st.container(), st.container()
+
+    with settings_area:
+        sampling, length = sampling_ui()
     seed_value(OUT_KEY, (), _parse_ids(hub.vocab_size), "Generated text", lambda _: "no generated text")
     state = _session(prompt)
     link_ids: tuple[int, ...] = tuple(st.session_state.get(OUT_KEY) or ())
     if state.pop("fresh", False) and link_ids:
         st.session_state[_JOB] = {"mode": "replay", "target": len(link_ids), "forced": link_ids}
 
-    box, progress = st.empty(), st.empty()
-    if state["gen"] is None:
-        try:
-            with st.spinner("Reading the prompt …"):
-                state["gen"] = gc.start(hub, prompt, _waiter(box))
-            box.empty()
-        except gc.GenerationBusyError as exc:
-            box.error(
-                f"The server is busy: {escape_markdown(str(exc))}.", icon=":material/hourglass_disabled:"
-            )
-            return
+    with buttons_area:
+        box, progress = st.empty(), st.empty()
+        if state["gen"] is None:
+            try:
+                with st.spinner("Reading the prompt …"):
+                    state["gen"] = gc.start(hub, prompt, _waiter(box))
+                box.empty()
+            except gc.GenerationBusyError as exc:
+                box.error(
+                    f"The server is busy: {escape_markdown(str(exc))}.", icon=":material/hourglass_disabled:"
+                )
+                return
+        job = st.session_state.get(_JOB)
+        row = _buttons(state["gen"], length)
+        status_area = row.empty()
+        more = run_job(hub, state, sampling, progress, box)
     gen: gc.Generation = state["gen"]
-    n = len(gen.ids)
-    job = st.session_state.get(_JOB)
-    done = gen.finished is not None
-    b = st.columns([3, 2, 3, 2, 3, 5], vertical_alignment="center")
-    b[0].button(
-        "Next token",
-        key=NEXT_KEY,
-        icon=":material/skip_next:",
-        type="primary",
-        disabled=done,
-        on_click=_set_job,
-        args=("next",),
-        width="stretch",
-    )
-    b[1].button(
-        "Play",
-        key=PLAY_KEY,
-        icon=":material/play_arrow:",
-        disabled=done or n >= length,
-        on_click=_set_job,
-        args=("play", length),
-        width="stretch",
-    )
-    b[2].button(
-        "Generate all",
-        key=ALL_KEY,
-        icon=":material/fast_forward:",
-        disabled=done or n >= length,
-        on_click=_set_job,
-        args=("all", length),
-        width="stretch",
-    )
-    b[3].button(
-        "Stop", key=STOP_KEY, icon=":material/stop:", disabled=job is None, on_click=_stop, width="stretch"
-    )
-    b[4].button(
-        "Start over",
-        key=RESET_KEY,
-        icon=":material/restart_alt:",
-        disabled=n == 0,
-        on_click=_restart,
-        width="stretch",
-    )
-    more = run_job(hub, state, sampling, progress, box)
-    gen = state["gen"]
-    n = len(gen.ids)
-    with b[5]:
-        status = f"**{n}** new token{'s' * (n != 1)} (of {length})"
-        if gen.finished == "eos":
-            status += " · the model ended its text"
-        elif gen.finished == "limit":
-            status += f" · the limit of {gc.MAX_NEW_TOKENS} is reached"
-        elif job is not None and job["mode"] == "play" and more:
-            status += " · playing …"
-        st.markdown(status)
+    with views_area:
+        number, layer, head, mean = _view_ui(len(gen.steps), geometry)
+    status = _status(gen, length, job is not None and more)
+    with text_area:
+        line = _text_line(loaded.tokenizer, gen, number, window=10 if presenting else None)
+        st.markdown(f"{line} · :gray[{status}]" if presenting else line)
+    if not presenting:
+        status_area.markdown(status)
 
     labels = gc.token_labels(loaded.tokenizer, (*prompt.ids, *gen.ids))
-    passes = len(gen.steps)
-    v1, v2, v3, v4 = st.columns([5, 3, 3, 2], vertical_alignment="bottom")
-    with v1:
-        if passes > 1:
-            number = url_slider(
-                "Pass (the forward pass that chose token v)",
-                1,
-                passes,
-                VIEW_KEY,
-                passes,
-                help="Pass 1 reads the prompt; pass v feeds token v − 1 and chooses token v. The last pass "
-                "shows the next token, not chosen yet.",
-            )
-        else:
-            number = 1
-    with v2:
-        layer = url_slider("Layer", 1, geometry.layers, LAYER_KEY, 1, help="1 is closest to the input.")
-    with v4:
-        mean = url_toggle("Mean of heads", MEAN_KEY, False, help="Average the layer's heads.")
-    with v3:
-        head = url_slider("Head", 1, geometry.heads, HEAD_KEY, 1, disabled=mean)
-    st.markdown(_text_line(loaded.tokenizer, gen, number))
-    lesson.nav_ui()
-
     view = step_view(gen, sampling, number, layer - 1, None if mean else head - 1, geometry)
-    query = escape_markdown(labels[view.query_position])
-
-    if lesson.show(1):
-        if not lesson.presenting:
-            lesson.header(1)
-            st.markdown(
-                f"At pass {number} the newest token, “{query}” (position {view.query_position + 1}), is the query. "
-                f"Its weights over all {view.context_len} keys — every token before it and itself — are the bars; "
-                "below, one row per pass so far, each one key longer than the last. Nothing lies to the right of "
-                "a row: a decoder never sees a token it has not written yet."
-            )
-        who = "mean of the heads" if mean else f"head {head}"
-        show_figure(
-            gf.attention_figure(
-                view.row,
-                view.triangle,
-                labels[: view.context_len],
-                len(prompt),
-                f"Layer {layer}, {who}: what “{plot_label(labels[view.query_position], 16)}” attends to",
-            ),
-            ATTN_CHART,
-        )
-        strongest = int(np.argmax(view.row))
-        st.caption(
-            f"The row sums to {float(view.row.sum()):.4f}; its strongest key is "
-            f"{escape_markdown(labels[strongest])} (position {strongest + 1}, weight {float(view.row[strongest]):.3f})."
-        )
-
-    if lesson.show(2):
-        if not lesson.presenting:
-            lesson.header(2)
-        _next_token_step(view, loaded, sampling, gen, number, hub.vocab_size)
-
-    if lesson.show(3):
-        if not lesson.presenting:
-            lesson.header(3)
-        _cache_step(view, labels, geometry, layer, head, mean)
-
-    if lesson.show(4):
-        if not lesson.presenting:
-            lesson.header(4)
-        _timing_step(hub, gen, sampling)
+    with body:
+        lesson.nav_ui()
+        if lesson.show(1):
+            _attention_step(lesson, view, labels, len(prompt), layer, head, mean)
+        if lesson.show(2):
+            _next_token_step(lesson, view, loaded, sampling, gen, number, hub.vocab_size)
+        if lesson.show(3):
+            _cache_step(lesson, view, labels, geometry, layer, head, mean)
+        if lesson.show(4):
+            _timing_step(lesson, hub, gen, sampling)
 
     claim_value(OUT_KEY, gen.ids, (), _ids_to_url)
     st.session_state[OUT_KEY] = gen.ids
-    if more:  # playing: draw this token, pause, then write the next one in a fresh run
+    if more:  # playing: this token is drawn; pause, then write the next one in a fresh run
         time.sleep(PLAY_PAUSE_S)
         st.rerun()
+
+
+def _attention_step(
+    lesson: Lesson, view: StepView, labels: list[str], n_prompt: int, layer: int, head: int, mean: bool
+) -> None:
+    """Step 1: the newest token's query row over every earlier key, above the rows of all passes so far."""
+    query = escape_markdown(labels[view.query_position])
+    if not lesson.presenting:
+        lesson.header(1)
+        st.markdown(
+            f"At pass {view.number} the newest token, “{query}” (position {view.query_position + 1}), is the "
+            f"query. Its weights over all {view.context_len} keys — every token before it and itself — are the "
+            "bars; below, one row per pass so far, each one key longer than the last. Nothing lies to the right "
+            "of a row: a decoder never sees a token it has not written yet."
+        )
+    who = "mean of the heads" if mean else f"head {head}"
+    title = f"Layer {layer}, {who}: what “{plot_label(labels[view.query_position], 16)}” attends to (pass {view.number})"
+    show_figure(
+        gf.attention_figure(
+            view.row,
+            view.triangle,
+            labels[: view.context_len],
+            n_prompt,
+            title,
+            height=PRESENT_HEIGHT if lesson.presenting else 430,
+        ),
+        ATTN_CHART,
+    )
+    strongest = int(np.argmax(view.row))
+    st.caption(
+        f"The row sums to {float(view.row.sum()):.4f}; its strongest key is {escape_markdown(labels[strongest])} "
+        f"(position {strongest + 1}, weight {float(view.row[strongest]):.3f}). Blue: the prompt; orange: written "
+        "tokens; outlined: the query itself."
+    )
 
 
 def _token_text(loaded: pt.LoadedModel, token_id: int) -> str:
@@ -488,7 +525,13 @@ def _token_text(loaded: pt.LoadedModel, token_id: int) -> str:
 
 
 def _next_token_step(
-    view: StepView, loaded: pt.LoadedModel, sampling: gc.Sampling, gen: gc.Generation, number: int, vocab: int
+    lesson: Lesson,
+    view: StepView,
+    loaded: pt.LoadedModel,
+    sampling: gc.Sampling,
+    gen: gc.Generation,
+    number: int,
+    vocab: int,
 ) -> None:
     """Step 2: the candidates for the token of this pass, reshaped by the settings; what was or will be chosen."""
     nxt = view.next_token
@@ -496,12 +539,16 @@ def _next_token_step(
     would = _token_text(loaded, nxt.would_pick)
     if pending:
         lead = f"Token {number} is not chosen yet. With these settings, **Next token** will take “{would}”."
+        short = f"Token {number}: Next token will take “{plot_label(gc.token_labels(loaded.tokenizer, [nxt.would_pick])[0], 16)}”"
     else:
-        chosen = _token_text(loaded, int(nxt.chosen))
-        lead = f"Pass {number} chose “{chosen}” (rank {nxt.chosen_rank} by the model's probability)."
+        chosen_label = gc.token_labels(loaded.tokenizer, [int(nxt.chosen)])[0]  # type: ignore[arg-type]
+        lead = f"Pass {number} chose “{escape_markdown(chosen_label)}” (rank {nxt.chosen_rank} by the model's probability)."
         if nxt.would_pick != nxt.chosen:
             lead += f" These settings would choose “{would}” here: it was written with other settings."
-    st.markdown(lead)
+        short = f"Token {number}: the model chose “{plot_label(chosen_label, 16)}” (rank {nxt.chosen_rank})"
+    if not lesson.presenting:
+        lesson.header(2)
+        st.markdown(lead)
     names = gc.token_labels(loaded.tokenizer, nxt.ids)
     marked = nxt.chosen if nxt.chosen is not None else nxt.would_pick
     chosen_at = nxt.ids.index(marked) if marked in nxt.ids else None
@@ -511,64 +558,88 @@ def _next_token_step(
             nxt.model_probs,
             nxt.sample_probs,
             chosen_at,
-            f"Token {number}: the model's candidates"
-            + ("" if sampling.greedy else " and what is drawn from"),
-            sample_name=f"drawn from (temperature {sampling.temperature:g})",
+            short if lesson.presenting else f"Token {number}: the model's candidates",
+            sample_name=f"drawn from: temperature {sampling.temperature:g}, top-k, top-p",
+            height=PRESENT_HEIGHT if lesson.presenting else None,
         ),
         NEXT_CHART,
     )
+    if lesson.presenting:
+        st.markdown(lead)
     if sampling.greedy:
         st.caption(
-            "Greedy: the token with the highest probability is taken every time (▶). Switch to Sample to "
-            "draw at random and reshape the distribution with the temperature."
+            "Greedy: the token with the highest probability (▶) is taken every time. Switch to Sample to draw "
+            "at random and reshape the distribution with the temperature."
         )
-    else:
-        matches = gen.matches(sampling)
-        others = [str(k + 1) for k, ok in enumerate(matches) if not ok]
+        return
+    matches = gen.matches(sampling)
+    others = [str(k + 1) for k, ok in enumerate(matches) if not ok]
+    if others:
+        repro = f"Token{'s' * (len(others) > 1)} {', '.join(others)} {'were' if len(others) > 1 else 'was'} written with other settings."
+    elif matches:
         repro = (
             f"These settings reproduce all {len(matches)} written tokens: each draw is seeded by the seed and the "
-            "token number."
-            if matches and not others
-            else f"Tokens {', '.join(others)} were written with other settings."
-            if others
-            else ""
+            "token number, so the link reopens this very text."
         )
-        st.caption(
-            f"{sampling.describe()}: {nxt.kept:,} of {vocab:,} tokens can be drawn. A temperature below 1 sharpens the distribution, above 1 flattens it. {repro}"
-        )
+    else:
+        repro = ""
+    st.caption(
+        f"{sampling.describe()}: {nxt.kept:,} of {vocab:,} tokens can be drawn. The logits are divided by the "
+        "temperature before softmax (below 1 sharpens the distribution, above 1 flattens it), then only the top-k "
+        f"and the smallest set reaching top-p keep a chance. {repro}"
+    )
 
 
 def _cache_step(
-    view: StepView, labels: list[str], geometry: CacheGeometry, layer: int, head: int, mean: bool
+    lesson: Lesson,
+    view: StepView,
+    labels: list[str],
+    geometry: CacheGeometry,
+    layer: int,
+    head: int,
+    mean: bool,
 ) -> None:
+    """Step 3: the cache after this pass (one layer and KV head drawn), its shape and bytes, and why GQA."""
     t = view.context_len
-    shape = geometry.shape(t)
+    shape = ", ".join(str(s) for s in geometry.shape(t))
     size, mha = geometry.nbytes(t), geometry.mha_nbytes(t)
     heads = geometry.heads_of(view.kv_head)
-    st.markdown(
-        f"After this pass the cache holds **T = {t}** tokens: keys and values of shape "
-        f"`({', '.join(str(s) for s in shape)})` each — (layers, KV heads, T, head size) — "
-        f"**{_bytes(size)}** in float32. SmolLM2 has {geometry.heads} query heads per layer but only "
-        f"{geometry.kv_heads} KV heads: each KV head is shared by {geometry.group} query heads (grouped-query "
-        f"attention), so its cache is {geometry.heads} / {geometry.kv_heads} = {mha / size:g}× smaller than plain "
-        f"multi-head attention would need ({_bytes(mha)})."
+    text = (
+        f"After this pass the cache holds **T = {t}** tokens: keys and values of shape `({shape})` each — "
+        f"(layers, KV heads, T, head size) — **{_bytes(size)}** in float32. SmolLM2 has {geometry.heads} query "
+        f"heads per layer but only {geometry.kv_heads} KV heads: each KV head is shared by {geometry.group} "
+        f"query heads (grouped-query attention), so its cache is {geometry.heads} / {geometry.kv_heads} = "
+        f"{mha / size:g}× smaller than plain multi-head attention would need ({_bytes(mha)})."
     )
-    reader = "the mean shows KV head 1's" if mean else f"head {head} reads KV head {view.kv_head + 1}"
+    if not lesson.presenting:
+        lesson.header(3)
+        st.markdown(text)
+    title = f"Layer {layer}, KV head {view.kv_head + 1} (query heads {heads.start + 1}–{heads.stop})" + (
+        f": cache = {_bytes(size)}" if lesson.presenting else ": the cached keys and values"
+    )
     show_figure(
         gf.kv_cache_figure(
             view.keys,
             view.values,
             labels[:t],
             view.new_rows,
-            f"Layer {layer}, KV head {view.kv_head + 1} (shared by query heads {heads.start + 1}–{heads.stop}): the cache",
+            title,
+            height=PRESENT_HEIGHT if lesson.presenting else None,
         ),
         CACHE_CHART,
     )
+    if lesson.presenting:
+        st.markdown(text)
+    reader = (
+        "the mean of the heads is drawn with KV head 1"
+        if mean
+        else f"head {head} reads KV head {view.kv_head + 1}"
+    )
     st.caption(
         f"One row per cached token; the outlined row{'s' * (view.new_rows > 1)} entered at this pass "
-        f"({reader}). Keys are stored after the rotary position encoding."
+        f"({reader}). Keys are stored after the rotary position encoding; each panel has its own colour scale."
     )
-    top = max(t, pt.MAX_MODEL_TOKENS + gc.MAX_NEW_TOKENS)
+    top = max(t, gc.MAX_PROMPT_TOKENS + gc.MAX_NEW_TOKENS)
     lengths = sorted({*np.linspace(1, top, SIZE_POINTS).round().astype(int).tolist(), t})
     show_figure(
         gf.cache_size_figure(
@@ -584,25 +655,38 @@ def _cache_step(
     )
 
 
-def _timing_step(hub: gc.GenerationHub, gen: gc.Generation, sampling: gc.Sampling) -> None:
+def _timing_step(lesson: Lesson, hub: gc.GenerationHub, gen: gc.Generation, sampling: gc.Sampling) -> None:
+    """Step 4: measured time per token with the cache and recomputing; the two correctness checks."""
     tm = timings(gen)
     cached, full = tm.cached_tokens_per_s, tm.full_tokens_per_s
-    if cached is None:
-        st.info(
-            "Write a few tokens (Next token, Play or Generate all) to measure the time per token.",
-            icon=":material/timer:",
-        )
+    if cached is None or full is None:
+        text = "Write a few tokens (Next token, Play or Generate all) to measure the time per token."
+        title = "Time per new token"
     else:
-        st.markdown(
-            f"Measured on this server while the tokens were written: **{cached:.1f} tokens/s with the cache**, "
-            f"{full:.1f} tokens/s recomputing the whole prefix (from {len(tm.full_s)} passes run without a cache). "
+        text = (
+            f"Measured on this server while the tokens were written: **{_rate(cached)} tokens/s with the cache**, "
+            f"{_rate(full)} tokens/s recomputing the whole prefix (from {len(tm.full_s)} passes run without a cache). "
             "Without a cache every new token reruns all T earlier tokens, so its time grows with T; with the "
-            "cache only one token goes through the model. Other students share this server, so these are upper "
-            "bounds."
+            "cache only the new token goes through the model. Other students share this server, so these are "
+            "upper bounds."
         )
+        title = f"Time per new token: {_rate(cached)} tokens/s with the cache, {_rate(full)} recomputing"
+    if not lesson.presenting:
+        lesson.header(4)
+        st.markdown(text)
     show_figure(
-        gf.timing_figure(tm.cached_t, tm.cached_s, tm.full_t, tm.full_s, "Time per new token"), TIME_CHART
+        gf.timing_figure(
+            tm.cached_t,
+            tm.cached_s,
+            tm.full_t,
+            tm.full_s,
+            title,
+            height=PRESENT_HEIGHT if lesson.presenting else 360,
+        ),
+        TIME_CHART,
     )
+    if lesson.presenting:
+        st.markdown(text)
     if tm.max_gap is not None:
         ok = tm.max_gap <= gc.LOGIT_TOLERANCE
         (st.success if ok else st.error)(
@@ -611,34 +695,46 @@ def _timing_step(hub: gc.GenerationHub, gen: gc.Generation, sampling: gc.Samplin
             f"({'within' if ok else 'NOT within'} {gc.LOGIT_TOLERANCE:g}).",
             icon=":material/check_circle:" if ok else ":material/error:",
         )
-    if sampling.greedy and gen.ids and all(gen.matches(sampling)):
-        checked = st.session_state.get(_CHECKED)
-        if st.button("Compare with transformers' generate()", key=CHECK_KEY, icon=":material/fact_check:"):
-            box = st.empty()
-            try:
-                ref = hub.reference_greedy(gen.prompt.ids, len(gen.ids), _waiter(box))
-            except gc.GenerationBusyError as exc:
-                box.error(f"The server is busy: {escape_markdown(str(exc))}.")
-                return
-            box.empty()
-            checked = st.session_state[_CHECKED] = (gen.prompt.ids, gen.ids, ref)
-        if checked and checked[0] == gen.prompt.ids and checked[1] == gen.ids:
-            ref = checked[2]
-            same = ref == gen.ids
-            first = next((k + 1 for k, (a, b) in enumerate(zip(ref, gen.ids, strict=False)) if a != b), None)
-            (st.success if same else st.error)(
-                f"`model.generate(do_sample=False)` of transformers writes the same {len(ref)} tokens."
-                if same
-                else f"transformers' greedy `generate()` differs from token {first or min(len(ref), len(gen.ids)) + 1}.",
-                icon=":material/check_circle:" if same else ":material/error:",
+    if not (sampling.greedy and gen.ids and all(gen.matches(sampling))):
+        return
+    checked = st.session_state.get(_CHECKED)
+    if st.button("Compare with transformers' generate()", key=CHECK_KEY, icon=":material/fact_check:"):
+        box = st.empty()
+        try:
+            ref = hub.reference_greedy(gen.prompt.ids, len(gen.ids), _waiter(box))
+        except gc.GenerationBusyError as exc:
+            box.error(
+                f"The server is busy: {escape_markdown(str(exc))}.", icon=":material/hourglass_disabled:"
+            )
+            return
+        box.empty()
+        checked = st.session_state[_CHECKED] = (gen.prompt.ids, gen.ids, ref)
+    if checked and checked[0] == gen.prompt.ids and checked[1] == gen.ids:
+        ref = checked[2]
+        first = next((k + 1 for k, (a, b) in enumerate(zip(ref, gen.ids, strict=False)) if a != b), None)
+        if ref == gen.ids:
+            st.success(
+                f"transformers' own `model.generate(do_sample=False)` writes the same {len(ref)} tokens.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.error(
+                f"transformers' greedy `generate()` differs from token {first or min(len(ref), len(gen.ids)) + 1}.",
+                icon=":material/error:",
             )
 
 
+def _rate(x: float) -> str:
+    """Tokens per second to read at a glance: 31, 3.1, 0.31."""
+    return f"{x:.0f}" if x >= 10 else f"{x:.1f}" if x >= 1 else f"{x:.2g}"
+
+
 def _bytes(n: int) -> str:
-    """1,234,567 -> '1.18 MB' (binary units)."""
+    """1,234,567 -> '1.18 MB' (binary units, three significant digits)."""
     for unit, size in (("MB", 2**20), ("kB", 2**10)):
         if n >= size:
-            return f"{n / size:.2f} {unit}"
+            value = n / size
+            return f"{value:.{2 if value < 10 else 1 if value < 100 else 0}f} {unit}"
     return f"{n} bytes"
 
 

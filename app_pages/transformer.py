@@ -14,7 +14,7 @@ from attention_core.figures import transformer as tf
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
-from ui.models import loaded_model, model_registry
+from ui.models import loaded_model, registry
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_selectbox, url_slider, url_token_select
 
@@ -41,7 +41,7 @@ class Analysis:
 @st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
 def analyse(key: str, text: str) -> Analysis:
     """Run the text through the model once; cached per (model, text) and shared by all sessions."""
-    model = model_registry()["models"][key]
+    model = registry()["models"][key]
     run = pt.run_attention(model, text)
     head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
     return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))

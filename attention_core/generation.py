@@ -117,7 +117,7 @@ def _filtered_logits(logits: np.ndarray, sampling: Sampling) -> Any:
         kth = torch.topk(scaled, sampling.top_k).values[-1]
         scaled = scaled.masked_fill(scaled < kth, float("-inf"))  # ties with the k-th stay in
     if sampling.top_p < 1.0:
-        ordered, order = torch.sort(scaled, descending=True)
+        ordered, order = torch.sort(scaled, descending=True, stable=True)  # ties: lower id first
         probs = torch.softmax(ordered, dim=-1)
         before = torch.cumsum(probs, dim=-1) - probs  # probability of the tokens ranked above each one
         cut = before >= sampling.top_p  # the smallest top set reaching top_p stays (the first always does)

@@ -12,14 +12,17 @@ from attention_core.text import escape_markdown
 
 
 @st.cache_resource(show_spinner=False)
-def model_registry() -> dict[str, Any]:
+def registry() -> dict[str, Any]:
     """One per server process: loaded models, load errors, and a lock so a model loads once."""
     return {"lock": threading.Lock(), "models": {}, "errors": {}}
 
 
 def loaded_model(key: str) -> pt.LoadedModel | None:
-    """The model, loaded once per server (with a visible status the first time); None if unavailable."""
-    reg = model_registry()
+    """The model, loaded once per server (with a visible status the first time); None if unavailable.
+
+    The model is shared by every session: read it, never change it (pass an extra mask per call instead).
+    """
+    reg = registry()
     if key in reg["models"]:
         return reg["models"][key]
     spec = pt.MODELS[key]

@@ -19,14 +19,16 @@ NEW_COLOR = ACCENT  # tokens the model wrote
 LABELLED_MAX = 40  # up to this many positions every tick is a token; beyond, ~16 numbered ticks
 
 
-def _ticks(labels: Sequence[str], offset: int = 0) -> dict[str, object]:
-    """Tick values/text for positions 0..n-1: every token when short, numbered positions when long."""
+def _ticks(labels: Sequence[str], limit: int = LABELLED_MAX) -> dict[str, object]:
+    """Ticks for positions 0..n-1, at most `limit` of them: tokens while they are few enough to read (every
+    one, or every k-th), numbered positions for long texts."""
     n = len(labels)
-    if n <= LABELLED_MAX:
-        return {"tickvals": list(range(n)), "ticktext": [plot_label(t, 12) for t in labels]}
-    every = max(1, -(-n // 16))
+    limit = max(2, limit)
+    every = max(1, -(-n // limit))
     vals = list(range(0, n, every))
-    return {"tickvals": vals, "ticktext": [str(v + 1 + offset) for v in vals]}
+    if n <= 2 * LABELLED_MAX:
+        return {"tickvals": vals, "ticktext": [plot_label(labels[v], 12) for v in vals]}
+    return {"tickvals": vals, "ticktext": [str(v + 1) for v in vals]}
 
 
 def _names(labels: Sequence[str]) -> list[str]:
@@ -40,6 +42,7 @@ def attention_figure(
     labels: Sequence[str],
     n_prompt: int,
     title: str = "",
+    height: int = 430,
 ) -> go.Figure:
     """The newest token's weights over every earlier key (bars), above every pass so far (one row each).
 
@@ -99,7 +102,7 @@ def attention_figure(
     )
     top = float(np.nanmax(w)) if np.isfinite(w).any() else 1.0
     fig.update_yaxes(title="weight", range=[0, max(top * 1.15, 1e-6)], tickformat=".0%", row=1, col=1)
-    every = 1 if passes <= 12 else max(1, -(-passes // 12))
+    every = max(1, -(-passes // max(3, int(height * 0.5 / 18))))  # about one label per 18 px of heatmap
     fig.update_yaxes(
         title="pass (query)",
         tickvals=list(range(0, passes, every)),
@@ -114,7 +117,7 @@ def attention_figure(
     )
     fig.update_layout(
         title={"text": title},
-        height=430,
+        height=height,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         font=FONT,
         bargap=0.15,
@@ -129,6 +132,7 @@ def next_token_figure(
     chosen: int | None,
     title: str = "",
     sample_name: str = "drawn from",
+    height: int | None = None,
 ) -> go.Figure:
     """Candidates as horizontal bars (most likely on top): the model's probability, and the distribution the
     token is drawn from after temperature / top-k / top-p (if sampling). `chosen` indexes the chosen one."""
@@ -172,12 +176,12 @@ def next_token_figure(
         )
     fig.update_layout(
         title={"text": title},
-        height=90 + (38 if sample_probs is not None else 28) * max(n, 1),
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        height=height or 90 + (38 if sample_probs is not None else 28) * max(n, 1),
+        margin={"l": 10, "r": 10, "t": (85 if title else 40) if sample_probs is not None else 50, "b": 10},
         font=FONT,
         barmode="group",
         showlegend=sample_probs is not None,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     fig.update_yaxes(tickvals=y, ticktext=ticks, autorange="reversed")
     fig.update_xaxes(range=[0, max(top * 1.25, 0.05)], tickformat=".0%", title="probability")
@@ -190,6 +194,7 @@ def kv_cache_figure(
     labels: Sequence[str],
     new_rows: int,
     title: str = "",
+    height: int | None = None,
 ) -> go.Figure:
     """One layer's cached keys and values for one KV head, (T, head_dim) each; the rows just added outlined."""
     k = np.asarray(keys, dtype=np.float32)
@@ -199,10 +204,10 @@ def kv_cache_figure(
     t, d = k.shape
     names = _names(labels)
     fig = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=("keys K", "values V")
+        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.1, subplot_titles=("keys K", "values V")
     )
-    bound = float(max(np.abs(k).max(initial=0.0), np.abs(v).max(initial=0.0), 1e-6))
     for col, (matrix, what) in enumerate(((k, "key"), (v, "value")), start=1):
+        bound = float(max(np.abs(matrix).max(initial=0.0), 1e-6))  # each its own scale: keys run larger
         fig.add_trace(
             go.Heatmap(
                 z=matrix,
@@ -213,8 +218,7 @@ def kv_cache_figure(
                 zmax=bound,
                 customdata=np.broadcast_to(np.array(names, dtype=object)[:, None], matrix.shape),
                 hovertemplate=f"{what} of %{{customdata}}<br>dimension %{{x}}: %{{z:.4f}}<extra></extra>",
-                showscale=col == 2,
-                colorbar={"thickness": 12, "title": {"text": "value", "side": "right"}},
+                colorbar={"thickness": 10, "x": 0.455 if col == 1 else 1.005, "len": 0.9},
             ),
             row=1,
             col=col,
@@ -230,10 +234,13 @@ def kv_cache_figure(
             line={"color": ACCENT, "width": 2.5},
         )
         fig.update_xaxes(title="dimension", row=1, col=col)
-    fig.update_yaxes(autorange="reversed", title="cached token", row=1, col=1, **_ticks(labels))
+    size = height or int(min(560, max(300, 130 + 16 * t)))
+    fig.update_yaxes(
+        autorange="reversed", title="cached token", row=1, col=1, **_ticks(labels, int((size - 110) / 17))
+    )
     fig.update_layout(
         title={"text": title},
-        height=int(min(560, max(300, 130 + 16 * t))),
+        height=size,
         margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10},
         font=FONT,
     )
@@ -291,9 +298,9 @@ def cache_size_figure(
     fig.update_layout(
         title={"text": title},
         height=300,
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        margin={"l": 10, "r": 10, "t": 85 if title else 40, "b": 10},
         font=FONT,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     fig.update_xaxes(title="tokens in the cache (T)")
     fig.update_yaxes(title="cache size (MB)", rangemode="tozero")
@@ -306,6 +313,7 @@ def timing_figure(
     full_t: Sequence[int],
     full_s: Sequence[float],
     title: str = "",
+    height: int = 360,
 ) -> go.Figure:
     """Milliseconds per new token against the context length: with the KV cache and recomputing everything."""
     if len(cached_t) != len(cached_s) or len(full_t) != len(full_s):
@@ -329,10 +337,10 @@ def timing_figure(
         )
     fig.update_layout(
         title={"text": title},
-        height=360,
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 85 if title else 40, "b": 10},
         font=FONT,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     fig.update_xaxes(title="tokens the new token looks back at (T)")
     fig.update_yaxes(title="ms per new token", rangemode="tozero")
