@@ -388,7 +388,7 @@ class GenerationHub:
         )
         return step, out.logits[0, -1]
 
-    def _recompute(self, all_ids: list[int]) -> tuple[Any, float]:
+    def recompute(self, all_ids: list[int]) -> tuple[Any, float]:
         """The next-token logits of the whole path from scratch, no cache: (logits, seconds)."""
         import torch
 
@@ -428,7 +428,7 @@ class GenerationHub:
         step = replace(step, index=index)
         if is_recomputed(index, len(prompt)):
             with self._gate.slot(STEP_PRIORITY, waiting, self.poll, self.max_wait):
-                fresh, seconds = self._recompute([*prompt, *path])
+                fresh, seconds = self.recompute([*prompt, *path])
             gap = float((cached_logits.float() - fresh.float()).abs().max())
             step = replace(step, recompute_seconds=seconds, logit_gap=gap)
         return step
