@@ -272,6 +272,11 @@ def run_job(
             if one:
                 break
         progress.empty()
+        if mode == "replay" and len(gen.ids) < len(forced):
+            add_notice(
+                f"The link's text ends after token {len(gen.ids)}, where the model ended its text; the "
+                f"{len(forced) - len(gen.ids)} token{'s' * (len(forced) - len(gen.ids) != 1)} after it were ignored."
+            )
         more = mode == "play" and len(gen.ids) < target and not gen.finished
         if not more:
             st.session_state.pop(_JOB, None)

@@ -29,6 +29,11 @@ def _open(params: dict[str, str] | None = None):
     return open_app(PAGE, {"text": PROMPT, **(params or {})}, timeout=TIMEOUT)
 
 
+def _raw(at) -> dict[str, str]:
+    """Each chart's Plotly JSON exactly as sent to the browser, keyed by chart key."""
+    return {key: at.get("plotly_chart")[i].proto.spec for i, key in enumerate(chart_specs(at))}
+
+
 def _ids(at) -> tuple[int, ...]:
     raw = at.query_params.get("gen_out")
     raw = raw[0] if isinstance(raw, list) else raw
@@ -74,14 +79,14 @@ def test_next_token_writes_greedy_tokens_and_a_link_reopens_them(smollm2: pt.Loa
     assert "gen_view" not in at.query_params  # the newest pass is the default
     at.slider(key="gen_view").set_value(2).run()
     at.slider(key="gen_layer").set_value(7).run()
-    charts = {k: v for k, v in chart_specs(at).items()}
+    charts = _raw(at)
     params = dict(at.query_params)
     assert params["gen_view"] in ("2", ["2"])
 
     reopened = open_app(PAGE, params, timeout=TIMEOUT)
     assert not reopened.exception and notices(reopened) == notices(at)
     assert _ids(reopened) == _ids(at) and reopened.slider(key="gen_view").value == 2
-    again = chart_specs(reopened)
+    again = _raw(reopened)
     for key in CHARTS:
         assert again[key] == charts[key], f"{key} differs in the reopened link"
 
@@ -113,7 +118,7 @@ def test_seeded_sampling_link_reproduces_the_continuation() -> None:
     reopened = open_app(PAGE, dict(at.query_params), timeout=TIMEOUT)
     assert not reopened.exception and _ids(reopened) == ids
     assert any("reproduce all 3 written tokens" in c.value for c in reopened.caption)
-    assert chart_specs(reopened)["gen_next_chart"] == chart_specs(at)["gen_next_chart"]
+    assert _raw(reopened)["gen_next_chart"] == _raw(at)["gen_next_chart"]
     # the same tokens under other settings: they are shown, and the page says which ones those settings differ on
     other = open_app(PAGE, {**dict(at.query_params), "gen_strategy": "greedy"}, timeout=TIMEOUT)
     assert _ids(other) == ids

@@ -120,9 +120,9 @@ def test_attention_rows_are_causal_and_match_the_transformer_page(
         assert step.attn_rows.shape == (hub.layers, hub.heads, step.context_len)
         np.testing.assert_allclose(step.attn_rows.sum(-1), 1.0, atol=1e-4)
         assert not step.attn_rows.flags.writeable and not step.logits.flags.writeable
-    text = smollm2.tokenizer.decode([*prompt.ids, *gen.ids[:-1]])
+    text = smollm2.tokenizer.decode([*prompt.ids, *gen.ids])  # the last pass fed the last chosen token
     run = pt.run_attention(smollm2, text)  # the transformer page's one forward over the whole text
-    assert run.token_ids == [*prompt.ids, *gen.ids[:-1]]
+    assert run.token_ids == [*prompt.ids, *gen.ids]
     for step in gen.steps:  # row q of its matrices is the query row of the pass whose newest token is q
         np.testing.assert_allclose(
             step.attn_rows, run.attentions[:, :, step.query_position, : step.context_len], atol=1e-4
