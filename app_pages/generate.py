@@ -235,16 +235,20 @@ def _waiter(box: Any) -> gc.Waiting:
 
 def run_job(
     hub: gc.GenerationHub, state: dict[str, Any], sampling: gc.Sampling, progress: Any, box: Any
-) -> bool:
-    """Do this run's share of the session's job (one token, or up to the target); True if it should go on."""
+) -> str:
+    """Do this run's share of the session's job (one token, or up to the target).
+
+    Returns 'idle' (no job, or it could not run), 'more' (playing: another token in the next run) or 'done'
+    (the job wrote its tokens: the page redraws so its buttons match the new state).
+    """
     job = st.session_state.get(_JOB)
     gen: gc.Generation = state["gen"]
     if job is None:
-        return False
+        return "idle"
     lock = _session_lock()
     if not lock.acquire(blocking=False):  # one generation per session at a time
         box.info("A generation is already running in this tab.", icon=":material/sync:")
-        return False
+        return "idle"
     waiting = _waiter(box)
     try:
         mode = job["mode"]
@@ -256,6 +260,8 @@ def run_job(
         else:
             target = min(job["target"], gc.MAX_NEW_TOKENS)
         one = mode in ("next", "play")
+        if mode != "replay":
+            state.pop("note", None)
         while len(gen.ids) < target and not gen.finished:
             number = len(gen.ids) + 1
             token = (
@@ -273,18 +279,19 @@ def run_job(
                 break
         progress.empty()
         if mode == "replay" and len(gen.ids) < len(forced):
-            add_notice(
+            dropped = len(forced) - len(gen.ids)
+            state["note"] = (
                 f"The link's text ends after token {len(gen.ids)}, where the model ended its text; the "
-                f"{len(forced) - len(gen.ids)} token{'s' * (len(forced) - len(gen.ids) != 1)} after it were ignored."
+                f"{dropped} token{'s' * (dropped != 1)} after it were ignored."
             )
-        more = mode == "play" and len(gen.ids) < target and not gen.finished
-        if not more:
-            st.session_state.pop(_JOB, None)
-        return more
+        if mode == "play" and len(gen.ids) < target and not gen.finished:
+            return "more"
+        st.session_state.pop(_JOB, None)
+        return "done"
     except gc.GenerationBusyError as exc:
         st.session_state.pop(_JOB, None)
         box.error(f"The server is busy: {escape_markdown(str(exc))}.", icon=":material/hourglass_disabled:")
-        return False
+        return "idle"
     finally:
         lock.release()
 
@@ -460,7 +467,12 @@ def generate_ui() -> None:
         job = st.session_state.get(_JOB)
         row = _buttons(state["gen"], length)
         status_area = row.empty()
-        more = run_job(hub, state, sampling, progress, box)
+        outcome = run_job(hub, state, sampling, progress, box)
+        if outcome == "done":
+            st.rerun()  # the buttons above were drawn before the tokens were written
+    more = outcome == "more"
+    if state.get("note"):
+        add_notice(state["note"])
     gen: gc.Generation = state["gen"]
     with views_area:
         number, layer, head, mean = _view_ui(len(gen.steps), geometry)

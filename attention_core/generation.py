@@ -14,9 +14,9 @@ step k > 0 feeds only the k-th chosen token and reuses the cached keys and value
 - Choosing a token is separate from computing its distribution: greedy takes the arg-max; sampling applies
   temperature, then top-k, then top-p, and draws with a `torch.Generator` seeded by (seed, token number), so
   every token's draw is reproducible on its own and a link can rebuild the same continuation.
-- Some steps are also recomputed from scratch without a cache (all steps for short prompts, every few for long
-  ones, within `RECOMPUTE_BUDGET` tokens per generation): their time is the "no cache" curve, and the largest
-  logit difference is the correctness check (within `LOGIT_TOLERANCE`).
+- Some steps are also recomputed from scratch without a cache (the first, then every 4th for short prompts and
+  sparser for long ones: at most `MAX_RECOMPUTES` passes and `RECOMPUTE_BUDGET` tokens per generation): their
+  time is the "no cache" curve, and the largest logit difference is the correctness check (`LOGIT_TOLERANCE`).
 
 Arrays are numpy float32 and read-only; shapes are noted where they are built.
 """
@@ -42,6 +42,9 @@ MAX_NEW_TOKENS = 64  # new tokens one generation may add
 TOP_BARS = 10  # next-token candidates drawn as bars
 LOGIT_TOLERANCE = 1e-4  # cached and recomputed logits must agree this well
 RECOMPUTE_BUDGET = 8_192  # tokens recomputed without a cache per generation at most (sets the stride)
+MAX_RECOMPUTES = (
+    16  # passes recomputed per 64-token generation at most (besides the first): the server's share
+)
 TEMPERATURE_RANGE = (0.1, 2.0)
 TOP_K_RANGE = (0, 200)  # 0 switches top-k off
 TOP_P_RANGE = (0.05, 1.0)  # 1 switches top-p off
@@ -212,9 +215,10 @@ class Step:
 
 
 def recompute_stride(prompt_len: int, budget: int = RECOMPUTE_BUDGET) -> int:
-    """Recompute every n-th step without a cache, so one 64-token generation recomputes <= `budget` tokens."""
+    """Recompute every n-th step without a cache: one 64-token generation recomputes at most `budget` tokens
+    and at most MAX_RECOMPUTES passes (plus the first), so the check costs the server a bounded share."""
     total = sum(prompt_len + k for k in range(1, MAX_NEW_TOKENS + 1))
-    return max(1, math.ceil(total / budget))
+    return max(1, math.ceil(total / budget), math.ceil(MAX_NEW_TOKENS / MAX_RECOMPUTES))
 
 
 def is_recomputed(index: int, prompt_len: int) -> bool:

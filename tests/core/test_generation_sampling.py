@@ -160,11 +160,9 @@ def test_a_long_prompt_keeps_its_last_tokens() -> None:
 def test_recomputing_stays_within_the_budget(prompt_len: int) -> None:
     recomputed = [k for k in range(1, gc.MAX_NEW_TOKENS + 1) if gc.is_recomputed(k, prompt_len)]
     assert recomputed[0] == 1 and not gc.is_recomputed(0, prompt_len)
-    stride = gc.recompute_stride(prompt_len)
+    assert len(recomputed) <= gc.MAX_RECOMPUTES + 1
     assert sum(prompt_len + k for k in recomputed) <= gc.RECOMPUTE_BUDGET + prompt_len + gc.MAX_NEW_TOKENS
-    assert (stride == 1) == (len(recomputed) == gc.MAX_NEW_TOKENS)
-    if prompt_len <= 32:
-        assert stride == 1, "short prompts check every pass"
+    assert len(recomputed) >= 8, "enough checked passes for a curve"
 
 
 # ---------------------------------------------------------------- the gate

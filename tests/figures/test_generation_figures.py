@@ -50,7 +50,9 @@ def test_long_axes_keep_a_bounded_number_of_ticks() -> None:
 def test_next_token_figure_shows_both_distributions_and_marks_the_choice() -> None:
     model = np.array([0.5, 0.3, 0.2])
     drawn = np.array([0.7, 0.3, 0.0])
-    spec = figure_dict(gf.next_token_figure(["a", "<i>b</i>", "c"], model, drawn, 1, "t", sample_name="drawn"))
+    spec = figure_dict(
+        gf.next_token_figure(["a", "<i>b</i>", "c"], model, drawn, 1, "t", sample_name="drawn")
+    )
     assert [d["name"] for d in spec["data"]] == ["model (temperature 1)", "drawn"]
     np.testing.assert_allclose(np.asarray(spec["data"][0]["x"], dtype=float), model)
     np.testing.assert_allclose(np.asarray(spec["data"][1]["x"], dtype=float), drawn)
@@ -72,7 +74,9 @@ def test_kv_cache_figure_draws_keys_and_values_and_outlines_the_new_rows() -> No
     assert k_trace["zmax"] == pytest.approx(np.abs(keys).max(), rel=1e-6)  # each panel on its own scale
     assert v_trace["zmax"] == pytest.approx(np.abs(values).max(), rel=1e-6)
     shapes = spec["layout"]["shapes"]
-    assert len(shapes) == 2 and all(s["y0"] == pytest.approx(3.5) and s["y1"] == pytest.approx(4.5) for s in shapes)
+    assert len(shapes) == 2 and all(
+        s["y0"] == pytest.approx(3.5) and s["y1"] == pytest.approx(4.5) for s in shapes
+    )
     whole = figure_dict(gf.kv_cache_figure(keys, values, LABELS, 5))
     assert whole["layout"]["shapes"][0]["y0"] == pytest.approx(-0.5)
     with pytest.raises(ValueError):
