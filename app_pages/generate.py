@@ -61,7 +61,7 @@ DEFAULT_LENGTH = 20
 PLAY_PAUSE_S = 0.35  # pause between tokens while playing, so a class can follow
 SLOTS = max(1, int(os.environ.get("ATTENTION_EXPLORER_GENERATION_SLOTS", "1") or 1))
 SIZE_POINTS = 48  # points on the cache-size curve
-PRESENT_HEIGHT = 285  # figure height in presentation mode (enlarged x1.2 there): fits 1280x720
+PRESENT_HEIGHT = 270  # figure height in presentation mode (enlarged x1.2 there): fits 1280x720
 
 
 @st.cache_resource(show_spinner=False)
@@ -328,9 +328,10 @@ def _text_line(tokenizer: Any, gen: gc.Generation, number: int, window: int | No
     return out
 
 
-def _buttons(gen: gc.Generation, length: int) -> Any:
+def _buttons(gen: gc.Generation, length: int, presenting: bool) -> Any:
     """Next token / Play / Generate all / Stop / Start over in one row (clicks set this session's job)."""
     n, done, job = len(gen.ids), gen.finished is not None, st.session_state.get(_JOB)
+    short = presenting  # projector type is large: short labels keep the row on one line
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.button(
         "Next token",
@@ -352,7 +353,7 @@ def _buttons(gen: gc.Generation, length: int) -> Any:
         help="Write token after token, slowly, up to the number of new tokens.",
     )
     row.button(
-        "Generate all",
+        "All" if short else "Generate all",
         key=ALL_KEY,
         icon=":material/fast_forward:",
         disabled=done or n >= length,
@@ -362,7 +363,7 @@ def _buttons(gen: gc.Generation, length: int) -> Any:
     )
     row.button("Stop", key=STOP_KEY, icon=":material/stop:", disabled=job is None, on_click=_stop)
     row.button(
-        "Start over",
+        "Reset" if short else "Start over",
         key=RESET_KEY,
         icon=":material/restart_alt:",
         disabled=n == 0,
@@ -454,10 +455,11 @@ def generate_ui() -> None:
 
     with buttons_area:
         box, progress = st.empty(), st.empty()
-        if state["gen"] is None:
+        if state["gen"] is None:  # placeholders only above the buttons: the layout never shifts between runs
             try:
-                with st.spinner("Reading the prompt …"):
-                    state["gen"] = gc.start(hub, prompt, _waiter(box))
+                progress.caption("Reading the prompt …")
+                state["gen"] = gc.start(hub, prompt, _waiter(box))
+                progress.empty()
                 box.empty()
             except gc.GenerationBusyError as exc:
                 box.error(
@@ -465,7 +467,7 @@ def generate_ui() -> None:
                 )
                 return
         job = st.session_state.get(_JOB)
-        row = _buttons(state["gen"], length)
+        row = _buttons(state["gen"], length, presenting)
         status_area = row.empty()
         outcome = run_job(hub, state, sampling, progress, box)
         if outcome == "done":
@@ -478,7 +480,7 @@ def generate_ui() -> None:
         number, layer, head, mean = _view_ui(len(gen.steps), geometry)
     status = _status(gen, length, job is not None and more)
     with text_area:
-        line = _text_line(loaded.tokenizer, gen, number, window=10 if presenting else None)
+        line = _text_line(loaded.tokenizer, gen, number, window=6 if presenting else None)
         st.markdown(f"{line} · :gray[{status}]" if presenting else line)
     if not presenting:
         status_area.markdown(status)
