@@ -299,32 +299,44 @@ def run_job(
 # ---------------------------------------------------------------- drawing
 
 
+def _marked(text: str, style: str) -> str:
+    """Bold (or highlighted) Markdown around escaped text, with its leading/trailing spaces kept outside the
+    markers (Markdown ignores '** word**')."""
+    core = text.strip()
+    if not core:
+        return text
+    left, right = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    body = f"**{escape_markdown(core)}**"
+    return left + (f":orange-background[{body}]" if style == "highlight" else body) + right
+
+
 def _text_line(tokenizer: Any, gen: gc.Generation, number: int, window: int | None = None) -> str:
     """The prompt's end, then the written tokens in bold; the token chosen at the shown pass highlighted.
 
     `window` limits both the prompt's tail and the written tokens before the highlighted one (presentation).
     """
 
-    def show(ids: Sequence[int]) -> str:
-        return escape_markdown(tokenizer.decode(list(ids)).replace("\n", " ↵ ")) if ids else ""
+    def text(ids: Sequence[int]) -> str:
+        return tokenizer.decode(list(ids)).replace("\n", " ↵ ") if ids else ""
 
     prompt = gen.prompt.ids
     keep = window if window is not None else 24
     if gen.prompt.from_bos:
-        out = "*(no prompt: the beginning-of-text token)*"
+        out = "*(no prompt: the beginning-of-text token)* "
     else:
-        out = ("… " if len(prompt) > keep else "") + show(prompt[-keep:])
+        out = ("… " if len(prompt) > keep else "") + escape_markdown(text(prompt[-keep:]))
     cut = max(0, number - 1 - window) if window is not None else 0
     before, chosen = gen.ids[cut : number - 1], gen.ids[number - 1 : number]
-    after = gen.ids[number : number + 4] if window is not None else gen.ids[number:]
+    end = number + 4 if window is not None else len(gen.ids)
+    after = gen.ids[number:end]
     if cut:
         out += " …"
-    if before:
-        out += f" **{show(before).strip()}**"
-    if chosen:
-        out += f" :orange-background[**{show(chosen).strip() or '␣'}**]"
-    if after:
-        out += f" **{show(after).strip()}**" + (" …" if number + 4 < len(gen.ids) and window else "")
+    out += (
+        _marked(text(before), "bold") + _marked(text(chosen) or " ", "highlight")
+        if chosen
+        else _marked(text(before), "bold")
+    )
+    out += _marked(text(after), "bold") + (" …" if end < len(gen.ids) else "")
     return out
 
 

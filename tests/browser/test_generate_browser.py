@@ -30,11 +30,11 @@ def test_play_writes_tokens_and_the_link_reopens_them(
     page: Page, browser: Browser, streamlit_url: str, screenshot_dir
 ) -> None:
     _open(page, streamlit_url, gen_len="3")
-    page.locator(".st-key-gen_play button").click()
+    page.locator(".st-key-gen_play button").first.click()
     expect(page).to_have_url(re.compile(r"gen_out=\d+\.\d+\.\d+(&|$)"), timeout=LOAD_MS)
     wait_for_app(page, timeout=LOAD_MS)
     assert len(_written(page)) == 3
-    expect(page.locator(".st-key-gen_play button")).to_be_disabled()
+    expect(page.locator(".st-key-gen_play button").first).to_be_disabled()
     title = page.locator(".st-key-gen_attn_chart .gtitle").first.text_content() or ""
     assert "(pass 4)" in title, title  # the newest pass: the fourth token's query
     page.screenshot(path=str(screenshot_dir / "generate-play.png"))
@@ -54,10 +54,10 @@ def test_play_writes_tokens_and_the_link_reopens_them(
 
 def test_stop_halts_a_long_generation_and_keeps_the_tokens(page: Page, streamlit_url: str) -> None:
     _open(page, streamlit_url, gen_len="64", text="Once upon a time")
-    page.locator(".st-key-gen_all button").click()
+    page.locator(".st-key-gen_all button").first.click()
     progress = page.get_by_text(re.compile(r"Writing: token [2-9]\d* of 64"))
     expect(progress).to_be_visible(timeout=LOAD_MS)
-    page.locator(".st-key-gen_stop button").click()
+    page.locator(".st-key-gen_stop button").first.click()
     wait_for_app(page, timeout=LOAD_MS)
     expect(page).to_have_url(re.compile(r"gen_out="), timeout=LOAD_MS)
     written = _written(page)
@@ -65,5 +65,5 @@ def test_stop_halts_a_long_generation_and_keeps_the_tokens(page: Page, streamlit
     page.wait_for_timeout(2500)
     wait_for_app(page, timeout=LOAD_MS)
     assert _written(page) == written, "tokens were added after Stop"
-    expect(page.locator(".st-key-gen_stop button")).to_be_disabled()
+    expect(page.locator(".st-key-gen_stop button").first).to_be_disabled()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
