@@ -311,7 +311,7 @@ def _marked(text: str, style: str) -> str:
 
 
 def _text_line(tokenizer: Any, gen: gc.Generation, number: int, window: int | None = None) -> str:
-    """The prompt's end, then the written tokens in bold; the token chosen at the shown pass highlighted.
+    """The prompt's end, ▸, then the written tokens in bold; the token chosen at the shown pass highlighted.
 
     `window` limits both the prompt's tail and the written tokens before the highlighted one (presentation).
     """
@@ -329,15 +329,11 @@ def _text_line(tokenizer: Any, gen: gc.Generation, number: int, window: int | No
     before, chosen = gen.ids[cut : number - 1], gen.ids[number - 1 : number]
     end = number + 4 if window is not None else len(gen.ids)
     after = gen.ids[number:end]
-    if cut:
-        out += " …"
-    out += (
-        _marked(text(before), "bold") + _marked(text(chosen) or " ", "highlight")
-        if chosen
-        else _marked(text(before), "bold")
-    )
-    out += _marked(text(after), "bold") + (" …" if end < len(gen.ids) else "")
-    return out
+    if not gen.ids:
+        return out
+    out += " ▸ " + ("… " if cut else "")  # where the model's own text begins (also keeps ** left-flanking)
+    out += _marked(text(before), "bold") + (_marked(text(chosen) or " ", "highlight") if chosen else "")
+    return out + _marked(text(after), "bold") + (" …" if end < len(gen.ids) else "")
 
 
 def _buttons(gen: gc.Generation, length: int, presenting: bool) -> Any:
