@@ -20,23 +20,19 @@ import streamlit as st
 
 from attention_core import generation as gc
 from attention_core import pretrained as pt
-from attention_core.figures import generation as gf
+from attention_core.figures import generate as gf
 from attention_core.figures.common import plot_label
-from attention_core.generation_view import CacheGeometry, StepView, step_view, timings
+from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import clean_text, escape_markdown
+from attention_core.views.generate import CacheGeometry, StepView, step_view, timings
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.lesson import Lesson
 from ui.models import loaded_model, registry
+from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
-from ui.state import (
-    add_notice,
-    claim_value,
-    seed_value,
-    url_float_slider,
-    url_selectbox,
-    url_slider,
-    url_toggle,
-)
+from ui.url import claim_value, seed_value
+from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
 
 # ---- keys: URL-backed settings, buttons, charts (prefix gen_), session state (prefix _gen_)
 STRATEGY_KEY, TEMP_KEY, TOPK_KEY, TOPP_KEY = "gen_strategy", "gen_temp", "gen_topk", "gen_topp"
@@ -45,8 +41,9 @@ VIEW_KEY, LAYER_KEY, HEAD_KEY, MEAN_KEY = "gen_view", "gen_layer", "gen_head", "
 OUT_KEY = "gen_out"  # URL only: the chosen token ids, dot-separated
 NEXT_KEY, PLAY_KEY, ALL_KEY, STOP_KEY, RESET_KEY = "gen_next", "gen_play", "gen_all", "gen_stop", "gen_reset"
 CHECK_KEY = "gen_check"
-ATTN_CHART, NEXT_CHART, CACHE_CHART = "gen_attn_chart", "gen_next_chart", "gen_cache_chart"
-SIZE_CHART, TIME_CHART = "gen_size_chart", "gen_time_chart"
+# chart keys
+ATTN_FIG, NEXT_FIG, CACHE_FIG = "gen_attn_chart", "gen_next_chart", "gen_cache_chart"
+SIZE_FIG, TIME_FIG = "gen_size_chart", "gen_time_chart"
 _SESSION, _JOB, _LOCK, _CHECKED = "_gen_session", "_gen_job", "_gen_lock", "_gen_checked"
 
 MODEL = "smollm2"
@@ -68,6 +65,23 @@ PRESENT_HEIGHT = 270  # figure height in presentation mode (enlarged x1.2 there)
 def generation_hub(key: str) -> gc.GenerationHub:
     """One hub per server process over the shared model (read-only): passes are shared and rationed."""
     return gc.GenerationHub(registry()["models"][key].model, slots=SLOTS)
+
+
+@shared_cache(max_entries=64)
+def _size_figure(key: str, t: int) -> FrozenFigure:
+    """The cache-size curve (GQA vs plain multi-head) with the current T marked; the same for every session."""
+    geometry = CacheGeometry.from_config(registry()["models"][key].model.config)
+    top = max(t, gc.MAX_PROMPT_TOKENS + gc.MAX_NEW_TOKENS)
+    lengths = sorted({*np.linspace(1, top, SIZE_POINTS).round().astype(int).tolist(), t})
+    return gf.cache_size_figure(  # frozen by shared_cache
+        lengths,
+        [geometry.nbytes(x) for x in lengths],
+        [geometry.mha_nbytes(x) for x in lengths],
+        t,
+        geometry.kv_heads,
+        geometry.heads,
+        "Cache size as the text grows",
+    )
 
 
 def page_prompt(loaded: pt.LoadedModel, bos_id: int) -> gc.Prompt:
@@ -537,7 +551,7 @@ def _attention_step(
             title,
             height=PRESENT_HEIGHT if lesson.presenting else 430,
         ),
-        ATTN_CHART,
+        ATTN_FIG,
     )
     strongest = int(np.argmax(view.row))
     st.caption(
@@ -589,7 +603,7 @@ def _next_token_step(
             sample_name=f"drawn from: temperature {sampling.temperature:g}, top-k, top-p",
             height=PRESENT_HEIGHT if lesson.presenting else None,
         ),
-        NEXT_CHART,
+        NEXT_FIG,
     )
     if lesson.presenting:
         st.markdown(lead)
@@ -653,7 +667,7 @@ def _cache_step(
             title,
             height=PRESENT_HEIGHT if lesson.presenting else None,
         ),
-        CACHE_CHART,
+        CACHE_FIG,
     )
     if lesson.presenting:
         st.markdown(text)
@@ -666,20 +680,7 @@ def _cache_step(
         f"One row per cached token; the outlined row{'s' * (view.new_rows > 1)} entered at this pass "
         f"({reader}). Keys are stored after the rotary position encoding; each panel has its own colour scale."
     )
-    top = max(t, gc.MAX_PROMPT_TOKENS + gc.MAX_NEW_TOKENS)
-    lengths = sorted({*np.linspace(1, top, SIZE_POINTS).round().astype(int).tolist(), t})
-    show_figure(
-        gf.cache_size_figure(
-            lengths,
-            [geometry.nbytes(x) for x in lengths],
-            [geometry.mha_nbytes(x) for x in lengths],
-            t,
-            geometry.kv_heads,
-            geometry.heads,
-            "Cache size as the text grows",
-        ),
-        SIZE_CHART,
-    )
+    show_figure(_size_figure(MODEL, t), SIZE_FIG)
 
 
 def _timing_step(lesson: Lesson, hub: gc.GenerationHub, gen: gc.Generation, sampling: gc.Sampling) -> None:
@@ -710,7 +711,7 @@ def _timing_step(lesson: Lesson, hub: gc.GenerationHub, gen: gc.Generation, samp
             title,
             height=PRESENT_HEIGHT if lesson.presenting else 360,
         ),
-        TIME_CHART,
+        TIME_FIG,
     )
     if lesson.presenting:
         st.markdown(text)
@@ -765,4 +766,5 @@ def _bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-generate_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    generate_ui()

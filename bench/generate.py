@@ -26,7 +26,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import ROOT, open_page, print_table, summary_ms
+from bench.common import ROOT, bench_args, open_page, print_table, summary_ms
 
 PAGE = "app_pages/generate.py"
 CONTEXTS = (32, 128, 512)
@@ -254,23 +254,18 @@ def print_class(r: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line of `python -m bench.generate`."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--quick", action="store_true", help="a small, fast run: checks the bench runs to the end"
-    )
+def _options(ap: argparse.ArgumentParser) -> None:
+    """The options of `python -m bench.generate` beside the shared `--quick`."""
     ap.add_argument("--load", action="store_true", help="also run the class: readers while others generate")
     ap.add_argument("--readers", type=int, default=30)
     ap.add_argument("--generators", type=int, default=5)
     ap.add_argument("--tokens", type=int, default=64, help="tokens each generating student writes")
     ap.add_argument("--interactions", type=int, default=12, help="actions per reader")
-    return ap.parse_args(list(argv) if argv is not None else [])
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the token-rate and page tables (and the class with --load); returns the numbers."""
-    args = parse_args(argv)
+    args = bench_args(__doc__, argv, _options)
     contexts, new_tokens, reruns = ((32,), 3, 2) if args.quick else (CONTEXTS, NEW_TOKENS, N_RERUNS)
     rates = token_rates(contexts, new_tokens)
     print_table(

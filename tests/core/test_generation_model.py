@@ -14,7 +14,7 @@ import torch
 
 from attention_core import generation as gc
 from attention_core import pretrained as pt
-from attention_core.generation_view import CacheGeometry, step_view, timings
+from attention_core.views.generate import CacheGeometry, step_view, timings
 
 pytestmark = pytest.mark.slow
 

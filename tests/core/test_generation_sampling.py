@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attention_core import generation as gc
-from attention_core.generation_view import CacheGeometry
+from attention_core.views.generate import CacheGeometry
 
 FAST = settings(max_examples=40, deadline=None, derandomize=True)
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attention_core import generation as gc
-from attention_core.generation_view import CacheGeometry, next_token, step_view, timings
+from attention_core.views.generate import CacheGeometry, next_token, step_view, timings
 
 GEOMETRY = CacheGeometry(layers=3, heads=4, kv_heads=2, head_dim=5)
 VOCAB = 40

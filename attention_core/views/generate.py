@@ -1,4 +1,4 @@
-"""What the generation page shows for one generation and one selection: a typed, pure view of the steps.
+"""The generation page's view: what it shows for one generation and one selection, typed, pure and frozen.
 
 `step_view` answers "at pass v, what did the newest token attend to, what came next, what did the cache hold";
 `timings` gathers the measured time per token with the cache and without it; `CacheGeometry` computes the
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from attention_core.generation import TOP_BARS, Generation, Sampling, pick, sampling_probs, softmax
+from attention_core.views.common import frozen
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,13 @@ def step_view(
         number=number,
         query_position=step.query_position,
         context_len=t,
-        row=np.array(triangle[-1], dtype=np.float32),
-        triangle=triangle,
+        row=frozen(triangle[-1]),
+        triangle=frozen(triangle),
         next_token=next_token(
             step.logits, sampling, number, gen.ids[number - 1] if number <= len(gen.ids) else None
         ),
-        keys=keys,
-        values=values,
+        keys=frozen(keys),
+        values=frozen(values),
         new_rows=step.new_keys.shape[2],
         kv_head=kv_head,
     )
@@ -143,8 +144,8 @@ def next_token(logits: np.ndarray, sampling: Sampling, number: int, chosen: int 
     rank = None if chosen is None else int(np.flatnonzero(order == chosen)[0]) + 1
     return NextToken(
         ids=tuple(ids),
-        model_probs=model[ids].astype(np.float64),
-        sample_probs=None if sample is None else sample[ids].astype(np.float64),
+        model_probs=frozen(model[ids].astype(np.float64)),
+        sample_probs=None if sample is None else frozen(sample[ids].astype(np.float64)),
         chosen=chosen,
         would_pick=pick(logits, sampling, number),
         chosen_rank=rank,
@@ -192,6 +193,6 @@ def timings(gen: Generation) -> Timings:
         tuple(t for t, _ in cached),
         tuple(x for _, x in cached),
         tuple(t for t, _ in full),
-        tuple(float(x) for _, x in full),  # type: ignore[arg-type]
+        tuple(float(x) for _, x in full),
         gaps,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_core.figures import generation as gf
+from attention_core.figures import generate as gf
 from tests.support.plotly import figure_dict
 
 LABELS = ["The", "␣cat", "␣sat", "<b>x</b>", "␣the"]

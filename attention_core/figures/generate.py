@@ -12,9 +12,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from attention_core.figures.common import ACCENT, COLORSCALE, DIVERGING, FONT, MUTED, plot_label
+from attention_core.figures.common import FONT, plot_label
+from attention_core.figures.palette import ACCENT, BAR, COLORSCALE, DIVERGING, INK, MUTED
 
-PROMPT_COLOR = "#3e4989"  # the prompt's tokens (the project's bar blue)
+PROMPT_COLOR = BAR  # the prompt's tokens (the project's bar blue)
 NEW_COLOR = ACCENT  # tokens the model wrote
 LABELLED_MAX = 40  # up to this many positions every tick is a token; beyond, ~16 numbered ticks
 
@@ -63,7 +64,7 @@ def attention_figure(
             x=list(range(t)),
             y=w,
             marker_color=colors,
-            marker_line={"width": [2.5 if i == query else 0 for i in range(t)], "color": "#111827"},
+            marker_line={"width": [2.5 if i == query else 0 for i in range(t)], "color": INK},
             customdata=names,
             hovertemplate="key %{customdata}<br>weight %{y:.4f}<extra></extra>",
             name="weight",
