@@ -33,7 +33,7 @@ class PreparedView:
 
 @dataclass(frozen=True)
 class LessonStop:
-    """The page's stop in the 45-minute lecture: how long, why, what to ask, and prepared views."""
+    """The page's stop in the lesson plan: how long, why, what to ask, and prepared views."""
 
     minutes: int
     goal: str
@@ -80,7 +80,7 @@ PAGES: tuple[PageInfo, ...] = (
         ":material/school:",
         "teach",
         "Start",
-        "A 45-minute lesson plan: the order, questions to ask, and links to prepared views.",
+        "A lesson plan: the order, questions to ask, and links to prepared views.",
         in_lesson=False,
     ),
     PageInfo(
