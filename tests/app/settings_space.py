@@ -210,6 +210,29 @@ def _transformer(draw: st.DrawFn, text: str) -> Params:
     return params | _some(draw, {"tf_layer": _int(1, layers), "tf_head": _int(1, heads), "tf_q": _int(1, 12)})
 
 
+def _generate(draw: st.DrawFn, text: str) -> Params:
+    params = _some(
+        draw,
+        {
+            "gen_strategy": st.sampled_from(["greedy", "sample"]),
+            "gen_temp": _rate(0.1, 2.0),
+            "gen_topk": _int(0, 200),
+            "gen_topp": _rate(0.05, 1.0),
+            "gen_seed": _int(0, 999),
+            "gen_len": _int(1, 64),
+            "gen_layer": _int(1, 30),
+            "gen_head": _int(1, 9),
+            "gen_mean": _switch(),
+        },
+    )
+    if draw(st.booleans()):  # a link with written tokens (replayed: a few forward passes each)
+        ids = draw(st.lists(st.integers(0, 49_151), min_size=1, max_size=3))
+        params["gen_out"] = ".".join(map(str, ids))
+        if draw(st.booleans()):  # the pass on screen; the model may end the text early, then it falls back
+            params["gen_view"] = str(draw(st.integers(1, len(ids))))
+    return params
+
+
 @dataclass(frozen=True)
 class PageSpace:
     """One page's settings (drawn given the sentence), its example budget, and the charts it must keep."""
@@ -237,6 +260,7 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "causal": PageSpace("app_pages/causal.py", _causal, 18, 3, (1, 1, 0, 0, 1)),
     "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0)),
     "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
+    "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
 }
 
 
