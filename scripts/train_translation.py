@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ASSET_DIR, help="where to write weights and evaluation files")
     p.add_argument("--seed", type=int, default=2014)
     p.add_argument("--train-size", type=int, default=120_000, help="distinct training sentences generated")
-    p.add_argument("--steps", type=int, default=1600, help="optimizer steps per model")
+    p.add_argument("--steps", type=int, default=2400, help="optimizer steps per model")
     p.add_argument("--batch-size", type=int, default=96)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--emb-dim", type=int, default=32)
@@ -125,7 +125,7 @@ def train_one(name: str, args: argparse.Namespace, position: int, out_path: str)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
     batches = make_batches(pairs, args.steps, args.batch_size, args.seed + 1)
     losses = []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     bar = tqdm(batches, desc=f"{name:>10}", position=position, leave=True, mininterval=2.0)
     model.train()
     for step, idx in enumerate(bar):
@@ -144,9 +144,10 @@ def train_one(name: str, args: argparse.Namespace, position: int, out_path: str)
         losses.append(float(loss.detach()))
         if step % 20 == 0:
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     torch.save(model.state_dict(), out_path)
-    return {"name": name, "seconds": seconds, "final_loss": sum(losses[-50:]) / len(losses[-50:])}
+    final_loss = sum(losses[-50:]) / len(losses[-50:])
+    return {"name": name, "seconds": seconds, "cpu_seconds": cpu_seconds, "final_loss": final_loss}
 
 
 def _train_entry(name: str, args: argparse.Namespace, position: int, out_path: str, queue: mp.Queue) -> None:
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
                 reports[name] = {
                     "name": name,
                     "seconds": previous["seconds"][name],
+                    "cpu_seconds": previous.get("cpu_seconds", previous["seconds"])[name],
                     "final_loss": previous["final_loss"][name],
                 }
             models[name] = model.eval()
@@ -226,6 +228,17 @@ def main(argv: list[str] | None = None) -> None:
         name: survival_by_position(held_out, s, BUCKETS).round(6).tolist() for name, s in scores.items()
     }
     aligned = [sc.aligned for sc in scores["attention"] if sc.aligned is not None]
+    lecture_pairs = [g.make_pair(g.read_source(s.text).known) for s in g.LECTURE_SENTENCES]
+    lecture_scores = {name: score_pairs(m, src_vocab, tgt_vocab, lecture_pairs) for name, m in models.items()}
+    lecture = [
+        {
+            "text": s.text,
+            "source": " ".join(pair.source),
+            "reference": " ".join(pair.target),
+            **{f"{name}_output": " ".join(lecture_scores[name][k].output) for name in models},
+        }
+        for k, (s, pair) in enumerate(zip(g.LECTURE_SENTENCES, lecture_pairs, strict=True))
+    ]
 
     extra = {
         "training": {
@@ -235,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
             "batch_size": args.batch_size,
             "lr": args.lr,
             "seconds": {name: round(r["seconds"], 1) for name, r in reports.items()},
+            "cpu_seconds": {name: round(r["cpu_seconds"], 1) for name, r in reports.items()},
             "final_loss": {name: round(r["final_loss"], 4) for name, r in reports.items()},
             "wall_seconds": round(train_seconds, 1),
             "parameters": {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()},
@@ -250,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         "by_bucket": bucket_table,
         "survival": survival,
         "attention_alignment_agreement": sum(aligned) / len(aligned),
+        "lecture_sentences": lecture,
     }
     (args.out / "eval.json").write_text(json.dumps(evaluation, indent=1) + "\n")
     with (args.out / "eval_by_length.csv").open("w", newline="") as f:
@@ -291,7 +306,9 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             )
 
-    per_model = ", ".join(f"{n} {r['seconds']:.0f} s" for n, r in reports.items())
+    per_model = ", ".join(
+        f"{n} {r['seconds']:.0f} s, {r['cpu_seconds']:.0f} s CPU" for n, r in reports.items()
+    )
     print(f"\nTraining wall time {train_seconds:.0f} s ({per_model})")
     print("token accuracy by source length (held out):")
     print("  length   bottleneck  attention")
@@ -301,6 +318,12 @@ def main(argv: list[str] | None = None) -> None:
             f"   (exact {b['sentence_accuracy']:.2f} / {a['sentence_accuracy']:.2f}, n={b['n']})"
         )
     print(f"attention focus on the rule's source word: {evaluation['attention_alignment_agreement']:.3f}")
+    print("the lectures' sentences:")
+    for row in lecture:
+        print(f"  {row['source']}\n    reference  {row['reference']}")
+        for name in models:
+            mark = "ok" if row[f"{name}_output"] == row["reference"] else "WRONG"
+            print(f"    {name:<10} {row[f'{name}_output']}  ({mark})")
     for path in sorted(args.out.iterdir()):
         print(f"  {path.name:<24} {path.stat().st_size / 1024:8.1f} KiB")
 

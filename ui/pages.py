@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app_pages import causal, generate, multihead, simplified, trainable, transformer
+from app_pages import (
+    bahdanau,
+    causal,
+    generate,
+    multihead,
+    rnn_bottleneck,
+    simplified,
+    trainable,
+    transformer,
+)
 from ui.lesson import STEP_KEY
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
@@ -99,8 +108,9 @@ PAGES: tuple[PageInfo, ...] = (
             ),
             (
                 PreparedView("Step through the encoder", PRESENT),
-                # TODO(issue 13, after i12a): the page's example key as a constant of app_pages/rnn_bottleneck.py
-                PreparedView("A 39-word sentence: watch the final state fail", {"rb_ex": "10"}),
+                PreparedView(
+                    "A 39-word sentence: watch the final state fail", {rnn_bottleneck.EXAMPLE_KEY: "10"}
+                ),
             ),
         ),
     ),
@@ -120,7 +130,9 @@ PAGES: tuple[PageInfo, ...] = (
             ),
             (
                 PreparedView("Alignment heatmap, presented", PRESENT),
-                PreparedView("The reordering case ('european economic area')", at_step(3)),
+                PreparedView(
+                    "The reordering case ('european economic area')", at_step(bahdanau.REORDER_STEP)
+                ),
             ),
         ),
     ),

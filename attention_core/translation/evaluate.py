@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,9 +142,52 @@ def survival_by_position(
         return np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
 
 
-def length_curves_data(ev: dict, metric_key: str) -> dict[str, dict[int, float]]:
+@dataclass(frozen=True)
+class Evaluation:
+    """The shipped held-out evaluation (eval.json), typed: accuracy by length and bucket, survival by position."""
+
+    per_length: int  # held-out sentences per source length
+    buckets: tuple[tuple[int, int], ...]  # (shortest, longest) source length of each group
+    by_length: Mapping[
+        str, Mapping[int, Mapping[str, float]]
+    ]  # model -> length -> n / token_ / sentence_accuracy
+    by_bucket: Mapping[str, tuple[Mapping[str, float], ...]]  # model -> one score mapping per bucket
+    survival: Mapping[
+        str, np.ndarray
+    ]  # model -> (buckets, positions) share right, nan where no such position
+    alignment_agreement: float | None  # attention model: share of steps focused on the rule's word
+
+    @classmethod
+    def from_json(cls, raw: Mapping) -> Evaluation:
+        """Read the JSON written by scripts/train_translation.py; raises KeyError/TypeError/ValueError if malformed."""
+        models = ("bottleneck", "attention")
+        survival = {}
+        for name in raw["survival"]:
+            matrix = np.asarray(raw["survival"][name], dtype=float)
+            matrix.setflags(write=False)
+            survival[name] = matrix
+        agreement = raw.get("attention_alignment_agreement")
+        return cls(
+            per_length=int(raw["per_length"]),
+            buckets=tuple((int(lo), int(hi)) for lo, hi in raw["buckets"]),
+            by_length={
+                name: {
+                    int(k): {m: float(v) for m, v in row.items()} for k, row in raw["by_length"][name].items()
+                }
+                for name in models
+            },
+            by_bucket={
+                name: tuple({m: float(v) for m, v in row.items()} for row in raw["by_bucket"][name])
+                for name in models
+                if name in raw["by_bucket"]
+            },
+            survival=survival,
+            alignment_agreement=None if agreement is None else float(agreement),
+        )
+
+
+def length_curves_data(ev: Evaluation, metric_key: str) -> dict[str, dict[int, float]]:
     """From the shipped evaluation: {model: {source length: metric}} for both models (plot-ready)."""
     return {
-        name: {int(k): v[metric_key] for k, v in ev["by_length"][name].items()}
-        for name in ("bottleneck", "attention")
+        name: {k: row[metric_key] for k, row in sorted(ev.by_length[name].items())} for name in ev.by_length
     }

@@ -275,9 +275,9 @@ def max_output_len(source_len: int) -> int:
     return 2 * source_len + 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class Translated:
-    """One sentence through one model, ready to draw."""
+    """One sentence through one model, ready to draw (shared by sessions through a cache: never modify)."""
 
     source: list[str]
     output: list[str]  # predicted target tokens (without <eos>)
@@ -285,6 +285,9 @@ class Translated:
     final_state: torch.Tensor  # (H,) bottleneck: c; attention: the backward state handed to the decoder start
     decoder_states: torch.Tensor  # (T_out, H)
     attn_weights: torch.Tensor | None  # (T_out, T_src); T_out counts the <eos> step
+    context_vecs: torch.Tensor | None = None  # (T_out, 2H) attention only: the context read at each step
+    output_ids: tuple[int, ...] = ()  # the id chosen at each step (T_out), fed back in as the next input
+    step_tokens: tuple[str, ...] = ()  # the token chosen at each step ("<eos>" last), the rows of the weights
 
 
 @torch.no_grad()
@@ -309,6 +312,9 @@ def translate_sentence(
         final_state=final,
         decoder_states=result.decoder_states[0, :steps],
         attn_weights=None if result.attn_weights is None else result.attn_weights[0, :steps],
+        context_vecs=result.context[0, :steps] if is_attention else None,
+        output_ids=tuple(ids[:steps]),
+        step_tokens=tuple(tgt_vocab.itos[i] for i in ids[:steps]),
     )
 
 
@@ -380,7 +386,11 @@ def load_model(name: str, directory: Path = ASSET_DIR) -> Translator:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    cls = {"bottleneck": BottleneckTranslator, "attention": AttentionTranslator}[name]
+    classes: dict[str, type[BottleneckTranslator] | type[AttentionTranslator]] = {
+        "bottleneck": BottleneckTranslator,
+        "attention": AttentionTranslator,
+    }
+    cls = classes[name]
     _, cfgs, _, _ = load_config(directory)
     path = directory / WEIGHT_FILES[name]
     if not path.is_file():
@@ -391,14 +401,15 @@ def load_model(name: str, directory: Path = ASSET_DIR) -> Translator:
         raise WeightsError(
             f"The {name} weights {path} are not a valid safetensors file ({err}). {_HINT}"
         ) from err
-    model = cls(cfgs[name])
+    model: Translator = cls(cfgs[name])
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:
         raise WeightsError(
             f"The {name} weights {path} do not fit the model in config.json: {err} {_HINT}"
         ) from err
-    return model.eval()
+    model.eval()
+    return model
 
 
 def load_models(directory: Path = ASSET_DIR) -> TranslationModels:

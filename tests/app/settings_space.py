@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from app_pages import bahdanau, rnn_bottleneck
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.text import tokenize
 from attention_core.translation import grammar as g
@@ -173,7 +174,7 @@ def _multihead(draw: st.DrawFn, text: str) -> Params:
     )
 
 
-def _example(key: str) -> st.SearchStrategy[str]:
+def _example() -> st.SearchStrategy[str]:
     return st.one_of(st.just("sidebar"), _int(1, len(g.EXAMPLE_SENTENCES)))
 
 
@@ -181,22 +182,24 @@ def _rnn(draw: st.DrawFn, text: str) -> Params:
     return _some(
         draw,
         {
-            "rb_ex": _example("rb_ex"),
-            "rb_metric": st.sampled_from(["token", "sentence"]),
-            "rb_surv": st.sampled_from(["bottleneck", "attention"]),
+            rnn_bottleneck.EXAMPLE_KEY: _example(),
+            rnn_bottleneck.METRIC_KEY: st.sampled_from(sorted(rnn_bottleneck.METRICS)),
+            rnn_bottleneck.SURVIVAL_KEY: st.sampled_from(sorted(rnn_bottleneck.SURVIVAL_MODELS)),
         },
     )
 
 
 def _bahdanau(draw: st.DrawFn, text: str) -> Params:
-    reorder = [
-        str(i + 1)
-        for i, s in enumerate(g.EXAMPLE_SENTENCES)
-        if any(g.word_kind(w) == "adj" for w in s.split())
-    ]
+    reorder = [str(i + 1) for i in bahdanau.REORDER_EXAMPLES]
     return _some(
         draw,
-        {"bd_ex": _example("bd_ex"), "bd_rule": _switch(), "bd_reorder": st.sampled_from(reorder)},
+        {
+            bahdanau.EXAMPLE_KEY: _example(),
+            bahdanau.RULE_KEY: _switch(),
+            bahdanau.REORDER_KEY: st.sampled_from(reorder),
+            # the output word of the worked step, 1-based; past the translation's end it falls back to a default
+            bahdanau.WORD_KEY: _int(1, 2 * g.MAX_LEN),
+        },
     )
 
 
@@ -249,8 +252,8 @@ class PageSpace:
 SETTINGS_SPACE: dict[str, PageSpace] = {
     "home": PageSpace("app_pages/home.py", _none, budget=4, min_charts=1),
     "teach": PageSpace("app_pages/teach.py", _none, budget=4, min_charts=0),
-    "rnn_bottleneck": PageSpace("app_pages/rnn_bottleneck.py", _rnn, 14, 3, (1, 0, 1, 1)),
-    "bahdanau": PageSpace("app_pages/bahdanau.py", _bahdanau, 14, 5, (1, 1, 1, 2, 0)),
+    "rnn_bottleneck": PageSpace("app_pages/rnn_bottleneck.py", _rnn, 14, 4, (1, 1, 0, 1, 1)),
+    "bahdanau": PageSpace("app_pages/bahdanau.py", _bahdanau, 14, 7, (1, 1, 1, 1, 1, 2, 0)),
     "simplified": PageSpace("app_pages/simplified.py", _simplified, 18, 6, (0, 0, 2, 1, 0, 3)),
     "trainable": PageSpace("app_pages/trainable.py", _trainable, 18, 6, (1, 1, 1, 1, 1, 1, 0)),
     # with the mask off, the causal page's step 3 explains why there is nothing to compare instead of 2 charts

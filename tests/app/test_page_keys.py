@@ -18,8 +18,6 @@ from ui.share import EXPORT_CSV_KEY, EXPORT_HTML_KEY
 from ui.vectors import VECTORS_KEY
 
 SHARED = {TEXT_KEY, PRESENT_KEY, STEP_KEY, PREV_KEY, NEXT_KEY, VECTORS_KEY, EXPORT_HTML_KEY, EXPORT_CSV_KEY}
-# pages whose keys are not declared as constants yet (translation pages, in i12a's hands during issue 13)
-UNDECLARED = {"app_pages/rnn_bottleneck.py", "app_pages/bahdanau.py"}
 CONSTANT_SUFFIXES = ("_KEY", "_KEYS", "_FIG", "_PREFIX", "_3D")
 
 
@@ -109,7 +107,7 @@ def test_no_key_is_drawn_by_two_pages(drawn: dict[str, set[str]]) -> None:
             owner[key] = path
 
 
-@pytest.mark.parametrize("info", [p for p in PAGES if p.path not in UNDECLARED], ids=lambda p: p.url_path)
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
 def test_every_drawn_key_is_declared_by_its_page(info, drawn: dict[str, set[str]]) -> None:
     declared = DECLARED[info.path]
     prefixes = tuple(k for k, name in declared.items() if name.endswith("_PREFIX"))

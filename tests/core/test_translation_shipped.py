@@ -96,3 +96,34 @@ def test_the_measured_curves_have_the_shape_of_figure_2(evaluation) -> None:
     assert short_b - long_b >= 0.3  # ... and loses it as sentences grow
     assert long_a >= 0.9  # the attention model holds up
     assert evaluation["attention_alignment_agreement"] >= 0.8  # and its focus follows the rules' alignment
+
+
+def _lecture_pairs() -> list[g.Pair]:
+    return [g.make_pair(g.read_source(s.text).known) for s in g.LECTURE_SENTENCES]
+
+
+def test_the_attention_model_translates_every_lecture_sentence(models) -> None:
+    """Computed here, not read from a file: each of the lectures' sentences comes out as the rules' French."""
+    pairs = _lecture_pairs()
+    scores = score_pairs(models.attention, models.src_vocab, models.tgt_vocab, pairs)
+    for pair, score in zip(pairs, scores, strict=True):
+        assert all(models.src_vocab.stoi.get(w, 3) != 3 for w in pair.source)  # no <unk> on the way in
+        assert score.output == pair.target, (pair.source, score.output)
+
+
+def test_the_bottleneck_fails_on_the_long_lecture_sentence(models) -> None:
+    cat = _lecture_pairs()[0]
+    assert len(cat.source) == 17
+    score = score_pairs(models.bottleneck, models.src_vocab, models.tgt_vocab, [cat])[0]
+    assert score.output != cat.target and sum(score.correct) < len(cat.target)
+
+
+def test_the_shipped_lecture_results_are_what_the_models_do(models, evaluation) -> None:
+    pairs = _lecture_pairs()
+    shipped = evaluation["lecture_sentences"]
+    assert [row["text"] for row in shipped] == [s.text for s in g.LECTURE_SENTENCES]
+    for name in ("bottleneck", "attention"):
+        scores = score_pairs(getattr(models, name), models.src_vocab, models.tgt_vocab, pairs)
+        for row, pair, score in zip(shipped, pairs, scores, strict=True):
+            assert row["reference"] == " ".join(pair.target)
+            assert row[f"{name}_output"] == " ".join(score.output)
