@@ -91,4 +91,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Real models",
         "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
     ),
+    PageInfo(
+        "app_pages/learn.py",
+        "Watch attention learn",
+        ":material/model_training:",
+        "learn",
+        "Beyond chapter 3",
+        "Train a tiny attention model live: the verb finds its subject, and induction heads form.",
+    ),
 )

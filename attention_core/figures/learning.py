@@ -118,7 +118,15 @@ def verb_row_animation(
 
     names = _frame_names(steps)
     fig = go.Figure(data=bars(active))
-    fig.frames = [go.Frame(name=names[f], data=bars(f), layout={"title": title(f)}) for f in range(n_frames)]
+    fig.frames = [  # frames carry only what changes: the bar heights and the title
+        go.Frame(
+            name=names[f],
+            data=[{"type": "bar", "y": rows[f, h].astype(np.float32)} for h in range(n_heads)],
+            traces=list(range(n_heads)),
+            layout={"title": title(f)},
+        )
+        for f in range(n_frames)
+    ]
     fig.add_vrect(
         x0=subject_pos - 0.5,
         x1=subject_pos + 0.5,
@@ -211,7 +219,10 @@ def head_animation(
     for col, trace in enumerate(traces(active), start=1):
         fig.add_trace(trace, row=1, col=col)
     names = _frame_names(steps)
-    fig.frames = [go.Frame(name=names[f], data=traces(f), traces=[0, 1, 2]) for f in range(n_frames)]
+    fig.frames = [  # frames carry only the three z matrices
+        go.Frame(name=names[f], data=[{"type": "heatmap", "z": t.z} for t in traces(f)], traces=[0, 1, 2])
+        for f in range(n_frames)
+    ]
     fig.update_layout(
         **play_controls(names, [str(s) for s in steps], active, -0.3),
         height=420,
@@ -436,28 +447,35 @@ def head_maps_animation(
         subplot_titles=[f"layer {la + 1} · head {h + 1}" for la in range(n_layers) for h in range(n_heads)],
     )
 
+    def zs(f: int) -> list[np.ndarray]:
+        """Every head's matrix at frame f, layer by layer, the masked future blank."""
+        return [
+            np.where(lower, m[f, layer, h], np.nan).astype(np.float32)
+            for layer in range(n_layers)
+            for h in range(n_heads)
+        ]
+
     def traces(f: int) -> list[go.Heatmap]:
-        out = []
-        for layer in range(n_layers):
-            for h in range(n_heads):
-                out.append(
-                    go.Heatmap(
-                        z=np.where(lower, m[f, layer, h], np.nan).astype(np.float32),
-                        zmin=0,
-                        zmax=1,
-                        colorscale=COLORSCALE,
-                        showscale=layer == 0 and h == n_heads - 1,
-                        colorbar={"thickness": 10, "len": 0.9, "title": {"text": "weight", "side": "right"}},
-                        hovertemplate="query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>",
-                    )
-                )
-        return out
+        return [
+            go.Heatmap(
+                z=z,
+                zmin=0,
+                zmax=1,
+                colorscale=COLORSCALE,
+                showscale=i == n_heads - 1,
+                colorbar={"thickness": 10, "len": 0.9, "title": {"text": "weight", "side": "right"}},
+                hovertemplate="query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>",
+            )
+            for i, z in enumerate(zs(f))
+        ]
 
     for i, trace in enumerate(traces(active)):
         fig.add_trace(trace, row=i // n_heads + 1, col=i % n_heads + 1)
     names = _frame_names(steps)
-    fig.frames = [
-        go.Frame(name=names[f], data=traces(f), traces=list(range(n_layers * n_heads)))
+    fig.frames = [  # frames carry only the z matrices
+        go.Frame(
+            name=names[f], data=[{"type": "heatmap", "z": z} for z in zs(f)], traces=list(range(len(zs(f))))
+        )
         for f in range(n_frames)
     ]
     for i in range(n_layers * n_heads):

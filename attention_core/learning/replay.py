@@ -9,16 +9,13 @@ Shapes: F = frames (snapshots), h = heads, L = layers, T = tokens, d = width, B 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from attention_core.learning import repeats, sentences
 from attention_core.learning.metrics import INDUCTION_THRESHOLD, first_step_at_least, phase_change_step
-from attention_core.learning.models import AttentionOnlyTransformer, SubjectFinder
-from attention_core.learning.train import model_at, subject_data
+from attention_core.learning.train import example_sentences, subject_data
 from attention_core.learning.trajectory import Trajectory
 
 MAX_FRAMES = 41  # frames in one animation (snapshots are thinned evenly beyond that)
@@ -40,22 +37,6 @@ def frame_steps(run: Trajectory, max_frames: int = MAX_FRAMES) -> tuple[int, ...
 
 
 # ---------------------------------------------------------------- task 1
-
-
-@functools.lru_cache(maxsize=1)
-def example_sentences() -> tuple[sentences.Sentence, ...]:
-    """Held-out sentences to watch: the lectures' own, then one per distance bucket that names another animal."""
-    held_out = subject_data().held_out
-    picks = [held_out[0]]  # the lectures' sentence
-    for bucket in range(1, len(sentences.DISTANCE_BUCKETS)):
-        picks.append(
-            next(
-                s
-                for s in held_out[1:]
-                if sentences.bucket_of(s.distance) == bucket and s.distractors and s not in picks
-            )
-        )
-    return tuple(picks)
 
 
 @dataclass(frozen=True)
@@ -80,41 +61,39 @@ class SubjectReplay:
         return 1.0 / (self.verb_pos + 1)
 
 
-@torch.no_grad()
-def subject_replay(run: Trajectory, sentence: sentences.Sentence) -> SubjectReplay:
-    """Run `sentence` through every frame's weights of a task-1 attention run."""
+def _frames(run: Trajectory) -> tuple[tuple[int, ...], list[int]]:
+    """The frame steps and their indices among the run's snapshots."""
+    steps = frame_steps(run)
+    return steps, [run.snapshot_steps.index(s) for s in steps]
+
+
+def subject_replay(run: Trajectory, example: int) -> SubjectReplay:
+    """Example sentence `example` (an index into `example_sentences()`) as one task-1 run saw it at every frame.
+
+    The rows and matrices are the model's own outputs, saved with each weight snapshot while it trained.
+    """
     if run.config.task != "subject" or run.config.mixer != "attention":
         raise ValueError("subject_replay needs a task-1 run with attention")
-    enc = sentences.encode([sentence], subject_data().vocab)
-    T = sentence.verb_pos + 1
-    steps = frame_steps(run)
-    rows, mats, wq, wk, predicted = [], [], [], [], []
-    for step in steps:
-        model = model_at(run.config, run.state_at(step))
-        assert isinstance(model, SubjectFinder)
-        logits, attn_weights = model(enc.ids, enc.verb_pos)  # (1, C), (1, h, Tmax, Tmax)
-        assert attn_weights is not None
-        weights = attn_weights[0, :, :T, :T]  # (h, T, T): the sentence, padding cut off
-        mats.append(weights.numpy())
-        rows.append(weights[:, sentence.verb_pos].numpy())  # (h, T)
-        W_query, W_key = model.query_key_weights()
-        wq.append(W_query.numpy())
-        wk.append(W_key.numpy())
-        predicted.append(sentences.ANIMALS[int(logits.argmax())])
+    sentence = example_sentences()[example]
+    steps, idx = _frames(run)
+    weights = run.probe(f"attn_weights.{example}")[idx]  # (F, h, T, T)
+    logits = run.probe("logits")[idx, example]  # (F, C)
+    states = [run.state_at(s) for s in steps]
+    W_query = np.stack([st["attn.W_query.weight"].double().numpy().T for st in states])  # (F, d_in, d_out)
+    W_key = np.stack([st["attn.W_key.weight"].double().numpy().T for st in states])
     log_idx = [run.log_index(s) for s in steps]
-    hits = run.metric("subject_hit").max(axis=1)  # (logs,) best head
     return SubjectReplay(
         tokens=sentence.tokens,
         subject_pos=sentence.subject_pos,
         verb_pos=sentence.verb_pos,
         steps=steps,
-        verb_rows=_ro(rows),
-        attn_weights=_ro(mats),
-        W_query=_ro(wq),
-        W_key=_ro(wk),
-        predicted=tuple(predicted),
+        verb_rows=_ro(weights[:, :, sentence.verb_pos]),  # (F, h, T)
+        attn_weights=_ro(weights),
+        W_query=_ro(W_query),
+        W_key=_ro(W_key),
+        predicted=tuple(sentences.ANIMALS[int(i)] for i in logits.argmax(axis=1)),
         held_out_acc=_ro(run.metric("held_out_acc")[log_idx]),
-        subject_hit=_ro(hits[log_idx]),
+        subject_hit=_ro(run.metric("subject_hit").max(axis=1)[log_idx]),
     )
 
 
@@ -245,28 +224,21 @@ class InductionReplay:
     induction_head: tuple[int, int]  # the last layer's best induction head at the end
 
 
-@torch.no_grad()
-def induction_replay(run: Trajectory, display: repeats.RepeatBatch | None = None) -> InductionReplay:
-    """Losses and scores from the log, and every frame's attention maps on one held-out sequence."""
+def induction_replay(run: Trajectory) -> InductionReplay:
+    """Losses and scores from the log, and every frame's attention maps on the display sequence (saved while
+    the model trained)."""
     if run.config.task != "induction":
         raise ValueError("induction_replay needs a task-2 run")
-    display = display if display is not None else repeats.display_sequence()
+    display = repeats.display_sequence()
     T = int(2 * display.half[0])
-    steps = frame_steps(run)
-    maps = []
-    for step in steps:
-        model = model_at(run.config, run.state_at(step))
-        assert isinstance(model, AttentionOnlyTransformer)
-        _, attn_weights = model(display.ids)  # (L, 1, h, T, T)
-        assert attn_weights is not None
-        maps.append(attn_weights[:, 0, :, :T, :T].numpy())
+    steps, idx = _frames(run)
     prev, ind = run.metric("prev_score"), run.metric("induction_score")  # (logs, L, h)
     last = ind.shape[1] - 1
     return InductionReplay(
         tokens=tuple(repeats.symbols(display.ids[0, :T])),
         half=int(display.half[0]),
         steps=steps,
-        maps=_ro(maps),
+        maps=_ro(run.probe("attn_weights")[idx]),  # (F, L, h, T, T)
         log_steps=run.steps,
         loss_first=run.metric("loss_first"),
         loss_repeated=run.metric("loss_repeated"),
@@ -276,4 +248,48 @@ def induction_replay(run: Trajectory, display: repeats.RepeatBatch | None = None
         induction_step=first_step_at_least(run.steps, ind[:, last].max(axis=1).tolist(), INDUCTION_THRESHOLD),
         prev_head=(0, int(prev[-1, 0].argmax())),
         induction_head=(last, int(ind[-1, last].argmax())),
+    )
+
+
+# ---------------------------------------------------------------- curves of either task
+
+
+@dataclass(frozen=True)
+class CurveSeries:
+    """What the training-curves figure draws for a run: losses (top panel), held-out scores (bottom)."""
+
+    steps: tuple[int, ...]
+    top: dict[str, np.ndarray]
+    bottom: dict[str, np.ndarray]
+    top_title: str
+    bottom_title: str
+
+
+def curve_series(run: Trajectory) -> CurveSeries:
+    """Task 1: losses, held-out accuracy and how often the verb's row peaks on the subject. Task 2: the
+    loss on each half and the best previous-token (layer 1) and induction (last layer) scores."""
+    if run.config.task == "subject":
+        bottom = {"held-out accuracy": run.metric("held_out_acc")}
+        if "subject_hit" in run.metrics:
+            bottom["verb row peaks on the subject"] = _ro(run.metric("subject_hit").max(axis=1))
+        return CurveSeries(
+            run.steps,
+            {"training loss": run.metric("train_loss"), "held-out loss": run.metric("held_out_loss")},
+            bottom,
+            "loss",
+            "held-out",
+        )
+    prev, ind = run.metric("prev_score"), run.metric("induction_score")  # (logs, L, h)
+    return CurveSeries(
+        run.steps,
+        {
+            "loss on the first half": run.metric("loss_first"),
+            "loss on the repeated half": run.metric("loss_repeated"),
+        },
+        {
+            "best previous-token score, layer 1": _ro(prev[:, 0].max(axis=1)),
+            f"best induction score, layer {ind.shape[1]}": _ro(ind[:, -1].max(axis=1)),
+        },
+        "loss (nats)",
+        "head score",
     )

@@ -33,7 +33,7 @@ from attention_core.learning.metrics import (
     verb_rows,
 )
 from attention_core.learning.models import AttentionOnlyTransformer, SubjectFinder
-from attention_core.learning.trajectory import State, Trajectory, TrajectoryBuilder
+from attention_core.learning.trajectory import PROBE, State, Trajectory, TrajectoryBuilder, weights_only
 from attention_core.self_attention import seeded
 
 DATA_SEED = 0  # every run sees the same sentences; the run's seed decides initialisation and batch order
@@ -80,7 +80,7 @@ def build_model(config: TrainConfig) -> SubjectFinder | AttentionOnlyTransformer
 def model_at(config: TrainConfig, state: State) -> SubjectFinder | AttentionOnlyTransformer:
     """A model of `config` holding the snapshot `state` (eval mode). The state is copied, never shared."""
     model = build_model(config)
-    missing, unexpected = model.load_state_dict(dict(state), strict=False)
+    missing, unexpected = model.load_state_dict(weights_only(state), strict=False)
     if unexpected or any(not k.endswith("mask") for k in missing):
         raise ValueError(f"snapshot does not fit the model: missing {missing}, unexpected {unexpected}")
     return model.eval()
@@ -89,6 +89,45 @@ def model_at(config: TrainConfig, state: State) -> SubjectFinder | AttentionOnly
 def snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """A copy of the trainable weights (the constant causal-mask buffers are left out)."""
     return {k: v.detach().clone() for k, v in model.state_dict().items() if not k.endswith("mask")}
+
+
+@functools.lru_cache(maxsize=1)
+def example_sentences() -> tuple[sentences.Sentence, ...]:
+    """Held-out sentences to watch: the lectures' own, then one per longer distance bucket naming another animal."""
+    held_out = subject_data().held_out
+    picks = [held_out[0]]  # the lectures' sentence
+    for bucket in range(1, len(sentences.DISTANCE_BUCKETS)):
+        picks.append(
+            next(
+                s
+                for s in held_out[1:]
+                if sentences.bucket_of(s.distance) == bucket and s.distractors and s not in picks
+            )
+        )
+    return tuple(picks)
+
+
+@torch.no_grad()
+def probe(model: SubjectFinder | AttentionOnlyTransformer) -> dict[str, torch.Tensor]:
+    """What the page draws, computed once per snapshot: the model on its fixed examples (float32).
+
+    Task 1: "logits" (examples, C) and, with attention, "attn_weights.<i>" (h, T_i, T_i) for each example
+    sentence up to its verb. Task 2: "attn_weights" (layers, h, T, T) on the display sequence.
+    """
+    if isinstance(model, SubjectFinder):
+        examples = example_sentences()
+        enc = sentences.encode(examples, subject_data().vocab)
+        logits, attn_weights = model(enc.ids, enc.verb_pos)  # (S, C), (S, h, T, T) or None
+        out = {"logits": logits}
+        if attn_weights is not None:
+            for i, s in enumerate(examples):  # each sentence up to its verb, padding cut off
+                out[f"attn_weights.{i}"] = attn_weights[i, :, : s.verb_pos + 1, : s.verb_pos + 1]
+        return {k: v.float().contiguous() for k, v in out.items()}
+    display = repeats.display_sequence()
+    T = int(2 * display.half[0])
+    _, attn_weights = model(display.ids)  # (L, 1, h, T, T)
+    assert attn_weights is not None
+    return {"attn_weights": attn_weights[:, 0, :, :T, :T].float().contiguous()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,11 +216,13 @@ def train(
     start = time.monotonic()
 
     def record(step: int, train_loss: float, keep_weights: bool = False) -> None:
+        keep_weights |= step % config.snapshot_every == 0 or step == config.steps
         model.eval()
         metrics = {"train_loss": train_loss, **evaluate(model)}
+        state = None
+        if keep_weights:  # the weights, and what the model shows on the page's fixed examples
+            state = {**snapshot(model), **{PROBE + k: v for k, v in probe(model).items()}}
         model.train()
-        keep_weights |= step % config.snapshot_every == 0 or step == config.steps
-        state = snapshot(model) if keep_weights else None
         builder.add_log(step, metrics)
         if state is not None:
             builder.add_snapshot(step, state)

@@ -33,7 +33,13 @@ class TrajectoryError(RuntimeError):
     """A shipped trajectory is missing, unreadable or inconsistent (the message says what to do)."""
 
 
-State = Mapping[str, torch.Tensor]
+State = Mapping[str, torch.Tensor]  # parameter name -> weights, plus PROBE + name -> what the model showed
+PROBE = "probe:"  # state keys that hold the model's outputs on the page's fixed examples, not weights
+
+
+def weights_only(state: State) -> dict[str, torch.Tensor]:
+    """A snapshot's model weights (its probe outputs left out)."""
+    return {k: v for k, v in state.items() if not k.startswith(PROBE)}
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,10 @@ class Trajectory:
     def state_at(self, step: int) -> State:
         """The weights saved at `step` (one of `snapshot_steps`)."""
         return self.states[self.snapshot_steps.index(step)]
+
+    def probe(self, name: str) -> np.ndarray:
+        """A probe output at every snapshot, stacked: (len(snapshot_steps), ...) float64, read-only."""
+        return _frozen_array(np.stack([state[PROBE + name].double().numpy() for state in self.states]))
 
     def log_index(self, step: int) -> int:
         """Index of the last logged step at or before `step`."""
