@@ -210,12 +210,14 @@ def train_panel_ui(task: Task, config: TrainConfig, runs: dict[str, Trajectory])
             made_with = runs[twin].torch_version
             if made_with == torch.__version__:
                 note += (
-                    f" These are the shipped run's settings: training them here on torch {torch.__version__} "
-                    "should give the same numbers, bit for bit (checked when your run ends)."
+                    f" Apart from the number of steps these are the shipped run's settings: on torch "
+                    f"{torch.__version__} your run should repeat it step for step, bit for bit (checked when it "
+                    "ends)."
                 )
             else:
                 note += (
-                    f" These are the shipped run's settings, but it was made with torch {made_with} and this "
+                    f" Apart from the number of steps these are the shipped run's settings, but it was made with "
+                    f"torch {made_with} and this "
                     f"server runs torch {torch.__version__}: floating-point kernels change between versions, "
                     "so your run may differ in the last digits."
                 )

@@ -35,8 +35,10 @@ LAST_STATE = "_learn_last"  # how this session's last job ended (shown once it i
 
 @st.cache_resource(show_spinner=False)
 def training_service() -> TrainingService:
-    """The one training service of this server process (its workers start on the first training)."""
-    return TrainingService()
+    """The one training service of this server process; its workers start in the background right away."""
+    service = TrainingService()
+    service.prestart()
+    return service
 
 
 def session_id() -> str:
@@ -133,7 +135,7 @@ def _live_fragment(task: Task) -> None:
         return
     status, stop = st.columns([5, 1], vertical_alignment="center")
     with status:
-        st.progress(min(view.step / max(view.total_steps, 1), 1.0), text=escape_markdown(_status_text(view)))
+        st.progress(min(view.step / max(view.total_steps, 1), 1.0), text=_status_text(view))  # our words only
     stop.button(
         "Stop",
         key=STOP_KEY,

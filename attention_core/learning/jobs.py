@@ -100,12 +100,14 @@ class TrainingService:
         max_running: int | None = None,
         max_queue: int = 30,
         heartbeat_timeout: float = 12.0,
+        worker_idle_timeout: float = 600.0,
         time_limit: float = MAX_SECONDS,
         worker_command: Sequence[str] = WORKER_COMMAND,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_running = max_running or default_max_running()
         self.max_queue, self.heartbeat_timeout, self.time_limit = max_queue, heartbeat_timeout, time_limit
+        self.worker_idle_timeout = worker_idle_timeout
         self.worker_command, self.clock = tuple(worker_command), clock
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -165,6 +167,12 @@ class TrainingService:
                 job.status = "stopped"
             self._wake.notify_all()
 
+    def prestart(self) -> None:
+        """Start the worker processes now (in the background), so the first training starts quickly."""
+        with self._lock:
+            if not self._closed:
+                self._ensure_slots(prestart=True)
+
     def load(self) -> tuple[int, int]:
         """(jobs training, jobs waiting) server-wide."""
         with self._lock:
@@ -208,9 +216,9 @@ class TrainingService:
             message=job.message,
         )
 
-    def _ensure_slots(self) -> None:
+    def _ensure_slots(self, prestart: bool = False) -> None:
         while len(self._slots) < self.max_running:
-            slot = _Slot(self, len(self._slots))
+            slot = _Slot(self, len(self._slots), prestart)
             self._slots.append(slot)
             slot.start()
 
@@ -223,11 +231,15 @@ class TrainingService:
     def _stale(self, job: _Job) -> bool:
         return self.clock() - job.last_seen > self.heartbeat_timeout
 
-    def _next_job(self) -> _Job | None:
-        """Wait for the next job to run (None when shutting down); drops queued jobs nobody watches."""
+    def _next_job(self, idle_timeout: float | None = None) -> _Job | Literal["idle"] | None:
+        """Wait for the next job to run: None when shutting down, 'idle' after `idle_timeout` seconds without
+        one. Queued jobs nobody watches any more are dropped."""
+        waited_since = time.monotonic()
         while True:
             if self._closed:
                 return None
+            if idle_timeout is not None and time.monotonic() - waited_since > idle_timeout:
+                return "idle"
             while self._queue:
                 job = self._jobs[self._queue.popleft()]
                 if self._stale(job):
@@ -245,20 +257,26 @@ class TrainingService:
 class _Slot(threading.Thread):
     """One concurrent training: a supervisor thread that owns one worker process and feeds it jobs."""
 
-    def __init__(self, service: TrainingService, index: int) -> None:
+    def __init__(self, service: TrainingService, index: int, prestart: bool = False) -> None:
         super().__init__(name=f"training-slot-{index}", daemon=True)
-        self.service = service
+        self.service, self.prestart = service, prestart
         self.proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
+        self._ready = False
 
     def run(self) -> None:
         svc = self.service
         try:
+            if self.prestart:
+                self._start_worker()  # import torch now, not when the first student presses Start
             while True:
                 with svc._lock:
-                    job = svc._next_job()
+                    job = svc._next_job(svc.worker_idle_timeout if self.proc is not None else None)
                 if job is None:
                     return
+                if job == "idle":  # nobody trained for a while: give the memory back
+                    self._close_worker()
+                    continue
                 self._run_job(job)
         finally:
             self._close_worker()
@@ -276,7 +294,7 @@ class _Slot(threading.Thread):
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self._buffer = b""
+        self._buffer, self._ready = b"", False
 
     def _close_worker(self) -> None:
         proc, self.proc = self.proc, None
@@ -333,6 +351,7 @@ class _Slot(threading.Thread):
         svc = self.service
         if self.proc is None or self.proc.poll() is not None:
             self._start_worker()
+        if not self._ready:
             ready_by = time.monotonic() + 120
             while True:  # torch takes a few seconds to import in a fresh process
                 event = self._read_event(0.5)
@@ -340,6 +359,7 @@ class _Slot(threading.Thread):
                     self._fail(job, "The training worker could not start.")
                     return
                 if isinstance(event, dict) and event.get("event") == "ready":
+                    self._ready = True
                     break
                 with svc._lock:
                     if job.stop_requested or svc._stale(job):

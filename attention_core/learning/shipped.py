@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from attention_core.learning.config import Task, TrainConfig, default_config
@@ -55,5 +55,11 @@ def load_shipped(name: str, directory: Path = ASSET_DIR) -> Trajectory:
 
 
 def matching_shipped(config: TrainConfig) -> str | None:
-    """The name of the shipped run made with exactly `config`, if there is one."""
-    return next((run.name for run in SHIPPED.values() if run.config == config), None)
+    """The shipped run a run of `config` repeats (step for step, up to the shorter length), if there is one.
+
+    Runs differing only in their number of steps share every step they both reach: batches and logging do not
+    depend on the length of a run.
+    """
+    return next(
+        (run.name for run in SHIPPED.values() if replace(run.config, steps=config.steps) == config), None
+    )

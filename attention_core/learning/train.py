@@ -53,6 +53,19 @@ def induction_eval_batch() -> repeats.RepeatBatch:
     return repeats.repeat_batch(torch.Generator().manual_seed(12_345), EVAL_SEQUENCES)
 
 
+def warm_up() -> None:
+    """Build both tasks' data, run each model once and make an optimizer (a worker does this before its first
+    job, so a student's run starts with its first step)."""
+    from attention_core.learning.config import default_config
+
+    subject = build_model(default_config("subject")).eval()
+    induction = build_model(default_config("induction")).eval()
+    assert isinstance(subject, SubjectFinder) and isinstance(induction, AttentionOnlyTransformer)
+    evaluate_subject(subject)
+    evaluate_induction(induction)
+    torch.optim.Adam(subject.parameters())  # the first optimizer imports torch's compiler stack (seconds)
+
+
 def build_model(config: TrainConfig) -> SubjectFinder | AttentionOnlyTransformer:
     """The untrained model of a config, initialised under `seeded(config.seed)`."""
     with seeded(config.seed):

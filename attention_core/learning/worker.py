@@ -53,7 +53,9 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from attention_core.learning.config import ConfigError, TrainConfig
-    from attention_core.learning.train import train
+    from attention_core.learning.train import train, warm_up
+
+    warm_up()  # data and first kernels now, before "ready", so a run's first step comes quickly
 
     out_lock = threading.Lock()
 
