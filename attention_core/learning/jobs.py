@@ -101,13 +101,14 @@ class TrainingService:
         max_queue: int = 30,
         heartbeat_timeout: float = 12.0,
         worker_idle_timeout: float = 600.0,
+        kill_grace: float = 30.0,
         time_limit: float = MAX_SECONDS,
         worker_command: Sequence[str] = WORKER_COMMAND,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_running = max_running or default_max_running()
         self.max_queue, self.heartbeat_timeout, self.time_limit = max_queue, heartbeat_timeout, time_limit
-        self.worker_idle_timeout = worker_idle_timeout
+        self.worker_idle_timeout, self.kill_grace = worker_idle_timeout, kill_grace
         self.worker_command, self.clock = tuple(worker_command), clock
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -375,7 +376,7 @@ class _Slot(threading.Thread):
             self._fail(job, "The training worker stopped unexpectedly.")
             return
         stop_sent, reason = False, ""
-        hard_deadline = time.monotonic() + svc.time_limit + 30  # the worker should stop itself well before
+        hard_deadline = time.monotonic() + svc.time_limit + svc.kill_grace  # the worker stops itself before
         while True:
             event = self._read_event(0.25)
             if event == "eof":
