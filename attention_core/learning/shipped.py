@@ -40,9 +40,9 @@ def shipped_name(task: Task, positions: bool = True, baseline: bool = False) -> 
     return f"{task}-{'pos' if positions else 'nopos'}"
 
 
-def load_shipped(name: str, directory: Path = ASSET_DIR) -> Trajectory:
-    """A shipped run by name; raises TrajectoryError (what is wrong, how to fix it) for bad files."""
-    run = load(directory, name)
+def load_shipped(name: str, directory: Path | None = None) -> Trajectory:
+    """A shipped run by name (from ASSET_DIR by default); raises TrajectoryError (what is wrong, how to fix it)."""
+    run = load(directory if directory is not None else ASSET_DIR, name)
     expected = SHIPPED[name].config
     if run.config != expected:
         from attention_core.learning.trajectory import TrajectoryError
