@@ -134,7 +134,8 @@ def verb_row_animation(
         opacity=0.18,
         line_width=0,
         annotation_text="subject",
-        annotation_position="top left",
+        annotation_position="top",
+        annotation_yshift=4,
         annotation_font={"color": ACCENT, "size": 14},
     )
     fig.update_layout(
@@ -148,7 +149,9 @@ def verb_row_animation(
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
     )
     fig.update_xaxes(tickvals=x, ticktext=labels, tickangle=-45 if n_tokens > 8 else 0)
-    fig.update_yaxes(title="weight from the verb", range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(
+        title="weight from the verb", range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%"
+    )
     return fig
 
 
@@ -173,6 +176,9 @@ def head_animation(
     wmax = float(max(np.abs(wq).max(), np.abs(wk).max(), 1e-9))
     lower = np.tril(np.ones((n_tokens, n_tokens), dtype=bool))
 
+    widths, gap = (0.34, 0.33, 0.33), 0.1
+    weights_bar_x = widths[0] * (1 - 2 * gap) + 0.01  # just right of the weights panel
+
     def traces(f: int) -> list[go.Heatmap]:
         weights = np.where(lower, mats[f, head], np.nan).astype(np.float32)  # the future is masked: blank
         return [
@@ -181,12 +187,7 @@ def head_animation(
                 zmin=0,
                 zmax=1,
                 colorscale=COLORSCALE,
-                colorbar={
-                    "x": 0.30,
-                    "len": 0.8,
-                    "thickness": 10,
-                    "title": {"text": "weight", "side": "right"},
-                },
+                colorbar={"x": weights_bar_x, "len": 0.8, "thickness": 10},
                 hovertemplate="query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>",
                 xgap=1,
                 ygap=1,
@@ -204,7 +205,7 @@ def head_animation(
                 zmin=-wmax,
                 zmax=wmax,
                 colorscale=DIVERGING,
-                colorbar={"x": 1.0, "len": 0.8, "thickness": 10, "title": {"text": "value", "side": "right"}},
+                colorbar={"x": 1.0, "len": 0.8, "thickness": 10},
                 hovertemplate="W_key[%{y}, %{x}] = %{z:.4f}<extra></extra>",
             ),
         ]
@@ -212,8 +213,8 @@ def head_animation(
     fig = make_subplots(
         rows=1,
         cols=3,
-        column_widths=[0.36, 0.32, 0.32],
-        horizontal_spacing=0.07,
+        column_widths=list(widths),
+        horizontal_spacing=gap,
         subplot_titles=("Attention weights (row = query)", "W_query (d_in × d_out)", "W_key (d_in × d_out)"),
     )
     for col, trace in enumerate(traces(active), start=1):
