@@ -25,7 +25,7 @@ def test_train_watch_the_curves_move_stop_and_scrub(page: Page, streamlit_url: s
     page.goto(f"{streamlit_url}/learn?learn_task=induction&learn_isteps=1500")
     page.wait_for_selector(".js-plotly-plot", timeout=300_000)
     wait_for_app(page, timeout=300_000)
-    page.locator(".st-key-learn_start button").click()
+    page.locator(".st-key-learn_start button").first.click()
     page.wait_for_selector(LIVE, timeout=300_000)  # the worker starts, the first steps are logged
     page.wait_for_function(
         f"() => {{ const g = document.querySelector('{LIVE}'); return g && g.data[1].x.length >= 3; }}",
@@ -40,7 +40,7 @@ def test_train_watch_the_curves_move_stop_and_scrub(page: Page, streamlit_url: s
     assert _points(page) > first, "the curves move while it trains"
     page.screenshot(path=str(screenshot_dir / "learn-live.png"))
 
-    page.locator(".st-key-learn_stop button").click()
+    page.locator(".st-key-learn_stop button").first.click()
     source = page.locator(".st-key-learn_source")
     expect(source).to_be_visible(timeout=60_000)  # stopped: the replay now offers 'your run'
     wait_for_app(page, timeout=60_000)
