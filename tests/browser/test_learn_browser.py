@@ -18,7 +18,7 @@ def _points(page: Page) -> int:
 
 
 def _row_title(page: Page) -> str:
-    return page.locator(f"{ROW} .gtitle").first.inner_text()
+    return page.locator(f"{ROW} .gtitle").first.text_content() or ""
 
 
 def test_train_watch_the_curves_move_stop_and_scrub(page: Page, streamlit_url: str, screenshot_dir) -> None:
