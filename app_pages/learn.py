@@ -9,6 +9,7 @@ from typing import TypeVar
 import plotly.graph_objects as go
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures import learning as fl
 from attention_core.figures.export import chart_config
@@ -34,7 +35,6 @@ from attention_core.learning.train import example_sentences, subject_data
 from attention_core.learning.trajectory import Trajectory, TrajectoryError, same_prefix
 from attention_core.text import escape_markdown
 from ui.figures import PRESENT_FONT
-from ui.layout import settings_container
 from ui.lesson import Lesson
 from ui.live_training import live_panel_ui, my_runs, start_button_ui, training_service
 from ui.present import is_presenting
@@ -42,6 +42,7 @@ from ui.state import register_figure, url_selectbox, url_slider, url_toggle
 
 T = TypeVar("T")
 MEMO_STATE = "_learn_memo"  # per-session results about the student's own runs
+PRESENT_HEIGHT = 420  # px: a figure's height in presentation mode
 TASK_KEY, POS_KEY, EXAMPLE_KEY, SOURCE_KEY, HEAD_KEY = (
     "learn_task",
     "learn_pos",
@@ -113,15 +114,24 @@ def _sized(fig: go.Figure, presenting: bool) -> go.Figure:
     """
     if presenting:
         fig.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
-        if fig.layout.height:
-            fig.update_layout(height=int(fig.layout.height * 1.2))
+        if fig.layout.height:  # what fits below the step bar at 1280 x 720
+            fig.update_layout(height=min(int(fig.layout.height * 1.2), PRESENT_HEIGHT))
     return fig
 
 
-def _place(fig: go.Figure, key: str) -> None:
-    """Draw a figure full width and register it for the page exports (no copy: it is already sized)."""
+def _place(fig: go.Figure, key: str, slot: DeltaGenerator | None = None) -> None:
+    """Draw a figure full width (in `slot`, if given) and register it for the page exports (already sized)."""
     register_figure(key, fig.layout.title.text or key.replace("_", " "), fig)
-    st.plotly_chart(fig, width="stretch", key=key, config=chart_config(key, is_presenting()))
+    (slot or st).plotly_chart(fig, width="stretch", key=key, config=chart_config(key, is_presenting()))
+
+
+def _header(lesson: Lesson, number: int) -> DeltaGenerator | None:
+    """A step's heading; in presentation mode none (the step bar names it) and a slot that puts the step's
+    figure above its explanation, so the figure is on screen at 1280 x 720 without scrolling."""
+    if lesson.presenting:
+        return st.container()
+    lesson.header(number)
+    return None
 
 
 def _figure(
@@ -269,7 +279,7 @@ def subject_steps_ui(
     sentence = example_sentences()[example]
     summary = _memo("summary", run, runs, (), lambda: rp.learning_summary(run))
     if lesson.show(1):
-        lesson.header(1)
+        slot = _header(lesson, 1)
         distances = [s.distance for s in data.held_out]
         others = ", ".join(sentences.ANIMALS[i] for i in sorted(set(sentence.distractors))) or "none"
         st.markdown(
@@ -304,7 +314,7 @@ def subject_steps_ui(
         )
     replay = _memo("replay", run, runs, (example,), lambda: rp.subject_replay(run, example))
     if lesson.show(2):
-        lesson.header(2)
+        slot = _header(lesson, 2)
         first_row = replay.verb_rows[0].mean(0)
         st.markdown(
             f"The bars are the verb's attention weights in {escape_markdown(described)}, from step 0 (untrained) "
@@ -326,7 +336,7 @@ def subject_steps_ui(
             ),
             example,
         )
-        _place(row_fig, ROW_CHART)
+        _place(row_fig, ROW_CHART, slot)
         hit_step = next(
             (s for s, h in zip(summary.steps, summary.subject_hit, strict=True) if h >= 0.9), None
         )
@@ -341,7 +351,7 @@ def subject_steps_ui(
             )
         )
     if lesson.show(3):
-        lesson.header(3)
+        slot = _header(lesson, 3)
         st.markdown(
             "Scores are Q·Kᵀ with Q = X·W_query and K = X·W_key. Training changes the two matrices until the "
             "verb's query points at the subject's key; left, the full weight matrix of the sentence "
@@ -357,9 +367,9 @@ def subject_steps_ui(
             example,
             head,
         )
-        _place(head_fig, HEAD_CHART)
+        _place(head_fig, HEAD_CHART, slot)
     if lesson.show(4):
-        lesson.header(4)
+        slot = _header(lesson, 4)
         marker = summary.first_acc_95
         st.markdown(
             f"Losses (top) and held-out scores (bottom) of {escape_markdown(described)}."
@@ -369,9 +379,9 @@ def subject_steps_ui(
                 else " Held-out accuracy never reaches 95% in this run."
             )
         )
-        _place(_figure("curves", run, runs, lambda: _curves(run, marker, "95%")), CURVES_CHART)
+        _place(_figure("curves", run, runs, lambda: _curves(run, marker, "95%")), CURVES_CHART, slot)
     if lesson.show(5):
-        lesson.header(5)
+        slot = _header(lesson, 5)
         baseline = runs[shipped_name("subject", baseline=True)]
         comp = _memo("distance", run, runs, (), lambda: rp.distance_comparison(run, baseline))
         st.markdown(
@@ -397,9 +407,9 @@ def subject_steps_ui(
                 comp.chance,
             ),
         )
-        _place(distance_fig, DISTANCE_CHART)
+        _place(distance_fig, DISTANCE_CHART, slot)
     if lesson.show(6):
-        lesson.header(6)
+        slot = _header(lesson, 6)
         on, off = runs["subject-pos"], runs["subject-nopos"]
         pc = _memo("positions", on, runs, (), lambda: rp.positions_comparison(on, off))
         buckets = _memo("distance-nopos", on, runs, (), lambda: rp.distance_comparison(on, off))
@@ -424,7 +434,7 @@ def subject_steps_ui(
                 title="Shipped runs, same settings but the position embeddings",
             ),
         )
-        _place(positions_fig, POSITIONS_CHART)
+        _place(positions_fig, POSITIONS_CHART, slot)
 
 
 # ---------------------------------------------------------------- task 2
@@ -435,7 +445,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
     replay = _memo("induction", run, runs, (), lambda: rp.induction_replay(run))
     layers = run.config.layers
     if lesson.show(1):
-        lesson.header(1)
+        slot = _header(lesson, 1)
         half = replay.half
         st.markdown(
             f"Each training sequence draws L distinct symbols out of {VOCAB_SIZE} (L = 6 to 12) and then writes "
@@ -448,7 +458,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
         )
         st.code(" ".join(replay.tokens[:half]) + "   |   " + " ".join(replay.tokens[half:]), language=None)
     if lesson.show(2):
-        lesson.header(2)
+        slot = _header(lesson, 2)
         rep = replay.loss_repeated
         plateau = next((s for s, v in zip(replay.log_steps, rep, strict=True) if v < 0.95 * rep[0]), None)
         st.markdown(
@@ -463,11 +473,10 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
             )
             + f" The first half stays at {replay.loss_first[-1]:.2f}: nothing there can be learned."
         )
-        _place(
-            _figure("phase", run, runs, lambda: _curves(run, replay.phase_step, "phase change")), PHASE_CHART
-        )
+        phase_fig = _figure("phase", run, runs, lambda: _curves(run, replay.phase_step, "phase change"))
+        _place(phase_fig, PHASE_CHART, slot)
     if lesson.show(3):
-        lesson.header(3)
+        slot = _header(lesson, 3)
         pl, ph = replay.prev_head
         il, ih = replay.induction_head
         before = [
@@ -501,9 +510,9 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
                 replay.phase_step,
             ),
         )
-        _place(scores_fig, SCORES_CHART)
+        _place(scores_fig, SCORES_CHART, slot)
     if lesson.show(4):
-        lesson.header(4)
+        slot = _header(lesson, 4)
         st.markdown(
             "Every head's weights on the sequence above (row = query, the future masked). A previous-token head "
             "draws the stripe just below the diagonal; an induction head draws a stripe in the second half "
@@ -516,9 +525,9 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
             runs,
             lambda: fl.head_maps_animation(replay.maps, replay.tokens, replay.steps, replay.half),
         )
-        _place(maps_fig, MAPS_CHART)
+        _place(maps_fig, MAPS_CHART, slot)
     if lesson.show(5):
-        lesson.header(5)
+        slot = _header(lesson, 5)
         on_run, off_run = runs["induction-pos"], runs["induction-nopos"]
         on = _memo("induction", on_run, runs, (), lambda: rp.induction_replay(on_run))
         off = _memo("induction", off_run, runs, (), lambda: rp.induction_replay(off_run))
@@ -554,7 +563,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
                 "head score",
             ),
         )
-        _place(nopos_fig, NOPOS_CHART)
+        _place(nopos_fig, NOPOS_CHART, slot)
 
 
 # ---------------------------------------------------------------- the page
@@ -563,17 +572,21 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
 def learn_ui() -> None:
     """Task choice, replay settings, live training, and the lesson steps of the chosen task."""
     st.title("Watch attention learn")
-    task: Task = url_selectbox(
-        "Task",
-        list(TASKS),
-        TASK_KEY,
-        "subject",
-        format_func=TASK_TITLES.get,
-        widget=st.radio,
-        horizontal=True,
-    )
+    presenting = is_presenting()
+    # in presentation mode every control is folded into one Settings box above the step bar
+    box = st.expander("Settings", icon=":material/tune:") if presenting else st.container()
+    with box:
+        task: Task = url_selectbox(
+            "Task",
+            list(TASKS),
+            TASK_KEY,
+            "subject",
+            format_func=TASK_TITLES.get,
+            widget=st.radio,
+            horizontal=True,
+        )
     lesson = Lesson(SUBJECT_STEPS if task == "subject" else INDUCTION_STEPS)
-    if not lesson.presenting:
+    if not presenting:
         st.markdown(
             "Every attention pattern on the earlier pages came from random weights. Here attention is "
             "**trained**: a tiny model built from this app's own attention classes learns a task in seconds, and "
@@ -585,34 +598,38 @@ def learn_ui() -> None:
     except TrajectoryError as err:
         st.error(escape_markdown(str(err)), icon=":material/error:")
         return
-    c1, c2 = st.columns([2, 5], vertical_alignment="center")
-    with c1:
-        positions = url_toggle(
-            "Position embeddings",
-            POS_KEY,
-            True,
-            help="Off: the model sees which tokens came before, not where.",
-        )
-    example = 0
-    if task == "subject":
-        examples = example_sentences()
-        with c2:
-            example = url_selectbox(
-                "Sentence to watch (held out: never trained on)",
-                list(range(len(examples))),
-                EXAMPLE_KEY,
-                0,
-                format_func=lambda i: f"{_short(examples[i].text)} ({examples[i].distance} tokens apart)",
+    with box if presenting else st.container():
+        c1, c2 = st.columns([2, 5], vertical_alignment="center")
+        with c1:
+            positions = url_toggle(
+                "Position embeddings",
+                POS_KEY,
+                True,
+                help="Off: the model sees which tokens came before, not where.",
             )
+        example = 0
+        if task == "subject":
+            examples = example_sentences()
+            with c2:
+                example = url_selectbox(
+                    "Sentence to watch (held out: never trained on)",
+                    list(range(len(examples))),
+                    EXAMPLE_KEY,
+                    0,
+                    format_func=lambda i: f"{_short(examples[i].text)} ({examples[i].distance} tokens apart)",
+                )
     train_box = (
-        settings_container(lesson.presenting)
-        if lesson.presenting
+        box
+        if presenting
         else st.expander("Train it yourself", icon=":material/model_training:", expanded=True)
     )
     with train_box:
+        if presenting:
+            st.markdown("**Train it yourself**")
         config = training_controls_ui(task, positions)
         train_panel_ui(task, config, runs)
-    run, described = replay_source_ui(task, positions, runs)
+    with box if presenting else st.container():
+        run, described = replay_source_ui(task, positions, runs)
     lesson.nav_ui()
     if task == "subject":
         subject_steps_ui(lesson, run, described, runs, example)
