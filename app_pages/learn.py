@@ -42,7 +42,7 @@ from ui.state import register_figure, url_selectbox, url_slider, url_toggle
 
 T = TypeVar("T")
 MEMO_STATE = "_learn_memo"  # per-session results about the student's own runs
-PRESENT_HEIGHT = 420  # px: a figure's height in presentation mode
+PRESENT_HEIGHT = 350  # px: a figure's height in presentation mode
 TASK_KEY, POS_KEY, EXAMPLE_KEY, SOURCE_KEY, HEAD_KEY = (
     "learn_task",
     "learn_pos",

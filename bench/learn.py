@@ -212,12 +212,17 @@ async def trainer(n: int, port: int, timeout: float, stop_at: float, delay: floa
 
 
 def run_class(
-    readers: int, trainers: int, interactions: int, think: tuple[float, float], limit: float
+    readers: int,
+    trainers: int,
+    interactions: int,
+    think: tuple[float, float],
+    limit: float,
+    skip: tuple[str, ...] = (),
 ) -> None:
     """Start a server, warm it, then readers and trainers at once; print their figures."""
     port = free_port()
     with streamlit_server(port, ROOT / "artifacts" / "learn-load-server.log", gc_env(False)) as proc:
-        pages = page_paths()
+        pages = [p for p in page_paths() if p not in skip]
         _run_async(_warm(port, pages, 240))
         rss_warm = rss_mb(proc.pid)
         sampler = RssSampler(proc.pid)
@@ -279,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--think-min", type=float, default=5.0)
     ap.add_argument("--think-max", type=float, default=15.0)
     ap.add_argument("--limit", type=float, default=420.0, help="wall-clock limit of the load part (s)")
+    ap.add_argument("--skip", default="", help="comma-separated page url paths the readers leave out")
     args = ap.parse_args(argv if argv is not None else [])
     if not args.load_only:
         print_table(
