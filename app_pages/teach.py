@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.lesson_plan import LESSON_PLAN
 from ui.pages import PAGES
 
 
@@ -17,19 +16,20 @@ def teach_ui() -> None:
         "keys). Ask the question *before* revealing the next step. Every link below opens a prepared view, and "
         "the **Share this view** box in the sidebar gives you a link to whatever is on screen."
     )
-    pages = {info.url_path: info for info in PAGES}
-    plan = [step for step in LESSON_PLAN if step.url_path in pages]
-    total = sum(step.minutes for step in plan)
+    plan = [(info, info.plan) for info in PAGES if info.plan is not None]
+    total = sum(step.minutes for _, step in plan)
     st.caption(f"{len(plan)} stops, about {total} minutes.")
-    for number, step in enumerate(plan, start=1):
-        info = pages[step.url_path]
+    for number, (info, step) in enumerate(plan, start=1):
         with st.container(border=True):
             st.subheader(f"{number}. {info.title} · {step.minutes} min")
             st.markdown(f"**Goal.** {step.goal}")
             st.markdown("**Ask the class**\n" + "\n".join(f"- {q}" for q in step.questions))
             st.page_link(info.path, label=f"Open {info.title}", icon=info.icon)
-            for label, params in step.views:
-                st.page_link(info.path, label=label, icon=":material/slideshow:", query_params=params)
+            for view in step.views:
+                st.page_link(
+                    info.path, label=view.label, icon=":material/slideshow:", query_params=dict(view.params)
+                )
 
 
-teach_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__
+    teach_ui()
