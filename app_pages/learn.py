@@ -12,7 +12,7 @@ import torch
 from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures import learning as fl
-from attention_core.figures.export import chart_config
+from attention_core.figures.frozen import FrozenFigure, freeze
 from attention_core.learning import replay as rp
 from attention_core.learning import sentences
 from attention_core.learning.config import (
@@ -34,15 +34,14 @@ from attention_core.learning.shipped import SHIPPED, load_shipped, matching_ship
 from attention_core.learning.train import example_sentences, subject_data
 from attention_core.learning.trajectory import Trajectory, TrajectoryError, same_prefix
 from attention_core.text import escape_markdown
-from ui.figures import PRESENT_FONT
+from ui.cache import frozen_value, shared_cache
+from ui.figures import show_figure
 from ui.lesson import Lesson
 from ui.live_training import live_panel_ui, my_runs, start_button_ui, training_service
 from ui.present import is_presenting
-from ui.state import register_figure, url_selectbox, url_slider, url_toggle
+from ui.widgets import url_selectbox, url_slider, url_toggle
 
 T = TypeVar("T")
-MEMO_STATE = "_learn_memo"  # per-session results about the student's own runs
-PRESENT_HEIGHT = 350  # px: a figure's height in presentation mode
 TASK_KEY, POS_KEY, EXAMPLE_KEY, SOURCE_KEY, HEAD_KEY = (
     "learn_task",
     "learn_pos",
@@ -54,9 +53,11 @@ TRAIN_KEYS = {  # per task, so each task keeps its own defaults: (seed, steps, l
     "subject": ("learn_seed", "learn_steps", "learn_lr", "learn_heads", "learn_width"),
     "induction": ("learn_iseed", "learn_isteps", "learn_ilr", "learn_iheads", "learn_iwidth"),
 }
-ROW_CHART, HEAD_CHART, CURVES_CHART = "learn_row_fig", "learn_head_fig", "learn_curves_fig"
-DISTANCE_CHART, POSITIONS_CHART = "learn_distance_fig", "learn_positions_fig"
-PHASE_CHART, SCORES_CHART, MAPS_CHART, NOPOS_CHART = (
+START_KEY, STOP_KEY = "learn_start", "learn_stop"  # the live run's buttons (drawn by ui.live_training)
+LIVE_FIG = "learn_live_fig"  # the live run's curves (drawn by ui.live_training's polling fragment)
+ROW_FIG, HEAD_FIG, CURVES_FIG = "learn_row_fig", "learn_head_fig", "learn_curves_fig"
+DISTANCE_FIG, POSITIONS_FIG = "learn_distance_fig", "learn_positions_fig"
+PHASE_FIG, SCORES_FIG, MAPS_FIG, NOPOS_FIG = (
     "learn_phase_fig",
     "learn_scores_fig",
     "learn_maps_fig",
@@ -78,22 +79,27 @@ INDUCTION_STEPS = (
     "Without positions: what is left?",
 )
 SHIPPED_SOURCE, MY_SOURCE = "shipped", "mine"
+MEMO_STATE = "_learn_memo"  # session state (not a widget): per-session results about the student's own runs
+PRESENT_HEIGHT = 350  # px: the most a figure may take in presentation mode (below the step bar at 1280 x 720)
+PRESENT_SCALE = 1.2  # how much `ui.figures.show_figure` enlarges a figure's height in presentation mode
 
 
 @st.cache_resource(show_spinner="Loading the shipped training runs ...")
 def shipped_runs() -> dict[str, Trajectory]:
-    """Every shipped run, loaded once per server (frozen; shared by all sessions)."""
+    """Every shipped run, loaded once per server like a model: frozen dataclasses with read-only arrays,
+    only ever read."""
     return {name: load_shipped(name) for name in SHIPPED}
 
 
-@st.cache_resource(max_entries=160, show_spinner=False)
+@shared_cache(max_entries=160)
 def _shipped_memo(kind: str, name: str, args: tuple, _build: Callable[[], T]) -> T:
-    """A result about a shipped run, computed once per server (never modify it)."""
+    """A result about a shipped run, computed once per server and frozen (figures become FrozenFigures);
+    every session gets its own copy."""
     return _build()
 
 
 def _memo(kind: str, run: Trajectory, runs: dict[str, Trajectory], args: tuple, build: Callable[[], T]) -> T:
-    """Compute once: server-wide for a shipped run, per session for the student's own run."""
+    """Compute once: server-wide for a shipped run, per session for the student's own run (frozen alike)."""
     name = next((n for n, r in runs.items() if r is run), None)
     if name is not None:
         return _shipped_memo(kind, name, args, build)
@@ -102,27 +108,21 @@ def _memo(kind: str, run: Trajectory, runs: dict[str, Trajectory], args: tuple, 
     if key not in cache:
         if len(cache) >= 32:
             cache.clear()
-        cache[key] = build()
+        cache[key] = frozen_value(build())
     return cache[key]  # type: ignore[return-value]
 
 
 def _sized(fig: go.Figure, presenting: bool) -> go.Figure:
-    """Enlarge a freshly built figure for presentation mode, as `show_figure` does to a copy.
-
-    Copying an animation with dozens of frames costs about a second, so this page builds (and caches) a
-    presentation-sized figure instead and places it with `_place`.
-    """
-    if presenting:
-        fig.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
-        if fig.layout.height:  # what fits below the step bar at 1280 x 720
-            fig.update_layout(height=min(int(fig.layout.height * 1.2), PRESENT_HEIGHT))
+    """In presentation mode, a height that `show_figure`'s enlargement keeps within PRESENT_HEIGHT, so the
+    figure is on screen at 1280 x 720 without scrolling."""
+    if presenting and fig.layout.height:
+        fig.update_layout(height=min(int(fig.layout.height), int(PRESENT_HEIGHT / PRESENT_SCALE)))
     return fig
 
 
-def _place(fig: go.Figure, key: str, slot: DeltaGenerator | None = None) -> None:
-    """Draw a figure full width (in `slot`, if given) and register it for the page exports (already sized)."""
-    register_figure(key, fig.layout.title.text or key.replace("_", " "), fig)
-    (slot or st).plotly_chart(fig, width="stretch", key=key, config=chart_config(key, is_presenting()))
+def _place(fig: go.Figure | FrozenFigure, key: str, slot: DeltaGenerator | None = None) -> None:
+    """Draw a figure full width (in `slot`, if given) and register it for the page exports."""
+    show_figure(fig, key, slot)
 
 
 def _header(lesson: Lesson, number: int) -> DeltaGenerator | None:
@@ -136,10 +136,10 @@ def _header(lesson: Lesson, number: int) -> DeltaGenerator | None:
 
 def _figure(
     kind: str, run: Trajectory, runs: dict[str, Trajectory], build: Callable[[], go.Figure], *args: object
-) -> go.Figure:
-    """A figure about `run`, built once per (run, kind, args, presentation mode)."""
+) -> FrozenFigure:
+    """A figure about `run`, built once per (run, kind, args, presentation mode) and stored frozen."""
     presenting = is_presenting()
-    return _memo(kind, run, runs, (*args, presenting), lambda: _sized(build(), presenting))
+    return _memo(kind, run, runs, (*args, presenting), lambda: freeze(_sized(build(), presenting)))
 
 
 def _curves(run: Trajectory, marker: int | None, marker_text: str) -> go.Figure:
@@ -209,7 +209,7 @@ def train_panel_ui(task: Task, config: TrainConfig, runs: dict[str, Trajectory])
     running, waiting = training_service().load()
     b1, b2 = st.columns([2, 5], vertical_alignment="center")
     with b1:
-        start_button_ui(config)
+        start_button_ui(config, START_KEY)
     twin = matching_shipped(config)
     with b2:
         note = (
@@ -232,7 +232,7 @@ def train_panel_ui(task: Task, config: TrainConfig, runs: dict[str, Trajectory])
                     "so your run may differ in the last digits."
                 )
         st.caption(escape_markdown(note))
-    live_panel_ui(task)
+    live_panel_ui(task, STOP_KEY, LIVE_FIG)
 
 
 def replay_source_ui(task: Task, positions: bool, runs: dict[str, Trajectory]) -> tuple[Trajectory, str]:
@@ -336,7 +336,7 @@ def subject_steps_ui(
             ),
             example,
         )
-        _place(row_fig, ROW_CHART, slot)
+        _place(row_fig, ROW_FIG, slot)
         hit_step = next(
             (s for s, h in zip(summary.steps, summary.subject_hit, strict=True) if h >= 0.9), None
         )
@@ -367,7 +367,7 @@ def subject_steps_ui(
             example,
             head,
         )
-        _place(head_fig, HEAD_CHART, slot)
+        _place(head_fig, HEAD_FIG, slot)
     if lesson.show(4):
         slot = _header(lesson, 4)
         marker = summary.first_acc_95
@@ -379,7 +379,7 @@ def subject_steps_ui(
                 else " Held-out accuracy never reaches 95% in this run."
             )
         )
-        _place(_figure("curves", run, runs, lambda: _curves(run, marker, "95%")), CURVES_CHART, slot)
+        _place(_figure("curves", run, runs, lambda: _curves(run, marker, "95%")), CURVES_FIG, slot)
     if lesson.show(5):
         slot = _header(lesson, 5)
         baseline = runs[shipped_name("subject", baseline=True)]
@@ -407,7 +407,7 @@ def subject_steps_ui(
                 comp.chance,
             ),
         )
-        _place(distance_fig, DISTANCE_CHART, slot)
+        _place(distance_fig, DISTANCE_FIG, slot)
     if lesson.show(6):
         slot = _header(lesson, 6)
         on, off = runs["subject-pos"], runs["subject-nopos"]
@@ -434,7 +434,7 @@ def subject_steps_ui(
                 title="Shipped runs, same settings but the position embeddings",
             ),
         )
-        _place(positions_fig, POSITIONS_CHART, slot)
+        _place(positions_fig, POSITIONS_FIG, slot)
 
 
 # ---------------------------------------------------------------- task 2
@@ -474,7 +474,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
             + f" The first half stays at {replay.loss_first[-1]:.2f}: nothing there can be learned."
         )
         phase_fig = _figure("phase", run, runs, lambda: _curves(run, replay.phase_step, "phase change"))
-        _place(phase_fig, PHASE_CHART, slot)
+        _place(phase_fig, PHASE_FIG, slot)
     if lesson.show(3):
         slot = _header(lesson, 3)
         pl, ph = replay.prev_head
@@ -510,7 +510,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
                 replay.phase_step,
             ),
         )
-        _place(scores_fig, SCORES_CHART, slot)
+        _place(scores_fig, SCORES_FIG, slot)
     if lesson.show(4):
         slot = _header(lesson, 4)
         st.markdown(
@@ -525,7 +525,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
             runs,
             lambda: fl.head_maps_animation(replay.maps, replay.tokens, replay.steps, replay.half),
         )
-        _place(maps_fig, MAPS_CHART, slot)
+        _place(maps_fig, MAPS_FIG, slot)
     if lesson.show(5):
         slot = _header(lesson, 5)
         on_run, off_run = runs["induction-pos"], runs["induction-nopos"]
@@ -563,7 +563,7 @@ def induction_steps_ui(lesson: Lesson, run: Trajectory, described: str, runs: di
                 "head score",
             ),
         )
-        _place(nopos_fig, NOPOS_CHART, slot)
+        _place(nopos_fig, NOPOS_FIG, slot)
 
 
 # ---------------------------------------------------------------- the page
@@ -637,4 +637,5 @@ def learn_ui() -> None:
         induction_steps_ui(lesson, run, described, runs)
 
 
-learn_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    learn_ui()

@@ -1,4 +1,4 @@
-"""Teach with this app: a 45-minute lesson plan with questions and links to prepared views."""
+"""Teach with this app: a lesson plan for one lecture, with questions and links to prepared views."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from ui.pages import PAGES
 def teach_ui() -> None:
     """The lesson plan, limited to the pages this build has."""
     st.title("Teach with this app")
+    plan = [(info, info.plan) for info in PAGES if info.plan is not None]
+    total = sum(step.minutes for _, step in plan)
     st.markdown(
-        "A suggested order for a 45-minute lecture. Switch on **Presentation mode** in the sidebar: type gets "
+        f"A suggested order for a lecture of about {total} minutes. Switch on **Presentation mode** in the sidebar: type gets "
         "larger and each lesson page shows one step at a time with **Previous / Next** (or the Left / Right "
         "keys). Ask the question *before* revealing the next step. Every link below opens a prepared view, and "
         "the **Share this view** box in the sidebar gives you a link to whatever is on screen."
     )
-    plan = [(info, info.plan) for info in PAGES if info.plan is not None]
-    total = sum(step.minutes for _, step in plan)
     st.caption(f"{len(plan)} stops, about {total} minutes.")
     for number, (info, step) in enumerate(plan, start=1):
         with st.container(border=True):

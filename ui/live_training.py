@@ -24,8 +24,6 @@ from attention_core.text import escape_markdown
 from ui.present import is_presenting
 
 POLL_SECONDS = 1.0
-START_KEY, STOP_KEY = "learn_start", "learn_stop"
-LIVE_CHART = "learn_live_fig"
 JOB_STATE = "_learn_job"  # this session's job id
 RUNS_STATE = "_learn_runs"  # {task: Trajectory} of this session's latest finished live run per task
 SESSION_STATE = "_learn_session"  # a per-session id for the one-job-per-session rule
@@ -78,13 +76,13 @@ def current_job() -> JobView | None:
     return training_service().view(job_id) if job_id else None
 
 
-def start_button_ui(config: TrainConfig, disabled: bool = False) -> None:
-    """The Start button (disabled while this session's job is active) and why a start was refused."""
+def start_button_ui(config: TrainConfig, key: str, disabled: bool = False) -> None:
+    """The Start button `key` (disabled while this session's job is active) and why a start was refused."""
     job = current_job()
     busy = job is not None and job.active
     st.button(
         "Train with these settings",
-        key=START_KEY,
+        key=key,
         icon=":material/play_arrow:",
         type="primary",
         on_click=_start,
@@ -119,14 +117,15 @@ def _status_text(view: JobView) -> str:
     return done.get(view.status, view.status)
 
 
-def live_panel_ui(task: Task) -> None:
-    """Status, progress bar, Stop button and live curves of this session's job (a polling fragment)."""
+def live_panel_ui(task: Task, stop_key: str, chart_key: str) -> None:
+    """Status, progress bar, Stop button (`stop_key`) and live curves (`chart_key`) of this session's job,
+    in a polling fragment. The keys are the page's own constants."""
     job = current_job()
     active = job is not None and job.active
-    st.fragment(run_every=POLL_SECONDS if active else None)(_live_fragment)(task)
+    st.fragment(run_every=POLL_SECONDS if active else None)(_live_fragment)(task, stop_key, chart_key)
 
 
-def _live_fragment(task: Task) -> None:
+def _live_fragment(task: Task, stop_key: str, chart_key: str) -> None:
     job_id = st.session_state.get(JOB_STATE)
     view = training_service().heartbeat(job_id) if job_id else None
     if view is None:
@@ -138,7 +137,7 @@ def _live_fragment(task: Task) -> None:
         st.progress(min(view.step / max(view.total_steps, 1), 1.0), text=_status_text(view))  # our words only
     stop.button(
         "Stop",
-        key=STOP_KEY,
+        key=stop_key,
         icon=":material/stop:",
         on_click=_stop,
         disabled=not view.active,
@@ -151,9 +150,7 @@ def _live_fragment(task: Task) -> None:
         fig.update_xaxes(range=[0, run.config.steps])  # the planned length: the curves grow to the right
         fig.update_layout(height=340, title={"text": "Your run, live"})
         # placed directly (not through show_figure): a polling rerun must not add to the page's export list
-        st.plotly_chart(
-            fig, width="stretch", key=LIVE_CHART, config=chart_config(LIVE_CHART, is_presenting())
-        )
+        st.plotly_chart(fig, width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting()))
     if not view.active:
         if run.snapshot_steps:
             my_runs()[run.config.task] = run

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app_pages import causal, multihead, simplified, trainable, transformer
+from app_pages import causal, learn, multihead, simplified, trainable, transformer
 from ui.lesson import STEP_KEY
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
@@ -33,7 +33,7 @@ class PreparedView:
 
 @dataclass(frozen=True)
 class LessonStop:
-    """The page's stop in the 45-minute lecture: how long, why, what to ask, and prepared views."""
+    """The page's stop in the lecture: how long, why, what to ask, and prepared views."""
 
     minutes: int
     goal: str
@@ -80,7 +80,7 @@ PAGES: tuple[PageInfo, ...] = (
         ":material/school:",
         "teach",
         "Start",
-        "A 45-minute lesson plan: the order, questions to ask, and links to prepared views.",
+        "A lesson plan for one lecture: the order, questions to ask, and links to prepared views.",
         in_lesson=False,
     ),
     PageInfo(
@@ -245,5 +245,20 @@ PAGES: tuple[PageInfo, ...] = (
         "learn",
         "Beyond chapter 3",
         "Train a tiny attention model live: the verb finds its subject, and induction heads form.",
+        plan=LessonStop(
+            5,
+            "Attention is learned: training turns a flat row into one that finds the subject.",
+            (
+                "Before pressing Play: at step 0, which word does the verb attend to most?",
+                "Why does the model without attention fail more often as the subject moves away from its verb?",
+                "Without position embeddings, what can a single causal head still tell apart?",
+            ),
+            (
+                PreparedView("The verb's row, step by step", at_step(2)),
+                PreparedView(
+                    "Induction heads: the phase change", at_step(2, **{learn.TASK_KEY: "induction"})
+                ),
+            ),
+        ),
     ),
 )

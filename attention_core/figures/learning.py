@@ -19,6 +19,8 @@ HEAD_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")  # Okabe-Ito, one per
 SERIES_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 FRAME_MS = 400
 
+Values = Sequence[float] | np.ndarray  # a curve or a row of numbers: a list or a 1-d array
+
 
 def play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, y: float) -> dict:
     """Play/Pause buttons and a step scrubber over `frame_names`, side by side at height `y` (paper units)."""
@@ -76,7 +78,7 @@ def verb_row_animation(
     tokens: Sequence[str],
     subject_pos: int,
     steps: Sequence[int],
-    held_out_acc: Sequence[float],
+    held_out_acc: Values,
     predicted: Sequence[str],
     active: int | None = None,
 ) -> go.Figure:
@@ -250,8 +252,8 @@ def head_animation(
 
 def curves(
     steps: Sequence[int],
-    top: Mapping[str, Sequence[float]],
-    bottom: Mapping[str, Sequence[float]],
+    top: Mapping[str, Values],
+    bottom: Mapping[str, Values],
     top_title: str = "loss",
     bottom_title: str = "held-out",
     marker_step: int | None = None,
@@ -316,9 +318,9 @@ def curves(
 
 def distance_bars(
     buckets: Sequence[str],
-    series: Mapping[str, Sequence[float]],
+    series: Mapping[str, Values],
     counts: Sequence[int],
-    chance: Sequence[float] | None = None,
+    chance: Values | None = None,
     title: str = "",
 ) -> go.Figure:
     """Held-out accuracy per subject-verb distance bucket, one bar group per model; `chance` as markers."""

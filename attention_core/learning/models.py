@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from attention_core.self_attention import CausalAttention, MultiHeadAttention
+from attention_core.modules import CausalAttention, MultiHeadAttention
 
 Mixer = Literal["attention", "mean"]
 EMBED_STD = 0.1  # small embeddings: attention rows start almost flat, so the page shows them sharpen
@@ -62,7 +62,7 @@ class SubjectFinder(nn.Module):
         super().__init__()
         self.heads, self.mixer = heads, mixer
         self.emb = _embeddings(vocab_size, width, context_length, positions)
-        self.attn: nn.Module | None = None
+        self.attn: CausalAttention | MultiHeadAttention | None = None
         if mixer == "attention":
             self.attn = (
                 CausalAttention(width, width, context_length, dropout=0.0)  # the book's class (3.5.3)

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
+from attention_core.builders import seeded
 from attention_core.learning import repeats, sentences
 from attention_core.learning.config import TrainConfig
 from attention_core.learning.metrics import (
@@ -34,7 +35,6 @@ from attention_core.learning.metrics import (
 )
 from attention_core.learning.models import AttentionOnlyTransformer, SubjectFinder
 from attention_core.learning.trajectory import PROBE, State, Trajectory, TrajectoryBuilder, weights_only
-from attention_core.self_attention import seeded
 
 DATA_SEED = 0  # every run sees the same sentences; the run's seed decides initialisation and batch order
 EVAL_SEQUENCES = 256

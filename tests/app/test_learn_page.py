@@ -13,26 +13,33 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.learn import (
+    CURVES_FIG,
+    DISTANCE_FIG,
+    EXAMPLE_KEY,
+    HEAD_FIG,
+    LIVE_FIG,
+    MAPS_FIG,
+    NOPOS_FIG,
+    PHASE_FIG,
+    POSITIONS_FIG,
+    ROW_FIG,
+    SCORES_FIG,
+    SOURCE_KEY,
+    START_KEY,
+    STOP_KEY,
+    TASK_KEY,
+    TRAIN_KEYS,
+)
 from attention_core.learning import shipped as shipped_module
 from attention_core.learning.shipped import ASSET_DIR, load_shipped
 from attention_core.learning.train import example_sentences
 from tests.app.conftest import open_app
 from tests.support.plotly import chart_specs
-from ui.live_training import LIVE_CHART, START_KEY, STOP_KEY
 from ui.pages import PAGES
 
 PAGE = "app_pages/learn.py"
 ROOT = Path(__file__).resolve().parents[2]
-# the page's keys (declared at the top of app_pages/py)
-TASK_KEY, EXAMPLE_KEY, SOURCE_KEY = "learn_task", "learn_ex", "learn_source"
-ROW_CHART, HEAD_CHART, CURVES_CHART = "learn_row_fig", "learn_head_fig", "learn_curves_fig"
-DISTANCE_CHART, POSITIONS_CHART = "learn_distance_fig", "learn_positions_fig"
-PHASE_CHART, SCORES_CHART, MAPS_CHART, NOPOS_CHART = (
-    "learn_phase_fig",
-    "learn_scores_fig",
-    "learn_maps_fig",
-    "learn_nopos_fig",
-)
 TIMEOUT = 240
 
 
@@ -44,13 +51,13 @@ def test_every_step_of_both_tasks_draws_its_chart_in_presentation_mode() -> None
     expected = {
         "subject": [
             None,
-            ROW_CHART,
-            HEAD_CHART,
-            CURVES_CHART,
-            DISTANCE_CHART,
-            POSITIONS_CHART,
+            ROW_FIG,
+            HEAD_FIG,
+            CURVES_FIG,
+            DISTANCE_FIG,
+            POSITIONS_FIG,
         ],
-        "induction": [None, PHASE_CHART, SCORES_CHART, MAPS_CHART, NOPOS_CHART],
+        "induction": [None, PHASE_FIG, SCORES_FIG, MAPS_FIG, NOPOS_FIG],
     }
     for task, keys in expected.items():
         for step, key in enumerate(keys, start=1):
@@ -64,7 +71,7 @@ def test_every_step_of_both_tasks_draws_its_chart_in_presentation_mode() -> None
 def test_the_replay_shows_the_shipped_runs_own_rows_and_numbers() -> None:
     at = open_app(PAGE, {EXAMPLE_KEY: "2"}, timeout=TIMEOUT)
     assert not at.exception
-    spec = _charts(at)[ROW_CHART]
+    spec = _charts(at)[ROW_FIG]
     run = load_shipped("subject-pos")
     rows = run.probe("attn_weights.2")  # (snapshots, h, T, T) saved while it trained
     sentence = example_sentences()[2]
@@ -102,23 +109,23 @@ def _status(at: AppTest) -> str:
 
 def test_a_live_run_trains_shows_its_curves_and_replaces_the_replay() -> None:
     at = open_app(PAGE, timeout=TIMEOUT)
-    at.slider(key="learn_steps").set_value(20).run()
+    at.slider(key=TRAIN_KEYS["subject"][1]).set_value(20).run()
     at.button(key=START_KEY).click().run()
     assert not at.exception
     assert at.button(key=START_KEY).disabled, "one training per session: Start is off while it runs"
-    _poll(at, lambda a: LIVE_CHART in _charts(a) or SOURCE_KEY in [r.key for r in a.radio])
+    _poll(at, lambda a: LIVE_FIG in _charts(a) or SOURCE_KEY in [r.key for r in a.radio])
     _poll(at, lambda a: SOURCE_KEY in [r.key for r in a.radio])  # finished: 'your run' is offered
     assert at.radio(key=SOURCE_KEY).value == "mine"
     assert any("bit for bit" in str(s.value) for s in at.success), "a 20-step prefix of the shipped run"
-    frames = _charts(at)[ROW_CHART]["frames"]
+    frames = _charts(at)[ROW_FIG]["frames"]
     assert [f["name"] for f in frames] == [f"step {s}" for s in range(0, 21, 5)], "the replay shows your run"
     at.radio(key=SOURCE_KEY).set_value("shipped").run()
-    assert len(_charts(at)[ROW_CHART]["frames"]) == len(load_shipped("subject-pos").snapshot_steps)
+    assert len(_charts(at)[ROW_FIG]["frames"]) == len(load_shipped("subject-pos").snapshot_steps)
 
 
 def test_stop_ends_a_live_run_early() -> None:
     at = open_app(PAGE, {TASK_KEY: "induction"}, timeout=TIMEOUT)
-    at.slider(key="learn_isteps").set_value(1500).run()
+    at.slider(key=TRAIN_KEYS["induction"][1]).set_value(1500).run()
     at.button(key=START_KEY).click().run()
     _poll(at, lambda a: re.search(r"step [1-9]\d* of 1500", _status(a)) is not None)
     at.button(key=STOP_KEY).click().run()
