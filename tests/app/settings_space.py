@@ -215,11 +215,12 @@ def _learn(draw: st.DrawFn, text: str) -> Params:
     seed_key, steps_key, lr_key, heads_key, width_key = learn.TRAIN_KEYS[task]
     steps = learn.SUBJECT_STEPS if task == "subject" else learn.INDUCTION_STEPS  # the page has one per task
     params = {learn.TASK_KEY: task}
+    if task == "subject":  # the sentence to watch (one per distance bucket) is a setting of task 1 only
+        params |= _some(draw, {learn.EXAMPLE_KEY: _int(0, len(DISTANCE_BUCKETS) - 1)})
     return params | _some(
         draw,
         {
             learn.POS_KEY: _switch(),
-            learn.EXAMPLE_KEY: _int(0, len(DISTANCE_BUCKETS) - 1),  # one example sentence per distance bucket
             seed_key: _int(0, learn_config.MAX_SEED),
             steps_key: st.integers(1, learn_config.MAX_STEPS[task] // 10).map(lambda k: str(10 * k)),
             lr_key: st.sampled_from([f"{v:g}" for v in learn_config.LEARNING_RATES]),
