@@ -3,6 +3,7 @@
     python -m bench.learn                 # speed (in-process and through the page's worker) + the load test
     python -m bench.learn --speed-only
     python -m bench.learn --readers 30 --trainers 5
+    python -m bench.learn --quick         # task 1's speed in this process only (the dry run of make test)
 
 Speed: seconds until task 1 first reaches >= 95 % held-out accuracy and until task 2's phase change (the
 repeated-half loss at or below half of ln V), for the page's default settings, (a) in this process with one
@@ -28,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from app_pages.learn import SOURCE_KEY, START_KEY
 from bench.common import ROOT, free_port, print_table, streamlit_server
 from bench.load import (
     RssSampler,
@@ -40,9 +42,6 @@ from bench.load import (
     student,
 )
 
-START_KEY, SOURCE_KEY = "learn_start", "learn_source"
-
-
 # ---------------------------------------------------------------- speed
 
 
@@ -50,7 +49,7 @@ def _first(steps, values, ok) -> int | None:
     return next((s for s, v in zip(steps, values, strict=True) if ok(v)), None)
 
 
-def speed_in_process() -> list[tuple[str, str, str, str]]:
+def speed_in_process(tasks: tuple[str, ...] = ("subject", "induction")) -> list[tuple[str, str, str, str]]:
     """Seconds to 95 % (task 1) and to the phase change (task 2) with train() in this process, one thread."""
     import torch
 
@@ -66,6 +65,8 @@ def speed_in_process() -> list[tuple[str, str, str, str]]:
         "induction": ("loss_repeated", lambda v: v <= PHASE_LOSS, 60.0),
     }
     for task, (metric, ok, goal) in goals.items():
+        if task not in tasks:
+            continue
         seen: dict[int, tuple[float, float]] = {}
         wall0, cpu0 = time.perf_counter(), time.process_time()
 
@@ -285,7 +286,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--think-max", type=float, default=15.0)
     ap.add_argument("--limit", type=float, default=420.0, help="wall-clock limit of the load part (s)")
     ap.add_argument("--skip", default="", help="comma-separated page url paths the readers leave out")
+    ap.add_argument("--quick", action="store_true", help="task 1's in-process speed only (a dry run)")
     args = ap.parse_args(argv if argv is not None else [])
+    if args.quick:
+        print_table(
+            "Seconds to learn task 1 (one torch thread, this process; --quick)",
+            ["task", "reached at", "time", "goal"],
+            speed_in_process(("subject",)),
+        )
+        return
     if not args.load_only:
         print_table(
             "Seconds to learn (one torch thread, this process)",
@@ -299,7 +308,12 @@ def main(argv: list[str] | None = None) -> None:
         )
     if not args.speed_only:
         run_class(
-            args.readers, args.trainers, args.interactions, (args.think_min, args.think_max), args.limit
+            args.readers,
+            args.trainers,
+            args.interactions,
+            (args.think_min, args.think_max),
+            args.limit,
+            tuple(p for p in args.skip.split(",") if p),
         )
 
 
