@@ -209,8 +209,11 @@ class Session:
                 errors.append("page not found")
             elif kind == "script_finished":
                 status = fm.script_finished
-                if status == ForwardMsg.FINISHED_SUCCESSFULLY:
-                    break
+                if status in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
+                    break  # a fragment's rerun (st.fragment(run_every=...)) ends with its own success status
                 if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     errors.append(f"script finished with status {status}")
                     break
