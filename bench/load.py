@@ -160,14 +160,21 @@ class Session:
         if self.ws is not None:
             await self.ws.close()
 
-    async def rerun(self, page_name: str = "") -> RunResult:
-        """Send one rerun request and read messages until the script has finished."""
+    WIDGET_KINDS: tuple[str, ...] = ("text_area", "slider", "selectbox", "checkbox", "radio")  # tracked
+
+    def on_message(self, fm: ForwardMsg) -> None:
+        """Hook for subclasses: every message of a rerun (bench/learn.py reads auto-reruns and progress)."""
+
+    async def rerun(self, page_name: str = "", fragment_id: str = "") -> RunResult:
+        """Send one rerun request (of one fragment, if given) and read messages until the script has finished."""
         assert self.ws is not None
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_script_hash = self.page_hash
         cs.page_name = page_name
+        if fragment_id:  # what the browser sends for an st.fragment(run_every=...) tick
+            cs.fragment_id, cs.is_auto_rerun = fragment_id, True
         cs.context_info.url = f"http://127.0.0.1:{self.port}/{page_name}"
         cs.widget_states.widgets.extend(self.states.values())
         start = time.perf_counter()
@@ -189,6 +196,7 @@ class Session:
             nbytes += len(data)
             fm = ForwardMsg()
             fm.ParseFromString(data)
+            self.on_message(fm)
             kind = fm.WhichOneof("type")
             if kind == "delta":
                 self._read_delta(fm, errors)
@@ -201,8 +209,11 @@ class Session:
                 errors.append("page not found")
             elif kind == "script_finished":
                 status = fm.script_finished
-                if status == ForwardMsg.FINISHED_SUCCESSFULLY:
-                    break
+                if status in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
+                    break  # a fragment's rerun (st.fragment(run_every=...)) ends with its own success status
                 if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     errors.append(f"script finished with status {status}")
                     break
@@ -220,7 +231,7 @@ class Session:
         wid = getattr(proto, "id", "")
         if isinstance(wid, str) and wid.startswith("$$ID-") and wid.count("-") >= 2:
             key = wid.split("-", 2)[2]
-            if kind in ("text_area", "slider", "selectbox", "checkbox", "radio"):
+            if kind in self.WIDGET_KINDS:
                 self.widgets[key] = Widget(kind, wid, key, proto)
 
     # -------- student actions (each returns a label; the caller times the rerun that follows)

@@ -14,6 +14,7 @@ from app_pages import (
     bahdanau,
     causal,
     generate,
+    learn,
     multihead,
     rnn_bottleneck,
     simplified,
@@ -269,6 +270,29 @@ PAGES: tuple[PageInfo, ...] = (
                 PreparedView(
                     "Sampling, hot",
                     {generate.STRATEGY_KEY: "sample", generate.TEMP_KEY: "1.5", generate.SEED_KEY: "7"},
+                ),
+            ),
+        ),
+    ),
+    PageInfo(
+        "app_pages/learn.py",
+        "Watch attention learn",
+        ":material/model_training:",
+        "learn",
+        "Beyond chapter 3",
+        "Train a tiny attention model live: the verb finds its subject, and induction heads form.",
+        plan=LessonStop(
+            5,
+            "Attention is learned: training turns a flat row into one that finds the subject.",
+            (
+                "Before pressing Play: at step 0, which word does the verb attend to most?",
+                "Why does the model without attention fail more often as the subject moves away from its verb?",
+                "Without position embeddings, what can a single causal head still tell apart?",
+            ),
+            (
+                PreparedView("The verb's row, step by step", at_step(2)),
+                PreparedView(
+                    "Induction heads: the phase change", at_step(2, **{learn.TASK_KEY: "induction"})
                 ),
             ),
         ),

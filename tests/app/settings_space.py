@@ -17,8 +17,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from app_pages import bahdanau, rnn_bottleneck
+from app_pages import bahdanau, learn, rnn_bottleneck
 from attention_core.embeddings import MAX_DIM, MIN_DIM
+from attention_core.learning import config as learn_config
+from attention_core.learning.sentences import DISTANCE_BUCKETS
 from attention_core.text import tokenize
 from attention_core.translation import grammar as g
 from attention_core.views.multihead import divisors
@@ -233,6 +235,27 @@ def _generate(draw: st.DrawFn, text: str) -> Params:
     return params
 
 
+def _learn(draw: st.DrawFn, text: str) -> Params:
+    task = draw(st.sampled_from(learn_config.TASKS))
+    seed_key, steps_key, lr_key, heads_key, width_key = learn.TRAIN_KEYS[task]
+    steps = learn.SUBJECT_STEPS if task == "subject" else learn.INDUCTION_STEPS  # the page has one per task
+    params = {learn.TASK_KEY: task}
+    if task == "subject":  # the sentence to watch (one per distance bucket) is a setting of task 1 only
+        params |= _some(draw, {learn.EXAMPLE_KEY: _int(0, len(DISTANCE_BUCKETS) - 1)})
+    return params | _some(
+        draw,
+        {
+            learn.POS_KEY: _switch(),
+            seed_key: _int(0, learn_config.MAX_SEED),
+            steps_key: st.integers(1, learn_config.MAX_STEPS[task] // 10).map(lambda k: str(10 * k)),
+            lr_key: st.sampled_from([f"{v:g}" for v in learn_config.LEARNING_RATES]),
+            heads_key: st.sampled_from([str(h) for h in learn_config.HEADS]),
+            width_key: st.sampled_from([str(w) for w in learn_config.WIDTHS]),
+            "step": _int(1, len(steps)),
+        },
+    )
+
+
 @dataclass(frozen=True)
 class PageSpace:
     """One page's settings (drawn given the sentence), its example budget, and the charts it must keep."""
@@ -261,6 +284,8 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0)),
     "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
     "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
+    # the induction task draws 4 charts, the subject task 5 (steps per task: drawn by _learn)
+    "learn": PageSpace("app_pages/learn.py", _learn, 10, 4),
 }
 
 
