@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,6 +14,7 @@ from attention_core.figures import transformer as tf
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
+from ui.models import loaded_model, registry
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_selectbox, url_slider, url_token_select
 
@@ -26,36 +25,6 @@ MODEL_LABELS = {
     "minilm": "all-MiniLM-L6-v2 · encoder (sees both ways)",
     "smollm2": "SmolLM2-135M · decoder (sees only the past)",
 }
-
-
-@st.cache_resource(show_spinner=False)
-def _registry() -> dict[str, Any]:
-    """One per server process: loaded models, load errors, and a lock so a model loads once."""
-    return {"lock": threading.Lock(), "models": {}, "errors": {}}
-
-
-def loaded_model(key: str) -> pt.LoadedModel | None:
-    """The model, loaded once per server (with a visible status the first time); None if unavailable."""
-    reg = _registry()
-    if key in reg["models"]:
-        return reg["models"][key]
-    spec = pt.MODELS[key]
-    if key not in reg["errors"]:
-        with st.status(f"Loading {spec.name} ...", expanded=True) as status:
-            with reg["lock"]:
-                if key not in reg["models"]:
-                    try:
-                        reg["models"][key] = pt.load_model(key, progress=status.write)
-                    except pt.ModelUnavailableError as exc:
-                        reg["errors"][key] = str(exc)
-            if key in reg["models"]:
-                status.update(label=f"{spec.name} is loaded.", state="complete", expanded=False)
-            else:
-                status.update(label=f"{spec.name} could not be loaded.", state="error", expanded=False)
-    if key in reg["errors"]:
-        st.error(escape_markdown(reg["errors"][key]), icon=":material/error:")
-        return None
-    return reg["models"][key]
 
 
 @dataclass
@@ -72,7 +41,7 @@ class Analysis:
 @st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
 def analyse(key: str, text: str) -> Analysis:
     """Run the text through the model once; cached per (model, text) and shared by all sessions."""
-    model = _registry()["models"][key]
+    model = registry()["models"][key]
     run = pt.run_attention(model, text)
     head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
     return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))

@@ -57,7 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=4096, help="use the first N tokens (0: the whole text)")
     parser.add_argument("--window", type=int, default=256, help="the cache size of the plotted runs")
-    parser.add_argument("--sinks", type=int, nargs="+", default=[0, 1, 2, 4, 8], help="sink counts to compare")
+    parser.add_argument(
+        "--sinks", type=int, nargs="+", default=[0, 1, 2, 4, 8], help="sink counts to compare"
+    )
     parser.add_argument("--windows", type=int, nargs="*", default=[512], help="more windows (0 and 4 sinks)")
     parser.add_argument("--out", type=Path, default=sk.EXPERIMENT_PATH)
     args = parser.parse_args()
@@ -77,7 +79,11 @@ def main() -> None:
     runs = []
     for window, sinks in tqdm(settings, desc=f"{t} tokens", unit="run"):
         losses = sk.cache_losses(model, ids, window, sinks)
-        name = "full attention" if window is None else f"window {window}" + (f" + {sinks} sinks" if sinks else "")
+        name = (
+            "full attention"
+            if window is None
+            else f"window {window}" + (f" + {sinks} sinks" if sinks else "")
+        )
         plotted = window is None or (window == args.window and sinks in PLOTTED_SINKS)
         runs.append(
             {

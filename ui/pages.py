@@ -91,4 +91,37 @@ PAGES: tuple[PageInfo, ...] = (
         "Real models",
         "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
     ),
+    # Today's LLMs (issue 16)
+    PageInfo(
+        "app_pages/gqa.py",
+        "Grouped-query attention",
+        ":material/group_work:",
+        "gqa",
+        "Today's LLMs",
+        "Query heads share key/value heads (GQA, MQA), checked against PyTorch; the KV cache of real models.",
+    ),
+    PageInfo(
+        "app_pages/sliding_window.py",
+        "Sliding-window attention",
+        ":material/view_week:",
+        "sliding_window",
+        "Today's LLMs",
+        "Each token sees only its last W keys; stacked layers see further; SmolLM2 under a window.",
+    ),
+    PageInfo(
+        "app_pages/positions.py",
+        "Positions and RoPE",
+        ":material/rotate_right:",
+        "positions",
+        "Today's LLMs",
+        "Without positions order is invisible; learned, sinusoidal and rotary positions; SmolLM2's RoPE.",
+    ),
+    PageInfo(
+        "app_pages/sinks.py",
+        "Attention sinks",
+        ":material/anchor:",
+        "sinks",
+        "Today's LLMs",
+        "Heads park attention on the first token (SmolLM2) or [CLS]/[SEP] (MiniLM); drop it from a cache and the loss jumps.",
+    ),
 )

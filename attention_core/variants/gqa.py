@@ -106,8 +106,12 @@ class GroupedQueryAttention(nn.Module):
         else:
             p = self.dropout.p if self.training else 0.0
             allowed = None if hide is None else ~hide  # SDPA's bool mask: True = may attend
-            context_vec = F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed, dropout_p=p)
-        context_vec = context_vec.transpose(1, 2).contiguous().view(b, num_tokens, self.d_out)  # (b, T, d_out)
+            context_vec = F.scaled_dot_product_attention(
+                queries, keys, values, attn_mask=allowed, dropout_p=p
+            )
+        context_vec = (
+            context_vec.transpose(1, 2).contiguous().view(b, num_tokens, self.d_out)
+        )  # (b, T, d_out)
         context_vec = self.out_proj(context_vec)  # (b, T, d_out)
         return sa._unbatch(context_vec, unbatched), sa._unbatch(attn_weights, unbatched)
 
@@ -123,7 +127,9 @@ def build_gqa(
 ) -> GroupedQueryAttention:
     """`torch.manual_seed(seed)` then GroupedQueryAttention (eval mode, no dropout)."""
     with sa.seeded(seed):
-        return GroupedQueryAttention(d_in, d_out, context_length, 0.0, num_heads, num_kv_groups, causal=causal)
+        return GroupedQueryAttention(
+            d_in, d_out, context_length, 0.0, num_heads, num_kv_groups, causal=causal
+        )
 
 
 # --- PyTorch's own attention on the same weights ---------------------------------------------------------
@@ -182,7 +188,9 @@ def as_multihead(gqa: GroupedQueryAttention) -> sa.MultiHeadAttention:
             src: nn.Linear = getattr(gqa, name)
             dst: nn.Linear = getattr(mha, name)
             w = src.weight.view(gqa.num_kv_groups, hd, d_in)  # (g * hd, d_in) -> (g, hd, d_in)
-            dst.weight.copy_(w.repeat_interleave(gqa.group_size, dim=0).reshape(gqa.d_out, d_in))  # (h*hd, d_in)
+            dst.weight.copy_(
+                w.repeat_interleave(gqa.group_size, dim=0).reshape(gqa.d_out, d_in)
+            )  # (h*hd, d_in)
             if src.bias is not None and dst.bias is not None:
                 bias = src.bias.view(gqa.num_kv_groups, hd).repeat_interleave(gqa.group_size, dim=0)
                 dst.bias.copy_(bias.reshape(gqa.d_out))
@@ -257,9 +265,7 @@ def _frozen(t: torch.Tensor) -> np.ndarray:
 
 def kv_sizes(d_in: int, head_dim: int, num_heads: int) -> tuple[KVSize, ...]:
     """The cache and parameter cost of every valid number of key/value groups (divisors of num_heads)."""
-    return tuple(
-        KVSize(g, 2 * g * head_dim, 2 * d_in * g * head_dim) for g in sa.divisors(num_heads)
-    )
+    return tuple(KVSize(g, 2 * g * head_dim, 2 * d_in * g * head_dim) for g in sa.divisors(num_heads))
 
 
 @torch.no_grad()

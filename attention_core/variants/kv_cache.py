@@ -52,7 +52,11 @@ class CacheConfig:
             return "multi-head latent attention"
         if self.kv_heads == self.num_heads:
             return "multi-head"
-        return "multi-query" if self.kv_heads == 1 else f"grouped-query ({self.num_heads // self.kv_heads} per group)"
+        return (
+            "multi-query"
+            if self.kv_heads == 1
+            else f"grouped-query ({self.num_heads // self.kv_heads} per group)"
+        )
 
     @property
     def values_per_token(self) -> int:
@@ -156,7 +160,19 @@ def human_bytes(n: float) -> str:
 
 # --- SmolLM2's own numbers, from the GGUF file its package ships ---------------------------------------
 
-_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_GGUF_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _STRING, _ARRAY = 8, 9
 MAX_GGUF_KEYS = 10_000  # a sane header has a few dozen
 
@@ -327,7 +343,9 @@ def cache_study(
     lengths: Sequence[int] | None = None,
 ) -> CacheStudy:
     """The calculator: each model's cache at `tokens`, per token, as multi-head, and curves over `lengths`."""
-    grid = np.asarray(lengths if lengths is not None else 2 ** np.arange(8, 18), dtype=np.int64)  # 256 ... 128K
+    grid = np.asarray(
+        lengths if lengths is not None else 2 ** np.arange(8, 18), dtype=np.int64
+    )  # 256 ... 128K
     rows = []
     curves = np.zeros((len(configs), grid.size))
     for i, cfg in enumerate(configs):

@@ -134,7 +134,9 @@ def cache_losses(
 
 
 @torch.no_grad()
-def rolling_cache_losses(model: torch.nn.Module, input_ids: torch.Tensor, window: int, sinks: int = 0) -> np.ndarray:
+def rolling_cache_losses(
+    model: torch.nn.Module, input_ids: torch.Tensor, window: int, sinks: int = 0
+) -> np.ndarray:
     """The reference: decode token by token with a real transformers KV cache, evicting the oldest non-sink entry
     whenever the cache would exceed `window` entries. (T - 1,) next-token losses. Slow; for tests."""
     from transformers import DynamicCache
@@ -147,7 +149,9 @@ def rolling_cache_losses(model: torch.nn.Module, input_ids: torch.Tensor, window
         if length >= window:  # make room: drop the oldest entry that is not a sink
             for layer in cache.layers:
                 layer.keys = torch.cat([layer.keys[..., :sinks, :], layer.keys[..., sinks + 1 :, :]], dim=-2)
-                layer.values = torch.cat([layer.values[..., :sinks, :], layer.values[..., sinks + 1 :, :]], dim=-2)
+                layer.values = torch.cat(
+                    [layer.values[..., :sinks, :], layer.values[..., sinks + 1 :, :]], dim=-2
+                )
             length -= 1
         out = model(
             input_ids=input_ids[:, pos : pos + 1],
@@ -212,7 +216,10 @@ class SinkExperiment:
     @property
     def loss_jump(self) -> float:
         """How much the mean loss after the window rises when the sinks are dropped (window vs window + 4)."""
-        return self.run(self.window, 0).mean_after_window - self.run(self.window, DEFAULT_SINKS).mean_after_window
+        return (
+            self.run(self.window, 0).mean_after_window
+            - self.run(self.window, DEFAULT_SINKS).mean_after_window
+        )
 
 
 class ExperimentUnavailableError(RuntimeError):
@@ -281,7 +288,9 @@ class TypedCacheStudy:
 
 
 @torch.no_grad()
-def typed_cache_study(model: torch.nn.Module, input_ids: torch.Tensor, window: int, sinks: int) -> TypedCacheStudy:
+def typed_cache_study(
+    model: torch.nn.Module, input_ids: torch.Tensor, window: int, sinks: int
+) -> TypedCacheStudy:
     """Full attention, a window cache and a window cache with sinks on a short text, in one batched pass."""
     t = input_ids.shape[1]
     window = max(sinks + 1, min(window, t))

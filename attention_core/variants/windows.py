@@ -238,10 +238,9 @@ def smollm2_window_study(
     assert attentions is not None
     plain = model(input_ids=input_ids, use_cache=False).logits  # (1, T, vocab): no extra mask at all
     n = len(sweep)
-    if num_tokens > 1:
-        losses = next_token_losses(logits[:n], input_ids).mean(dim=-1)  # (S,)
-    else:
-        losses = torch.zeros(n)
+    losses = (
+        next_token_losses(logits[:n], input_ids).mean(dim=-1) if num_tokens > 1 else torch.zeros(n)
+    )  # (S,)
     last = torch.softmax(logits[:n, -1].float(), dim=-1)  # (S, vocab)
     best = int(last[-1].argmax())  # the full model's top next token
     stacked = torch.stack(attentions)  # (layers, S + 1, heads, T, T)
