@@ -238,7 +238,8 @@ def _grid(
         x0 = sum(col_w[:c]) + hspace * c
         y1 = 1.0 - r * (cell_h + vspace)
         suffix = "" if i == 0 else str(i + 1)
-        out.append((f"x{suffix}", f"y{suffix}", [x0, x0 + col_w[c]], [y1 - cell_h, y1]))
+        # clamped: float rounding can leave the last row at -5e-17, which plotly's validation refuses
+        out.append((f"x{suffix}", f"y{suffix}", [x0, min(1.0, x0 + col_w[c])], [max(0.0, y1 - cell_h), y1]))
     return out
 
 
