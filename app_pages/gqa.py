@@ -19,6 +19,7 @@ from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
+from ui.slides import fit, step_columns
 from ui.state import url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
 
@@ -157,9 +158,10 @@ def _cache_table(study: kc.CacheStudy) -> pd.DataFrame:
 
 def gqa_ui() -> None:
     """Grouped-query attention on the shared sentence, its PyTorch check, and the KV-cache calculator."""
-    st.title("Grouped-query attention")
     lesson = Lesson(STEPS)
-    if not lesson.presenting:
+    presenting = lesson.presenting
+    if not presenting:
+        st.title("Grouped-query attention")
         st.markdown(
             "Multi-head attention gives every query head its own keys and values. A decoder must **keep** those "
             "keys and values for every earlier token (the KV cache), and for long contexts that cache outgrows "
@@ -168,7 +170,8 @@ def gqa_ui() -> None:
             "SmolLM2-135M shares 3 key/value heads among its 9 query heads."
         )
     tokens = current_tokens().tokens
-    with settings_container(lesson.presenting):
+    settings = settings_container(presenting)
+    with settings:
         s1, s2, s3 = st.columns(3)
         with s1:
             d_out = url_slider(
@@ -191,27 +194,28 @@ def gqa_ui() -> None:
         with s3:
             d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, DIN_KEY, DEFAULTS["d_in"])
         vectors = vector_source_ui(tokens, d_in)
-    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="center")
-    with c1:
-        num_heads = url_selectbox(
-            "Query heads",
-            gqa.head_options(d_out),
-            HEADS_KEY,
-            DEFAULTS["heads"],
-            help="Only divisors of d_out: every head gets d_out / heads dimensions.",
-        )
-    groups_options = gqa.kv_group_options(num_heads)
-    with c2:
-        groups = url_selectbox(
-            "Key/value heads (groups)",
-            groups_options,
-            GROUPS_KEY,
-            DEFAULTS["groups"] if DEFAULTS["groups"] in groups_options else groups_options[-1],
-            format_func=lambda g: f"{g} · " + gqa.kind_name(num_heads, g),
-            help="Divisors of the query heads: 1 = multi-query, all = multi-head.",
-        )
-    with c3:
-        causal = url_toggle("Causal mask", CAUSAL_KEY, True, help="Hide later tokens, as a decoder does.")
+    with settings if presenting else st.container():
+        c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="center")
+        with c1:
+            num_heads = url_selectbox(
+                "Query heads",
+                gqa.head_options(d_out),
+                HEADS_KEY,
+                DEFAULTS["heads"],
+                help="Only divisors of d_out: every head gets d_out / heads dimensions.",
+            )
+        groups_options = gqa.kv_group_options(num_heads)
+        with c2:
+            groups = url_selectbox(
+                "Key/value heads (groups)",
+                groups_options,
+                GROUPS_KEY,
+                DEFAULTS["groups"] if DEFAULTS["groups"] in groups_options else groups_options[-1],
+                format_func=lambda g: f"{g} · " + gqa.kind_name(num_heads, g),
+                help="Divisors of the query heads: 1 = multi-query, all = multi-head.",
+            )
+        with c3:
+            causal = url_toggle("Causal mask", CAUSAL_KEY, True, help="Hide later tokens, as a decoder does.")
     lesson.nav_ui()
     view, figures = _toy(
         tuple(tokens), vectors.source, d_in, d_out, num_heads, groups, seed, causal, vectors.vectors
@@ -220,17 +224,19 @@ def gqa_ui() -> None:
 
     if lesson.show(1):
         lesson.header(1)
-        st.markdown(
+        text_col, fig_col = step_columns(presenting)
+        text_col.markdown(
             f"**{view.kind.capitalize()} attention:** {num_heads} query head{'s' * (num_heads > 1)}, "
             f"{groups} key/value head{'s' * (groups > 1)} — {_group_sentence(view)}. Heads that share a group "
             "compare their own queries with the same keys, so their weights differ only through their queries."
         )
-        show_figure(figures.heads, HEADS_CHART)
+        show_figure(fit(figures.heads, presenting), HEADS_CHART, container=fig_col)
 
     if lesson.show(2):
         lesson.header(2)
         saved = 1 - groups / num_heads
-        st.markdown(
+        text_col, fig_col = step_columns(presenting)
+        text_col.markdown(
             f"Q stays {t}×{d_out} ({num_heads} heads × {hd}), but K and V are only {t}×{groups * hd} "
             f"({groups} head{'s' * (groups > 1)} × {hd}): "
             + (
@@ -241,7 +247,7 @@ def gqa_ui() -> None:
             + " Inside the module the shared heads are repeated for their query heads "
             "(`keys.repeat_interleave(group_size, dim=1)`), so each query head still sees a full set of keys."
         )
-        show_figure(figures.tensors, TENSORS_CHART)
+        show_figure(fit(figures.tensors, presenting), TENSORS_CHART, container=fig_col)
         show_figure(figures.cost, COST_CHART)
 
     if lesson.show(3):
@@ -277,13 +283,14 @@ def gqa_ui() -> None:
 
     if lesson.show(4):
         lesson.header(4)
-        st.markdown(
+        text_col, fig_col = step_columns(presenting)
+        text_col.markdown(
             "Per layer and token a model caches one key and one value vector per key/value head: "
             "**bytes = 2 × layers × K/V heads × head size × tokens × batch × bytes per value**. "
             "Mistral-7B's sliding window caps the tokens at 4,096 (a rolling buffer); DeepSeek-V2's "
             "multi-head latent attention caches one 512-number latent plus a 64-number rotary key per layer instead."
         )
-        k1, k2, k3 = st.columns(3)
+        k1, k2, k3 = (text_col, text_col, text_col) if presenting else text_col.columns(3)
         with k1:
             context = url_selectbox(
                 "Context length (tokens)",
@@ -305,18 +312,18 @@ def gqa_ui() -> None:
             )
         configs, problem = _cache_configs()
         if problem:
-            st.warning(
+            text_col.warning(
                 escape_markdown(problem) + " SmolLM2 is left out of the calculator.",
                 icon=":material/extension_off:",
             )
         study, memory = _cache_view(tuple(configs), context, batch, dtype)
         llama = next(r for r in study.rows if r.config.key == kc.LLAMA3_8B.key)
-        st.markdown(
+        text_col.markdown(
             f"Llama-3-8B at {context:,} tokens: **{kc.human_bytes(llama.bytes_total)}**; with one key/value head "
             f"per query head it would need {kc.human_bytes(llama.bytes_as_multihead)} "
             f"({llama.bytes_as_multihead / llama.bytes_total:.0f}× more)."
         )
-        show_figure(memory, MEMORY_CHART)
+        show_figure(fit(memory, presenting), MEMORY_CHART, container=fig_col)
         st.dataframe(_cache_table(study), key=CACHE_TABLE, width="stretch", hide_index=True)
         with st.expander("Where the numbers come from", icon=":material/menu_book:"):
             for c in configs:

@@ -18,6 +18,7 @@ from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
+from ui.slides import fit, step_columns
 from ui.state import url_selectbox, url_slider, url_token_select
 from ui.vectors import vector_source_ui
 
@@ -100,9 +101,10 @@ def _shuffled_text(tokens: list[str], order: tuple[int, ...]) -> str:
 
 def positions_ui() -> None:
     """Shuffle the sentence with and without positions; sinusoids; RoPE in 2-D; SmolLM2's rotary settings."""
-    st.title("Positions")
     lesson = Lesson(STEPS)
-    if not lesson.presenting:
+    presenting = lesson.presenting
+    if not presenting:
+        st.title("Positions")
         st.markdown(
             "Attention compares every query with every key, but nothing in that comparison says *where* a token "
             "is. Models add that information in one of three ways: a **learned** vector per position (GPT-2), "
@@ -111,7 +113,8 @@ def positions_ui() -> None:
         )
     tokens = current_tokens().tokens
     t = len(tokens)
-    with settings_container(lesson.presenting):
+    settings = settings_container(presenting)
+    with settings:
         s1, s2, s3 = st.columns(3)
         with s1:
             seed = url_slider(
@@ -140,7 +143,8 @@ def positions_ui() -> None:
         if lesson.show(1):
             lesson.header(1)
             plain = studies["none"]
-            st.markdown(
+            text_col, fig_col = step_columns(presenting)
+            text_col.markdown(
                 f"The same {t} token vectors in another order: {_shuffled_text(tokens, order)}. With no position "
                 "information (and no causal mask, which is itself a position signal) every weight simply moves "
                 "with its tokens: the shuffled sentence's weights equal the original's with rows and columns "
@@ -160,15 +164,17 @@ def positions_ui() -> None:
             )
         if lesson.show(2):
             lesson.header(2)
-            scheme = url_selectbox(
-                "Position scheme",
-                list(ADDED),
-                SCHEME_KEY,
-                "learned",
-                format_func=pos.SCHEME_NAMES.__getitem__,
-                widget=st.radio,
-                horizontal=True,
-            )
+            text_col, fig_col = step_columns(presenting)
+            with text_col:
+                scheme = url_selectbox(
+                    "Position scheme",
+                    list(ADDED),
+                    SCHEME_KEY,
+                    "learned",
+                    format_func=pos.SCHEME_NAMES.__getitem__,
+                    widget=st.radio,
+                    horizontal=True,
+                )
             study = studies[scheme]
             how = {
                 "learned": "a vector per position from `torch.manual_seed(123)` and `nn.Embedding(T, d_in)` (as "
@@ -176,7 +182,7 @@ def positions_ui() -> None:
                 "sinusoidal": "the fixed sinusoid vector of each position is added to each token vector",
                 "rope": "queries and keys are turned by an angle proportional to their position",
             }[scheme]
-            st.markdown(
+            text_col.markdown(
                 f"With **{pos.SCHEME_NAMES[scheme]}** positions ({how}), the same shuffle gives different "
                 f"weights: the largest difference from “just moved along” is now **{study.equivariance_gap:.3f}**"
                 + (
@@ -232,7 +238,7 @@ def positions_ui() -> None:
         )
 
     if lesson.show(4) or lesson.show(5):
-        c1, c2, c3 = st.columns(3)
+        c1, c2, c3 = (settings if presenting else st).columns(3)
         with c1:
             qi = url_token_select("Query token (its position m)", names, QTOK_KEY, min(1, t - 1))
         with c2:
@@ -250,30 +256,30 @@ def positions_ui() -> None:
         )
         if lesson.show(4):
             lesson.header(4)
-            st.markdown(
+            text_col, fig_col = step_columns(presenting)
+            text_col.markdown(
                 f"RoPE cuts the query and the key into pairs of numbers and turns pair *i* by position × θᵢ. "
                 f"Here pair {pair + 1} (θ = {view.theta:.4g} rad per position) of the query of "
                 f"{escape_markdown(names[qi])} is turned by {view.m} × θ and the key of "
                 f"{escape_markdown(names[ki])} by {view.n} × θ. The angle between them changes by "
                 f"(m − n) × θ = {(view.m - view.n) * view.theta:.3f} rad; their lengths do not change."
             )
-            show_figure(
-                fv.rotation_figure(
-                    view.query_pair,
-                    view.key_pair,
-                    view.query_rotated,
-                    view.key_rotated,
-                    view.m,
-                    view.n,
-                    view.theta,
-                    f"Pair {pair + 1}: query at {view.m}, key at {view.n}",
-                ),
-                ROTATION_CHART,
+            rotation = fv.rotation_figure(
+                view.query_pair,
+                view.key_pair,
+                view.query_rotated,
+                view.key_rotated,
+                view.m,
+                view.n,
+                view.theta,
+                f"Pair {pair + 1}: query at {view.m}, key at {view.n}",
             )
+            show_figure(fit(rotation, presenting), ROTATION_CHART, container=fig_col)
         if lesson.show(5):
             lesson.header(5)
             spread = float(view.shifted_scores.max() - view.shifted_scores.min())
-            st.markdown(
+            text_col, fig_col = step_columns(presenting)
+            text_col.markdown(
                 f"Place the same query and key {abs(view.m - view.n)} position{'s' * (abs(view.m - view.n) != 1)} "
                 "apart anywhere in the text: the score "
                 f"stays **{view.score:.4f}** (it varies by {spread:.1e} over {len(view.shifted_scores)} shifts, "
@@ -286,7 +292,11 @@ def positions_ui() -> None:
                 ),
                 SHIFT_CHART,
             )
-            show_figure(fv.rope_grid_figure(grid, "Score with the query at m and the key at n"), GRID_CHART)
+            show_figure(
+                fit(fv.rope_grid_figure(grid, "Score with the query at m and the key at n"), presenting),
+                GRID_CHART,
+                container=fig_col,
+            )
 
     if lesson.show(6):
         lesson.header(6)
@@ -305,7 +315,8 @@ def positions_ui() -> None:
             return
         check = _rotary_check(rotary.head_dim, rotary.theta)
         within = int((check.wavelengths <= rotary.context_length).sum())
-        st.markdown(
+        text_col, fig_col = step_columns(presenting)
+        text_col.markdown(
             f"From SmolLM2's shipped GGUF header: **{rotary.head_dim} rotated dimensions** per head "
             f"({rotary.head_dim // 2} pairs), base **θ = {rotary.theta:,.0f}**, context **{rotary.context_length:,}** "
             f"tokens. The fastest pair turns once every {check.wavelengths[0]:.1f} tokens, the slowest once every "
@@ -318,6 +329,7 @@ def positions_ui() -> None:
                 check.wavelengths, rotary.context_length, "SmolLM2: how fast each rotation pair turns"
             ),
             WAVE_CHART,
+            container=fig_col,
         )
         st.dataframe(
             pd.DataFrame(

@@ -11,6 +11,7 @@ from attention_core.variants import sinks as sk
 from ui.figures import show_figure
 from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
+from ui.slides import fit, step_columns
 from ui.state import add_notice, url_slider, url_toggle
 
 SMOOTH_KEY, LOG_KEY, WINDOW_KEY, KEEP_KEY = "sink_smooth", "sink_log", "sink_window", "sink_keep"
@@ -67,7 +68,8 @@ def _smol_step(lesson: Lesson, text: str) -> None:
     _note_tokens(shares, total, loaded.spec.name)
     layers, heads = shares.first.shape
     first = escape_markdown(shares.tokens[0])
-    st.markdown(
+    left, right = step_columns(lesson.presenting) if lesson.presenting else st.columns([2, 3])
+    (left if lesson.presenting else st).markdown(
         f"For every head, the share of its attention that lands on the first token “{first}” (averaged over the "
         f"{max(shares.num_tokens - 1, 1)} later queries; the first can only see itself). Spread evenly, a query "
         f"would give it {shares.uniform:.1%}. Over all {layers} × {heads} heads the mean is "
@@ -87,11 +89,11 @@ def _smol_step(lesson: Lesson, text: str) -> None:
             f"Mean over the {heads} heads, per layer",
         ),
         SMOL_LAYERS_CHART,
-        container=right,
+        container=st.container() if lesson.presenting else right,
     )
 
 
-def _minilm_step(text: str) -> None:
+def _minilm_step(text: str, presenting: bool) -> None:
     loaded = loaded_model("minilm")
     if loaded is None:
         return
@@ -100,14 +102,17 @@ def _minilm_step(text: str) -> None:
     assert shares.last is not None and shares.last_mean is not None
     both = shares.first + shares.last
     heads = shares.first.shape[1]
-    st.markdown(
+    text_col, fig_col = step_columns(presenting)
+    text_col.markdown(
         f"MiniLM reads both ways, so every query sees all {shares.num_tokens} tokens ({shares.uniform:.1%} each "
         f"if spread evenly). The tokenizer's `[CLS]` (first) and `[SEP]` (last) get "
         f"**{float(shares.first.mean()):.1%}** and **{float(shares.last.mean()):.1%}** of all attention on "
         f"average; {int((both > 0.5).sum())} of the {both.size} heads give the two together more than half."
     )
-    c1, c2 = st.columns(2)
-    show_figure(fv.sink_heads_figure(shares.first, "Share on [CLS]"), CLS_CHART, container=c1)
+    c1, c2 = (fig_col, st.container()) if presenting else st.columns(2)
+    show_figure(
+        fit(fv.sink_heads_figure(shares.first, "Share on [CLS]"), presenting), CLS_CHART, container=c1
+    )
     show_figure(fv.sink_heads_figure(shares.last, "Share on [SEP]"), SEP_CHART, container=c2)
     show_figure(
         fv.sink_layers_figure(
@@ -119,14 +124,15 @@ def _minilm_step(text: str) -> None:
     )
 
 
-def _experiment_step() -> None:
+def _experiment_step(presenting: bool) -> None:
     exp = _experiment()
     if isinstance(exp, str):
         st.error(escape_markdown(exp), icon=":material/error:")
         return
     w, k = exp.window, sk.DEFAULT_SINKS
     full, dropped, kept = exp.run(None), exp.run(w, 0), exp.run(w, k)
-    st.markdown(
+    text_col, fig_col = step_columns(presenting)
+    text_col.markdown(
         f"Generating a long text with a cache of only the last {w} tokens is the cheap way to stream. The "
         f"attention-sink paper (Xiao et al., 2023) found that it fails as soon as the first tokens leave the cache, "
         f"and that keeping just the first {k} fixes it. Measured here on {exp.num_tokens:,} tokens of "
@@ -136,7 +142,7 @@ def _experiment_step() -> None:
         f"{full.mean_after_window:.2f}) — a jump of **{exp.loss_jump:.2f}** nats, perplexity "
         f"{dropped.perplexity_after_window:.0f} instead of {kept.perplexity_after_window:.0f}."
     )
-    c1, c2 = st.columns([3, 1])
+    c1, c2 = (text_col, text_col) if presenting else st.columns([3, 1])
     with c1:
         smooth = url_slider(
             "Running mean over positions",
@@ -154,8 +160,12 @@ def _experiment_step() -> None:
         f"window {w}, first {k} kept": sk.smooth(kept.losses, smooth),  # type: ignore[arg-type]
     }
     show_figure(
-        fv.cache_loss_figure(curves, w, smooth, f"SmolLM2 on {exp.num_tokens:,} tokens of Alice", log_y),
+        fit(
+            fv.cache_loss_figure(curves, w, smooth, f"SmolLM2 on {exp.num_tokens:,} tokens of Alice", log_y),
+            presenting,
+        ),
         LOSS_CHART,
+        container=fig_col,
     )
     counts = sorted({r.sinks for r in exp.runs if r.window == w})
     show_figure(
@@ -182,7 +192,7 @@ def _experiment_step() -> None:
         )
 
 
-def _typed_step(text: str) -> None:
+def _typed_step(text: str, presenting: bool) -> None:
     loaded = loaded_model("smollm2")
     if loaded is None:
         return
@@ -191,13 +201,14 @@ def _typed_step(text: str) -> None:
     if t < 3:
         st.info("This test needs at least 3 tokens: type a longer text.", icon=":material/info:")
         return
-    c1, c2 = st.columns(2)
+    text_col, fig_col = step_columns(presenting)
+    c1, c2 = (text_col, text_col) if presenting else st.columns(2)
     with c1:
         window = url_slider("Cache size (window)", 2, t - 1, WINDOW_KEY, min(DEFAULT_TYPED_WINDOW, t - 1))
     with c2:
         keep = url_slider("First tokens kept", 1, window - 1, KEEP_KEY, min(sk.DEFAULT_SINKS, window - 1))
     study = _typed(text, window, keep, loaded, ids)
-    st.markdown(
+    text_col.markdown(
         f"SmolLM2 reads your {t} tokens with a cache of {window}. After the cache is full, the mean loss is "
         f"{study.mean_after('full'):.2f} nats with full attention, **{study.mean_after('dropped'):.2f}** when the "
         f"first tokens are dropped and **{study.mean_after('kept'):.2f}** when the first {keep} stay. "
@@ -208,14 +219,18 @@ def _typed_step(text: str) -> None:
         "first tokens dropped": study.dropped,
         f"first {keep} kept": study.kept,
     }
-    show_figure(fv.cache_loss_figure(curves, window, 1, f"Your text, cache of {window}"), TYPED_CHART)
+    show_figure(
+        fit(fv.cache_loss_figure(curves, window, 1, f"Your text, cache of {window}"), presenting),
+        TYPED_CHART,
+        container=fig_col,
+    )
 
 
 def sinks_ui() -> None:
     """Sink shares for the typed text in both models, the shipped window-cache experiment, and it on the text."""
-    st.title("Attention sinks")
     lesson = Lesson(STEPS)
     if not lesson.presenting:
+        st.title("Attention sinks")
         st.markdown(
             "Look at any attention map of a trained model and many heads send most of their weight to the very "
             "first token. The attention-sink paper's explanation: softmax must give every query weights that sum "
@@ -230,13 +245,13 @@ def sinks_ui() -> None:
         _smol_step(lesson, text)
     if lesson.show(2):
         lesson.header(2)
-        _minilm_step(text)
+        _minilm_step(text, lesson.presenting)
     if lesson.show(3):
         lesson.header(3)
-        _experiment_step()
+        _experiment_step(lesson.presenting)
     if lesson.show(4):
         lesson.header(4)
-        _typed_step(text)
+        _typed_step(text, lesson.presenting)
 
 
 sinks_ui()

@@ -20,6 +20,7 @@ from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
 from ui.sentence import current_tokens
+from ui.slides import fit, step_columns
 from ui.state import url_slider, url_token_select
 from ui.vectors import vector_source_ui
 
@@ -95,7 +96,8 @@ def _toy_ui(lesson: Lesson) -> None:
         return
     tokens = current_tokens().tokens
     t = len(tokens)
-    with settings_container(lesson.presenting):
+    settings = settings_container(lesson.presenting)
+    with settings:
         s1, s2, s3 = st.columns(3)
         with s1:
             seed = url_slider(
@@ -131,19 +133,21 @@ def _toy_ui(lesson: Lesson) -> None:
     if lesson.show(1):
         lesson.header(1)
         seen = figs.toy.keys_per_query
-        st.markdown(
+        text_col, fig_col = step_columns(lesson.presenting)
+        text_col.markdown(
             f"A causal mask lets token *i* see all *i* earlier tokens; a **sliding window** of {window} keeps only "
             f"the last {window} (itself included), so every row has at most {int(seen.max())} visible keys "
             f"(here {', '.join(str(int(s)) for s in seen)}) and the cost per token stops growing with the text. "
             f"Mistral-7B (v0.1) uses a window of {MISTRAL.window:,}; Gemma 2 and 3 and GPT-OSS alternate windowed "
             "layers with full ones."
         )
-        show_figure(figs.window_fig, TOY_CHART)
+        show_figure(fit(figs.window_fig, lesson.presenting), TOY_CHART, container=fig_col)
     if lesson.show(2):
         lesson.header(2)
         span = int(figs.field.span[-1])
         formula = win.receptive_span_formula(window, layers, t)
-        st.markdown(
+        text_col, fig_col = step_columns(lesson.presenting)
+        text_col.markdown(
             f"Layer 1 lets a token read {window} tokens. Layer 2 reads tokens that have each read {window} "
             f"tokens, so information travels {window - 1} further back per layer. After {layers} layer"
             f"{'s' * (layers > 1)} the last token draws on **{span} of {t}** tokens"
@@ -151,7 +155,7 @@ def _toy_ui(lesson: Lesson) -> None:
             + f" With {MISTRAL.layers} layers of {MISTRAL.window:,}, Mistral-7B's last layer can in principle reach "
             f"{win.receptive_span_formula(MISTRAL.window or 1, MISTRAL.layers, 10**9):,} tokens back."
         )
-        show_figure(figs.field_fig, FIELD_CHART)
+        show_figure(fit(figs.field_fig, lesson.presenting), FIELD_CHART, container=fig_col)
 
 
 def _smol_ui(lesson: Lesson) -> None:
@@ -182,7 +186,8 @@ def _smol_ui(lesson: Lesson) -> None:
         study = _smol(text, window, loaded, ids, tuple(labels), total)
     if lesson.show(3):
         lesson.header(3)
-        st.markdown(
+        text_col, fig_col = step_columns(lesson.presenting)
+        text_col.markdown(
             f"SmolLM2 was trained with full causal attention over 8,192 tokens. Here the same model reads the "
             f"{t} tokens with a window of {window} on **every** layer (an extra mask passed with the call). "
             f"Without a window (window = {t}) the masked run "
@@ -195,15 +200,22 @@ def _smol_ui(lesson: Lesson) -> None:
             )
         )
         show_figure(
-            fv.window_pair_figure(
-                study.attn_full[layer - 1, head - 1],
-                study.attn_window[layer - 1, head - 1],
-                win.window_mask(t, window).numpy(),
-                list(study.tokens),
-                window,
-                (f"Layer {layer}, head {head}: full causal", f"Layer {layer}, head {head}: window {window}"),
+            fit(
+                fv.window_pair_figure(
+                    study.attn_full[layer - 1, head - 1],
+                    study.attn_window[layer - 1, head - 1],
+                    win.window_mask(t, window).numpy(),
+                    list(study.tokens),
+                    window,
+                    (
+                        f"Layer {layer}, head {head}: full causal",
+                        f"Layer {layer}, head {head}: window {window}",
+                    ),
+                ),
+                lesson.presenting,
             ),
             LLM_CHART,
+            container=fig_col,
         )
         left, right = st.columns(2)
         full_pairs = list(zip(study.predict_full.tokens, study.predict_full.probs, strict=True))
@@ -220,7 +232,8 @@ def _smol_ui(lesson: Lesson) -> None:
         lesson.header(4)
         same = [w for w, ok in zip(study.sweep, study.top1_same, strict=True) if ok]
         best = study.predict_full.tokens[0].replace(" ", "␣").replace("\n", "↵")
-        st.markdown(
+        text_col, fig_col = step_columns(lesson.presenting)
+        text_col.markdown(
             f"Windows of {', '.join(str(w) for w in study.sweep)} in one batched pass. The full model's next token "
             f"is “{escape_markdown(best)}”; the smallest of these windows that still puts it on top is "
             f"**{min(same)}** token{'s' * (min(same) != 1)}. The mean loss over the text falls from "
@@ -241,9 +254,9 @@ def _smol_ui(lesson: Lesson) -> None:
 
 def sliding_window_ui() -> None:
     """The banded mask and its receptive field on the toy, then SmolLM2 with an extra window mask."""
-    st.title("Sliding-window attention")
     lesson = Lesson(STEPS)
     if not lesson.presenting:
+        st.title("Sliding-window attention")
         st.markdown(
             "Full causal attention costs more with every token: token 10,000 compares its query with 10,000 keys, "
             "and the KV cache keeps all of them. A **sliding window** lets each token attend only to the last *W* "

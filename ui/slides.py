@@ -1,0 +1,27 @@
+"""Presentation layout for the Today's-LLMs pages: at 1280x720 a step's explanation sits beside its main figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+PRESENT_MAX_HEIGHT = 360  # px before ui.figures enlarges presentation figures by 1.2: fits under the step nav
+
+
+def step_columns(presenting: bool) -> tuple[Any, Any]:
+    """(where the step's text goes, where its main figure goes): side by side when presenting, else stacked."""
+    if presenting:
+        text, figure = st.columns([2, 3], vertical_alignment="top")
+        return text, figure
+    return st.container(), st.container()
+
+
+def fit(fig: go.Figure, presenting: bool, max_height: int = PRESENT_MAX_HEIGHT) -> go.Figure:
+    """The figure itself, or when presenting a copy no taller than `max_height` (cached figures stay unchanged)."""
+    if not presenting or (fig.layout.height or 0) <= max_height:
+        return fig
+    small = go.Figure(fig)
+    small.update_layout(height=max_height)
+    return small
