@@ -81,7 +81,7 @@ def _toy(
             toks,
             view.head_dim,
             view.group_of_head,
-            "Q, K and V for the sentence (widths to scale; frames: which heads share)",
+            "Q, K and V to scale (heads × size; frames: groups)",
         ),
         fv.kv_cost_figure(view.sizes, num_heads, groups, "What one token costs the cache, per layer"),
     )

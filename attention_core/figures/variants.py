@@ -153,9 +153,9 @@ def kv_tensors_figure(
         column_widths=[d_q, d_kv, d_kv],
         horizontal_spacing=0.04,
         subplot_titles=(
-            f"Q: {len(group_of_head)} query heads × {head_dim}",
-            f"K: {groups} head{'s' * (groups > 1)} × {head_dim}",
-            f"V: {groups} head{'s' * (groups > 1)} × {head_dim}",
+            f"Q: {len(group_of_head)} × {head_dim}",
+            f"K: {groups} × {head_dim}",
+            f"V: {groups} × {head_dim}",
         ),
     )
     bound = float(
