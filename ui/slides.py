@@ -7,7 +7,9 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-PRESENT_MAX_HEIGHT = 310  # px before ui.figures enlarges presentation figures by 1.2: fits under the step bar at 720
+PRESENT_MAX_HEIGHT = (
+    310  # px before ui.figures enlarges presentation figures by 1.2: fits under the step bar at 720
+)
 
 
 def step_columns(presenting: bool) -> tuple[Any, Any]:
