@@ -135,9 +135,10 @@ def positions_ui() -> None:
     names = token_names(tokens)
 
     if lesson.show(1) or lesson.show(2):
-        shuffle = url_slider(
-            "Shuffle (seed)", 0, 99, SHUFFLE_KEY, 0, help="Which shuffled order of the sentence."
-        )
+        with settings if presenting else st.container():
+            shuffle = url_slider(
+                "Shuffle (seed)", 0, 99, SHUFFLE_KEY, 0, help="Which shuffled order of the sentence."
+            )
         studies = _shuffles(tuple(tokens), vectors.source, d_in, d_out, seed, shuffle, vectors.vectors)
         order = studies["none"].order
         if lesson.show(1):
@@ -151,17 +152,15 @@ def positions_ui() -> None:
                 f"moved along — the largest difference is **{plain.equivariance_gap:.1e}** (float rounding). "
                 "Attention alone is *permutation-equivariant*: it cannot tell “dog bites man” from “man bites dog”."
             )
-            show_figure(
-                fv.shuffle_figure(
-                    plain.weights,
-                    plain.shuffled_weights,
-                    plain.moved_weights,
-                    tokens,
-                    order,
-                    "No positions: the weights travel with their tokens",
-                ),
-                NONE_CHART,
+            none_fig = fv.shuffle_figure(
+                plain.weights,
+                plain.shuffled_weights,
+                plain.moved_weights,
+                tokens,
+                order,
+                "No positions: the weights travel with their tokens",
             )
+            show_figure(fit(none_fig, presenting), NONE_CHART, container=fig_col)
         if lesson.show(2):
             lesson.header(2)
             text_col, fig_col = step_columns(presenting)
@@ -191,17 +190,15 @@ def positions_ui() -> None:
                     else " — for this sentence the positions change almost nothing; try another shuffle."
                 )
             )
-            show_figure(
-                fv.shuffle_figure(
-                    study.weights,
-                    study.shuffled_weights,
-                    study.moved_weights,
-                    tokens,
-                    order,
-                    f"{pos.SCHEME_NAMES[scheme].capitalize()}: the weights no longer just move",
-                ),
-                SCHEME_CHART,
+            scheme_fig = fv.shuffle_figure(
+                study.weights,
+                study.shuffled_weights,
+                study.moved_weights,
+                tokens,
+                order,
+                f"{pos.SCHEME_NAMES[scheme].capitalize()}: the weights no longer just move",
             )
+            show_figure(fit(scheme_fig, presenting), SCHEME_CHART, container=fig_col)
             if study.table is not None:
                 show_figure(
                     fv.position_table_figure(
@@ -216,21 +213,19 @@ def positions_ui() -> None:
         waves = (
             2 * np.pi / pos.rope_frequencies(SINUSOID_DIMS, pos.SINUSOID_BASE).numpy()
         )  # positions per turn
-        st.markdown(
+        text_col, fig_col = step_columns(presenting)
+        text_col.markdown(
             f"Row p is position p. Each pair of dimensions is a sine and a cosine of the position at its own "
             f"frequency, from one turn every {waves[0]:.1f} positions (dimensions 1–2) to one every "
             f"{waves[-1]:,.0f} (dimensions {SINUSOID_DIMS - 1}–{SINUSOID_DIMS}). The dot product of two position "
             "vectors depends only on how far apart they are: the curves on the right, started at different "
             "positions, lie on top of each other."
         )
-        left, right = st.columns(2)
-        show_figure(
-            fv.position_table_figure(
-                table, f"Sinusoidal table: {SINUSOID_POSITIONS} positions × {SINUSOID_DIMS} dimensions"
-            ),
-            SINUSOID_CHART,
-            container=left,
+        left, right = (fig_col, st.container()) if presenting else st.columns(2)
+        sinusoid_fig = fv.position_table_figure(
+            table, f"Sinusoidal table: {SINUSOID_POSITIONS} positions × {SINUSOID_DIMS} dimensions"
         )
+        show_figure(fit(sinusoid_fig, presenting), SINUSOID_CHART, container=left)
         show_figure(
             fv.similarity_by_offset_figure(table, "Similarity of two positions k apart"),
             OFFSET_SIM_CHART,

@@ -68,20 +68,17 @@ def _smol_step(lesson: Lesson, text: str) -> None:
     _note_tokens(shares, total, loaded.spec.name)
     layers, heads = shares.first.shape
     first = escape_markdown(shares.tokens[0])
-    left, right = step_columns(lesson.presenting) if lesson.presenting else st.columns([2, 3])
-    (left if lesson.presenting else st).markdown(
+    text_col, fig_col = step_columns(lesson.presenting)
+    text_col.markdown(
         f"For every head, the share of its attention that lands on the first token “{first}” (averaged over the "
         f"{max(shares.num_tokens - 1, 1)} later queries; the first can only see itself). Spread evenly, a query "
         f"would give it {shares.uniform:.1%}. Over all {layers} × {heads} heads the mean is "
         f"**{float(shares.first.mean()):.1%}**, and **{shares.sink_heads}** heads give it more than half of their "
         "attention: a place to park attention when a head has nothing to look for (an *attention sink*)."
     )
-    left, right = st.columns([2, 3])
-    show_figure(
-        fv.sink_heads_figure(shares.first, "SmolLM2: share on the first token"),
-        SMOL_HEADS_CHART,
-        container=left,
-    )
+    left, right = (fig_col, st.container()) if lesson.presenting else st.columns([2, 3])
+    heads_fig = fv.sink_heads_figure(shares.first, "SmolLM2: share on the first token")
+    show_figure(fit(heads_fig, lesson.presenting), SMOL_HEADS_CHART, container=left)
     show_figure(
         fv.sink_layers_figure(
             {f"first token “{shares.tokens[0]}”": shares.first_mean},
@@ -89,7 +86,7 @@ def _smol_step(lesson: Lesson, text: str) -> None:
             f"Mean over the {heads} heads, per layer",
         ),
         SMOL_LAYERS_CHART,
-        container=st.container() if lesson.presenting else right,
+        container=right,
     )
 
 

@@ -240,16 +240,14 @@ def _smol_ui(lesson: Lesson) -> None:
             f"{float(study.mean_loss[0]):.2f} nats (window 1: each token sees only itself) to "
             f"{float(study.mean_loss[-1]):.2f} with full attention."
         )
-        show_figure(
-            fv.window_sweep_figure(
-                study.sweep,
-                study.mean_loss,
-                study.top1_prob,
-                window,
-                f"SmolLM2 on your text ({t} tokens) under each window",
-            ),
-            SWEEP_CHART,
+        sweep_fig = fv.window_sweep_figure(
+            study.sweep,
+            study.mean_loss,
+            study.top1_prob,
+            window,
+            f"SmolLM2 on your text ({t} tokens) under each window",
         )
+        show_figure(fit(sweep_fig, lesson.presenting), SWEEP_CHART, container=fig_col)
 
 
 def sliding_window_ui() -> None:
