@@ -320,8 +320,11 @@ def positions_ui() -> None:
             "it, so they change only slowly with distance."
         )
         show_figure(
-            fv.wavelength_figure(
-                check.wavelengths, rotary.context_length, "SmolLM2: how fast each rotation pair turns"
+            fit(
+                fv.wavelength_figure(
+                    check.wavelengths, rotary.context_length, "SmolLM2: how fast each rotation pair turns"
+                ),
+                presenting,
             ),
             WAVE_CHART,
             container=fig_col,
