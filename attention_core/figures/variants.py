@@ -733,9 +733,7 @@ def cache_loss_figure(
     )
     fig.update_xaxes(title="position in the text (token)")
     fig.update_yaxes(
-        title=f"next-token loss (nats, running mean of {smooth_width})"
-        if smooth_width > 1
-        else "next-token loss (nats)",
+        title=f"loss (nats, mean of {smooth_width})" if smooth_width > 1 else "loss (nats)",
         type="log" if log_y else "linear",
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0}, hovermode="x unified")
