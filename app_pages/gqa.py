@@ -128,7 +128,7 @@ def _cache_view(
         tokens,
         [r.bytes_total for r in study.rows],
         [kc.human_bytes(r.bytes_total) for r in study.rows],
-        f"KV cache against context length ({batch} sequence{'s' * (batch > 1)}, {dtype})",
+        f"KV cache vs context ({batch} seq., {dtype})",
     )
     return study, fig
 

@@ -220,17 +220,35 @@ def cache_memory_figure(
             go.Scatter(
                 x=[chosen_tokens],
                 y=[chosen_bytes[i]],
-                mode="markers+text",
+                mode="markers",
                 marker={"color": color, "size": 12, "symbol": "circle"},
-                text=[labels[i]],
-                textposition="middle left",
                 showlegend=False,
                 hovertemplate=f"{plot_label(name, 40)}<br>%{{x:,}} tokens: {labels[i]}<extra></extra>",
             )
         )
     fig.add_vline(x=chosen_tokens, line={"color": MUTED, "dash": "dot"})
-    fig.update_xaxes(type="log", title="context length (tokens)", dtick=math.log10(2), tickformat="~s")
-    fig.update_yaxes(type="log", title="KV cache (bytes)", tickformat="~s", ticksuffix="B")
+    xs = [int(v) for v in np.asarray(lengths)]
+    fig.update_xaxes(
+        type="log",
+        title="context length (tokens)",
+        tickvals=xs,
+        ticktext=[f"{v // 1024}K" if v >= 1024 else str(v) for v in xs],
+    )
+    finite = np.asarray(curves, dtype=float)
+    finite = finite[finite > 0]
+    lo, hi = (
+        (int(np.floor(np.log10(finite.min()))), int(np.ceil(np.log10(finite.max()))))
+        if finite.size
+        else (0, 1)
+    )
+    decades = [10.0**k for k in range(lo, hi + 1)]
+    units = {0: "B", 3: "kB", 6: "MB", 9: "GB", 12: "TB", 15: "PB", 18: "EB"}
+    fig.update_yaxes(
+        type="log",
+        title="KV cache",
+        tickvals=decades,
+        ticktext=[f"{10 ** (k % 3)} {units[k - k % 3]}" for k in range(lo, hi + 1)],
+    )
     fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0})
     return _layout(fig, title, 470, bottom=10)
 
