@@ -37,7 +37,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from bench.common import ROOT, free_port, print_table, streamlit_server
+from bench.common import ROOT, bench_args, free_port, print_table, streamlit_server
 
 MAX_SESSIONS = 200
 SENTENCES = (
@@ -277,8 +277,12 @@ async def student(
     think: tuple[float, float],
     timeout: float,
     stop_at: float,
+    until: float | None = None,
 ) -> SessionStats:
-    """One simulated student: open a page, then act `interactions` times with think time in between."""
+    """One simulated student: open a page, then act `interactions` times with think time in between.
+
+    With `until` (a time.monotonic() deadline) the student simply stops at that time (the soak test).
+    """
     rng = random.Random(1000 + n)
     stats = SessionStats()
     s = Session(port, timeout)
@@ -289,6 +293,8 @@ async def student(
         stats.latencies.append(first.seconds)
         stats.nbytes.append(first.nbytes)
         for i in range(interactions):
+            if until is not None and time.monotonic() >= until:
+                break
             if time.monotonic() > stop_at:
                 stats.errors.append("stopped by the wall-clock limit")
                 break
@@ -585,8 +591,11 @@ def print_report(r: LoadReport) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """The command line of `python -m bench.load`."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """The command line of `python -m bench.load` (`--quick`: 2 sessions x 3 interactions, short think time)."""
+    return bench_args(__doc__, argv, _options)
+
+
+def _options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--interactions", type=int, default=12)
     ap.add_argument("--think-min", type=float, default=0.5)
@@ -600,12 +609,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=False,
         help="runner.postScriptGC for the server (default off, as .streamlit/config.toml; on for comparison)",
     )
-    return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> LoadReport:
     """Run the load test (defaults: 30 sessions x 12 interactions) and print its table."""
     args = parse_args(argv if argv is not None else [])
+    if args.quick:
+        args.sessions, args.interactions, args.think_min, args.think_max = 2, 3, 0.1, 0.3
     report = run_load(
         args.sessions,
         args.interactions,
