@@ -15,6 +15,7 @@ from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
 from attention_core.variants import gqa
 from attention_core.variants import kv_cache as kc
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container
 from ui.lesson import Lesson
@@ -56,7 +57,7 @@ class GQAFigures:
     cost: go.Figure
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64, show_spinner=False)
 def _toy(
     tokens: tuple[str, ...],
     source: str,
@@ -115,7 +116,7 @@ def _cache_configs() -> tuple[list[kc.CacheConfig], str | None]:
     return configs, problem
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared_cache(max_entries=32, show_spinner=False)
 def _cache_view(
     configs: tuple[kc.CacheConfig, ...], tokens: int, batch: int, dtype: str
 ) -> tuple[kc.CacheStudy, go.Figure]:

@@ -14,6 +14,7 @@ from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
 from attention_core.variants import kv_cache as kc
 from attention_core.variants import positions as pos
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
@@ -54,7 +55,7 @@ SINUSOID_POSITIONS, SINUSOID_DIMS = 64, 16
 GRID_POSITIONS = 12
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64, show_spinner=False)
 def _shuffles(
     tokens: tuple[str, ...],
     source: str,
@@ -70,7 +71,7 @@ def _shuffles(
     return {s: pos.shuffle_study(_inputs, W_query, W_key, W_value, s, order) for s in pos.SCHEMES}
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64, show_spinner=False)
 def _rotation(
     tokens: tuple[str, ...],
     source: str,
@@ -89,7 +90,7 @@ def _rotation(
     return view, pos.rope_score_grid(q, k, max(GRID_POSITIONS, len(tokens)))
 
 
-@st.cache_resource(show_spinner=False)
+@shared_cache()
 def _rotary_check(head_dim: int, theta: float) -> pos.RotaryCheck:
     """Our RoPE against transformers' LlamaRotaryEmbedding for SmolLM2's settings."""
     return pos.rotary_check(head_dim, theta)

@@ -8,6 +8,7 @@ from attention_core import pretrained as pt
 from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
 from attention_core.variants import sinks as sk
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
@@ -29,20 +30,20 @@ DEFAULT_SMOOTH = 64
 DEFAULT_TYPED_WINDOW = 8
 
 
-@st.cache_resource(max_entries=8, ttl=15 * 60, show_spinner=False)
+@shared_cache(max_entries=8, ttl=15 * 60, show_spinner=False)
 def _shares(key: str, text: str, _loaded: pt.LoadedModel) -> tuple[sk.SinkShares, int]:
     """Shares of attention on the first (and last) token for (model, text); and the text's whole token count."""
     run = pt.run_attention(_loaded, text, max_tokens=MAX_SINK_TOKENS)
     return sk.sink_shares(key, run.labels, run.attentions, _loaded.spec.causal), run.total_tokens
 
 
-@st.cache_resource(max_entries=16, ttl=15 * 60, show_spinner=False)
+@shared_cache(max_entries=16, ttl=15 * 60, show_spinner=False)
 def _typed(text: str, window: int, keep: int, _loaded: pt.LoadedModel, _ids: object) -> sk.TypedCacheStudy:
     """The window-cache comparison on the typed text (ids follow from the text, which is in the key)."""
     return sk.typed_cache_study(_loaded.model, _ids, window, keep)  # type: ignore[arg-type]
 
 
-@st.cache_resource(show_spinner=False)
+@shared_cache()
 def _experiment() -> sk.SinkExperiment | str:
     """The shipped experiment, or why it cannot be read."""
     try:

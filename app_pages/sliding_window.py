@@ -15,6 +15,7 @@ from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
 from attention_core.variants import kv_cache as kc
 from attention_core.variants import windows as win
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
@@ -57,7 +58,7 @@ class ToyFigures:
     field_fig: go.Figure
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64, show_spinner=False)
 def _toy(
     tokens: tuple[str, ...],
     source: str,
@@ -82,7 +83,7 @@ def _toy(
     )
 
 
-@st.cache_resource(max_entries=8, ttl=15 * 60, show_spinner=False)
+@shared_cache(max_entries=8, ttl=15 * 60, show_spinner=False)
 def _smol(
     text: str, window: int, _loaded: object, _ids: torch.Tensor, labels: tuple[str, ...], total: int
 ) -> win.SmolWindowStudy:

@@ -7,6 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from attention_core.figures.frozen import FrozenFigure, thaw
+
 PRESENT_MAX_HEIGHT = (
     310  # px before ui.figures enlarges presentation figures by 1.2: fits under the step bar at 720
 )
@@ -20,10 +22,13 @@ def step_columns(presenting: bool) -> tuple[Any, Any]:
     return st.container(), st.container()
 
 
-def fit(fig: go.Figure, presenting: bool, max_height: int = PRESENT_MAX_HEIGHT) -> go.Figure:
-    """The figure itself, or when presenting a copy no taller than `max_height` (cached figures stay unchanged)."""
-    if not presenting or (fig.layout.height or 0) <= max_height:
+def fit(
+    fig: go.Figure | FrozenFigure, presenting: bool, max_height: int = PRESENT_MAX_HEIGHT
+) -> go.Figure | FrozenFigure:
+    """The figure itself, or when presenting a private copy no taller than `max_height` (shared ones unchanged)."""
+    if not presenting:
         return fig
-    small = go.Figure(fig)
-    small.update_layout(height=max_height)
-    return small
+    own = thaw(fig) if isinstance(fig, FrozenFigure) else go.Figure(fig)
+    if (own.layout.height or 0) > max_height:
+        own.update_layout(height=max_height)
+    return own
