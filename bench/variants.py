@@ -12,6 +12,7 @@ Run `python -m bench.variants`. Prints four tables:
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 import torch
@@ -20,7 +21,7 @@ from attention_core.variants import gqa
 from attention_core.variants import kv_cache as kc
 from attention_core.variants import sinks as sk
 from attention_core.variants import windows as win
-from bench.common import AppTest, print_table, rerun_times, summary_ms
+from bench.common import AppTest, bench_args, print_table, rerun_times, summary_ms
 
 NUM_TOKENS, D_MODEL, NUM_HEADS = 512, 768, 12
 REPEATS = 15
@@ -38,17 +39,17 @@ def _median_ms(fn, repeats: int = REPEATS) -> float:
 
 
 @torch.no_grad()
-def gqa_rows() -> list[tuple[object, ...]]:
+def gqa_rows(num_tokens: int = NUM_TOKENS, repeats: int = REPEATS) -> list[tuple[object, ...]]:
     """(K/V heads, kind, max |diff|, core ms (weights), core ms (fused), torch ms, fused / torch)."""
-    x = torch.randn(1, NUM_TOKENS, D_MODEL, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(1, num_tokens, D_MODEL, generator=torch.Generator().manual_seed(0))
     rows = []
     for groups in (12, 4, 1):
-        module = gqa.build_gqa(D_MODEL, D_MODEL, NUM_TOKENS, NUM_HEADS, groups, seed=123).eval()
+        module = gqa.build_gqa(D_MODEL, D_MODEL, num_tokens, NUM_HEADS, groups, seed=123).eval()
         ours, _ = module(x)
         diff = float((ours - gqa.sdpa_grouped_reference(module, x)).abs().max())
-        with_weights = _median_ms(lambda m=module: m(x))
-        fused = _median_ms(lambda m=module: m(x, need_weights=False))
-        ref = _median_ms(lambda m=module: gqa.sdpa_grouped_reference(m, x))
+        with_weights = _median_ms(lambda m=module: m(x), repeats)
+        fused = _median_ms(lambda m=module: m(x, need_weights=False), repeats)
+        ref = _median_ms(lambda m=module: gqa.sdpa_grouped_reference(m, x), repeats)
         rows.append(
             (
                 groups,
@@ -149,18 +150,22 @@ PAGE_ACTIONS = {
 }
 
 
-def page_rows() -> list[tuple[str, float, float]]:
+def page_rows(
+    n_reruns: int = N_RERUNS, pages: tuple[str, ...] = tuple(PAGE_ACTIONS)
+) -> list[tuple[str, float, float]]:
+    """(page, median ms, p95 ms) of reruns after a widget change."""
     rows = []
-    for page, actions in PAGE_ACTIONS.items():
-        median, p95 = summary_ms(rerun_times(page, actions, n=N_RERUNS))
+    for page in pages:
+        median, p95 = summary_ms(rerun_times(page, PAGE_ACTIONS[page], n=n_reruns))
         rows.append((page, median, p95))
     return rows
 
 
-def main() -> None:
-    """Print every table."""
+def main(argv: list[str] | None = None) -> None:
+    """Print every table (`--quick`: 64 tokens, 2 repeats, no SmolLM2, the GQA page's reruns only)."""
+    quick = bench_args(__doc__, argv).quick
     print_table(
-        f"Grouped-query attention vs PyTorch ({NUM_TOKENS} tokens, d={D_MODEL}, {NUM_HEADS} query heads)",
+        f"Grouped-query attention vs PyTorch ({64 if quick else NUM_TOKENS} tokens, d={D_MODEL}, {NUM_HEADS} query heads)",
         [
             "K/V heads",
             "kind",
@@ -170,22 +175,22 @@ def main() -> None:
             "SDPA enable_gqa ms",
             "fused / SDPA",
         ],
-        gqa_rows(),
+        gqa_rows(64, 2) if quick else gqa_rows(),
     )
     print_table(
         "KV cache, bf16, batch 1 (Mistral: rolling buffer of 4,096)",
         ["model", "per token", "at its context", "at 32,768 tokens", "as multi-head at 32,768"],
         cache_rows(),
     )
-    smol = smollm2_rows()
+    smol = [] if quick else smollm2_rows()
     if smol:
         print_table("SmolLM2 under windows", ["what", "tokens", "ms", "note"], smol)
     print_table(
-        f"Today's-LLMs pages: rerun after a widget change ({N_RERUNS} reruns, server side)",
+        f"Today's-LLMs pages: rerun after a widget change ({2 if quick else N_RERUNS} reruns, server side)",
         ["page", "median ms", "p95 ms"],
-        page_rows(),
+        page_rows(2, ("app_pages/gqa.py",)) if quick else page_rows(),
     )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
