@@ -21,20 +21,20 @@ from ui.layout import settings_container
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.slides import fit, step_columns
-from ui.state import url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_slider, url_toggle
 
 # Widget keys (their URL parameters), chart keys and steps: the page's contract with links and tests.
 DOUT_KEY, HEADS_KEY, GROUPS_KEY, CAUSAL_KEY = "gqa_dout", "gqa_heads", "gqa_groups", "gqa_causal"
 SEED_KEY, DIN_KEY = "gqa_seed", "gqa_din"
 CTX_KEY, BATCH_KEY, DTYPE_KEY = "gqa_ctx", "gqa_batch", "gqa_dtype"
-HEADS_CHART, TENSORS_CHART, COST_CHART, MEMORY_CHART = (
+HEADS_FIG, TENSORS_FIG, COST_FIG, MEMORY_FIG = (
     "gqa_heads_fig",
     "gqa_tensors_fig",
     "gqa_cost_fig",
     "gqa_memory_fig",
 )
-CHECKS_TABLE, CACHE_TABLE = "gqa_checks", "gqa_cache_table"
+CHECKS_KEY, CACHE_KEY = "gqa_checks", "gqa_cache_table"
 STEPS = (
     "Query heads share key/value heads",
     "Keys and values shrink",
@@ -231,7 +231,7 @@ def gqa_ui() -> None:
             f"{groups} key/value head{'s' * (groups > 1)} — {_group_sentence(view)}. Heads that share a group "
             "compare their own queries with the same keys, so their weights differ only through their queries."
         )
-        show_figure(fit(figures.heads, presenting), HEADS_CHART, container=fig_col)
+        show_figure(fit(figures.heads, presenting), HEADS_FIG, container=fig_col)
 
     if lesson.show(2):
         lesson.header(2)
@@ -248,8 +248,8 @@ def gqa_ui() -> None:
             + " Inside the module the shared heads are repeated for their query heads "
             "(`keys.repeat_interleave(group_size, dim=1)`), so each query head still sees a full set of keys."
         )
-        show_figure(fit(figures.tensors, presenting), TENSORS_CHART, container=fig_col)
-        show_figure(figures.cost, COST_CHART)
+        show_figure(fit(figures.tensors, presenting), TENSORS_FIG, container=fig_col)
+        show_figure(figures.cost, COST_FIG)
 
     if lesson.show(3):
         lesson.header(3)
@@ -270,7 +270,7 @@ def gqa_ui() -> None:
                     for c in view.checks
                 ]
             ),
-            key=CHECKS_TABLE,
+            key=CHECKS_KEY,
             width="stretch",
             hide_index=True,
             column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
@@ -324,11 +324,12 @@ def gqa_ui() -> None:
             f"per query head it would need {kc.human_bytes(llama.bytes_as_multihead)} "
             f"({llama.bytes_as_multihead / llama.bytes_total:.0f}× more)."
         )
-        show_figure(fit(memory, presenting), MEMORY_CHART, container=fig_col)
-        st.dataframe(_cache_table(study), key=CACHE_TABLE, width="stretch", hide_index=True)
+        show_figure(fit(memory, presenting), MEMORY_FIG, container=fig_col)
+        st.dataframe(_cache_table(study), key=CACHE_KEY, width="stretch", hide_index=True)
         with st.expander("Where the numbers come from", icon=":material/menu_book:"):
             for c in configs:
                 st.markdown(f"- **{escape_markdown(c.name)}**: {escape_markdown(c.source)}")
 
 
-gqa_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    gqa_ui()

@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 
 from attention_core import pretrained as pt
-from attention_core import self_attention as sa
+from attention_core.builders import seeded_weights
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
@@ -20,8 +20,8 @@ from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.slides import fit, step_columns
-from ui.state import url_selectbox, url_slider, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_slider, url_token_select
 
 SCHEME_KEY, SHUFFLE_KEY, QTOK_KEY, KTOK_KEY, PAIR_KEY = (
     "pos_scheme",
@@ -31,15 +31,15 @@ SCHEME_KEY, SHUFFLE_KEY, QTOK_KEY, KTOK_KEY, PAIR_KEY = (
     "pos_pair",
 )
 SEED_KEY, DIN_KEY, DOUT_KEY = "pos_seed", "pos_din", "pos_dout"
-NONE_CHART, SCHEME_CHART, TABLE_CHART = "pos_none_fig", "pos_scheme_fig", "pos_table_fig"
-SINUSOID_CHART, OFFSET_SIM_CHART = "pos_sinusoid_fig", "pos_offset_sim_fig"
-ROTATION_CHART, SHIFT_CHART, GRID_CHART, WAVE_CHART = (
+NONE_FIG, SCHEME_FIG, TABLE_FIG = "pos_none_fig", "pos_scheme_fig", "pos_table_fig"
+SINUSOID_FIG, OFFSET_SIM_FIG = "pos_sinusoid_fig", "pos_offset_sim_fig"
+ROTATION_FIG, SHIFT_FIG, GRID_FIG, WAVE_FIG = (
     "pos_rotation_fig",
     "pos_shift_fig",
     "pos_grid_fig",
     "pos_wave_fig",
 )
-ROTARY_TABLE = "pos_rotary_checks"
+ROTARY_KEY = "pos_rotary_checks"
 STEPS = (
     "Without positions, order is invisible",
     "Add positions and order shows",
@@ -66,7 +66,7 @@ def _shuffles(
     _inputs: torch.Tensor,
 ) -> dict[str, pos.ShuffleStudy]:
     """The shuffle study under every scheme for one sentence and setting (shared; never changed)."""
-    W_query, W_key, W_value = sa.seeded_weights("linear", d_in, d_out, seed)
+    W_query, W_key, W_value = seeded_weights("linear", d_in, d_out, seed)
     order = pos.shuffle_order(len(tokens), shuffle)
     return {s: pos.shuffle_study(_inputs, W_query, W_key, W_value, s, order) for s in pos.SCHEMES}
 
@@ -84,7 +84,7 @@ def _rotation(
     _inputs: torch.Tensor,
 ) -> tuple[pos.RotationView, np.ndarray]:
     """RoPE on the chosen query and key vectors of the sentence, and their score at every pair of positions."""
-    W_query, W_key, _ = sa.seeded_weights("linear", d_in, d_out, seed)
+    W_query, W_key, _ = seeded_weights("linear", d_in, d_out, seed)
     q, k = (_inputs @ W_query)[qi], (_inputs @ W_key)[ki]  # (d_out,) each
     view = pos.rotation_view(q, k, pair, qi, ki)
     return view, pos.rope_score_grid(q, k, max(GRID_POSITIONS, len(tokens)))
@@ -161,7 +161,7 @@ def positions_ui() -> None:
                 order,
                 "No positions: the weights travel with their tokens",
             )
-            show_figure(fit(none_fig, presenting), NONE_CHART, container=fig_col)
+            show_figure(fit(none_fig, presenting), NONE_FIG, container=fig_col)
         if lesson.show(2):
             lesson.header(2)
             text_col, fig_col = step_columns(presenting)
@@ -199,13 +199,13 @@ def positions_ui() -> None:
                 order,
                 f"{pos.SCHEME_NAMES[scheme].capitalize()}: the weights no longer just move",
             )
-            show_figure(fit(scheme_fig, presenting), SCHEME_CHART, container=fig_col)
+            show_figure(fit(scheme_fig, presenting), SCHEME_FIG, container=fig_col)
             if study.table is not None:
                 show_figure(
                     fv.position_table_figure(
                         study.table, f"The added {pos.SCHEME_NAMES[scheme]} table ({t} × {d_in})"
                     ),
-                    TABLE_CHART,
+                    TABLE_FIG,
                 )
 
     if lesson.show(3):
@@ -226,10 +226,10 @@ def positions_ui() -> None:
         sinusoid_fig = fv.position_table_figure(
             table, f"Sinusoidal table: {SINUSOID_POSITIONS} positions × {SINUSOID_DIMS} dimensions"
         )
-        show_figure(fit(sinusoid_fig, presenting), SINUSOID_CHART, container=left)
+        show_figure(fit(sinusoid_fig, presenting), SINUSOID_FIG, container=left)
         show_figure(
             fv.similarity_by_offset_figure(table, "Similarity of two positions k apart"),
-            OFFSET_SIM_CHART,
+            OFFSET_SIM_FIG,
             container=right,
         )
 
@@ -270,7 +270,7 @@ def positions_ui() -> None:
                 view.theta,
                 f"Pair {pair + 1}: query at {view.m}, key at {view.n}",
             )
-            show_figure(fit(rotation, presenting), ROTATION_CHART, container=fig_col)
+            show_figure(fit(rotation, presenting), ROTATION_FIG, container=fig_col)
         if lesson.show(5):
             lesson.header(5)
             spread = float(view.shifted_scores.max() - view.shifted_scores.min())
@@ -286,11 +286,11 @@ def positions_ui() -> None:
                 fv.offset_scores_figure(
                     view.shifted_scores, view.offset_scores, view.m, view.n, "The score of this query and key"
                 ),
-                SHIFT_CHART,
+                SHIFT_FIG,
             )
             show_figure(
                 fit(fv.rope_grid_figure(grid, "Score with the query at m and the key at n"), presenting),
-                GRID_CHART,
+                GRID_FIG,
                 container=fig_col,
             )
 
@@ -327,7 +327,7 @@ def positions_ui() -> None:
                 ),
                 presenting,
             ),
-            WAVE_CHART,
+            WAVE_FIG,
             container=fig_col,
         )
         st.dataframe(
@@ -343,7 +343,7 @@ def positions_ui() -> None:
                     },
                 ]
             ),
-            key=ROTARY_TABLE,
+            key=ROTARY_KEY,
             hide_index=True,
             width="stretch",
             column_config={"largest difference": st.column_config.NumberColumn(format="%.2e")},
@@ -360,4 +360,5 @@ def positions_ui() -> None:
             )
 
 
-positions_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    positions_ui()

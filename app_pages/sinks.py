@@ -12,13 +12,14 @@ from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
+from ui.notices import add_notice
 from ui.slides import fit, step_columns
-from ui.state import add_notice, url_slider, url_toggle
+from ui.widgets import url_slider, url_toggle
 
 SMOOTH_KEY, LOG_KEY, WINDOW_KEY, KEEP_KEY = "sink_smooth", "sink_log", "sink_window", "sink_keep"
-SMOL_HEADS_CHART, SMOL_LAYERS_CHART = "sink_smol_heads", "sink_smol_layers"
-CLS_CHART, SEP_CHART, MINI_LAYERS_CHART = "sink_cls_heads", "sink_sep_heads", "sink_mini_layers"
-LOSS_CHART, COUNT_CHART, TYPED_CHART = "sink_loss_fig", "sink_count_fig", "sink_typed_fig"
+SMOL_HEADS_FIG, SMOL_LAYERS_FIG = "sink_smol_heads", "sink_smol_layers"
+CLS_FIG, SEP_FIG, MINI_LAYERS_FIG = "sink_cls_heads", "sink_sep_heads", "sink_mini_layers"
+LOSS_FIG, COUNT_FIG, TYPED_FIG = "sink_loss_fig", "sink_count_fig", "sink_typed_fig"
 STEPS = (
     "SmolLM2 piles attention on the first token",
     "MiniLM: [CLS] and [SEP]",
@@ -79,14 +80,14 @@ def _smol_step(lesson: Lesson, text: str) -> None:
     )
     left, right = (fig_col, st.container()) if lesson.presenting else st.columns([2, 3])
     heads_fig = fv.sink_heads_figure(shares.first, "SmolLM2: share on the first token")
-    show_figure(fit(heads_fig, lesson.presenting), SMOL_HEADS_CHART, container=left)
+    show_figure(fit(heads_fig, lesson.presenting), SMOL_HEADS_FIG, container=left)
     show_figure(
         fv.sink_layers_figure(
             {f"first token “{shares.tokens[0]}”": shares.first_mean},
             shares.uniform,
             f"Mean over the {heads} heads, per layer",
         ),
-        SMOL_LAYERS_CHART,
+        SMOL_LAYERS_FIG,
         container=right,
     )
 
@@ -108,17 +109,15 @@ def _minilm_step(text: str, presenting: bool) -> None:
         f"average; {int((both > 0.5).sum())} of the {both.size} heads give the two together more than half."
     )
     c1, c2 = (fig_col, st.container()) if presenting else st.columns(2)
-    show_figure(
-        fit(fv.sink_heads_figure(shares.first, "Share on [CLS]"), presenting), CLS_CHART, container=c1
-    )
-    show_figure(fv.sink_heads_figure(shares.last, "Share on [SEP]"), SEP_CHART, container=c2)
+    show_figure(fit(fv.sink_heads_figure(shares.first, "Share on [CLS]"), presenting), CLS_FIG, container=c1)
+    show_figure(fv.sink_heads_figure(shares.last, "Share on [SEP]"), SEP_FIG, container=c2)
     show_figure(
         fv.sink_layers_figure(
             {"[CLS]": shares.first_mean, "[SEP]": shares.last_mean},
             shares.uniform,
             f"Mean over the {heads} heads, per layer",
         ),
-        MINI_LAYERS_CHART,
+        MINI_LAYERS_FIG,
     )
 
 
@@ -162,7 +161,7 @@ def _experiment_step(presenting: bool) -> None:
             fv.cache_loss_figure(curves, w, smooth, f"SmolLM2 on {exp.num_tokens:,} tokens of Alice", log_y),
             presenting,
         ),
-        LOSS_CHART,
+        LOSS_FIG,
         container=fig_col,
     )
     counts = sorted({r.sinks for r in exp.runs if r.window == w})
@@ -174,7 +173,7 @@ def _experiment_step(presenting: bool) -> None:
             w,
             "How many first tokens must stay?",
         ),
-        COUNT_CHART,
+        COUNT_FIG,
     )
     others = sorted({r.window for r in exp.runs if r.window not in (None, w)})
     if others:
@@ -210,7 +209,7 @@ def _typed_step(text: str, presenting: bool) -> None:
         f"SmolLM2 reads your {t} tokens with a cache of {window}. After the cache is full, the mean loss is "
         f"{study.mean_after('full'):.2f} nats with full attention, **{study.mean_after('dropped'):.2f}** when the "
         f"first tokens are dropped and **{study.mean_after('kept'):.2f}** when the first {keep} stay. "
-        "Short texts are noisy: a few hundred tokens show the effect clearly."
+        "Short texts are noisy: step 3 runs the same test over a long text."
     )
     curves = {
         "full attention": study.full,
@@ -219,7 +218,7 @@ def _typed_step(text: str, presenting: bool) -> None:
     }
     show_figure(
         fit(fv.cache_loss_figure(curves, window, 1, f"Your text, cache of {window}"), presenting),
-        TYPED_CHART,
+        TYPED_FIG,
         container=fig_col,
     )
 
@@ -252,4 +251,5 @@ def sinks_ui() -> None:
         _typed_step(text, lesson.presenting)
 
 
-sinks_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    sinks_ui()

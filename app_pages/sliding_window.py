@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded_weights
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures import transformer as tf
 from attention_core.figures import variants as fv
@@ -22,14 +22,14 @@ from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
 from ui.sentence import current_tokens
 from ui.slides import fit, step_columns
-from ui.state import url_slider, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_slider, url_token_select
 
 WINDOW_KEY, LAYERS_KEY, QUERY_KEY = "swa_window", "swa_layers", "swa_q"
 SEED_KEY, DIN_KEY, DOUT_KEY = "swa_seed", "swa_din", "swa_dout"
 LLM_WINDOW_KEY, LLM_LAYER_KEY, LLM_HEAD_KEY = "swa_llm_window", "swa_layer", "swa_head"
-TOY_CHART, FIELD_CHART = "swa_toy_fig", "swa_field_fig"
-LLM_CHART, NEXT_FULL_CHART, NEXT_WINDOW_CHART, SWEEP_CHART = (
+TOY_FIG, FIELD_FIG = "swa_toy_fig", "swa_field_fig"
+LLM_FIG, NEXT_FULL_FIG, NEXT_WINDOW_FIG, SWEEP_FIG = (
     "swa_llm_fig",
     "swa_next_full",
     "swa_next_window",
@@ -72,7 +72,7 @@ def _toy(
 ) -> ToyFigures:
     """The book's causal attention with a window, and what stacked windows reach (shared; never changed)."""
     toks = list(tokens)
-    W_query, W_key, W_value = sa.seeded_weights("linear", d_in, d_out, seed)
+    W_query, W_key, W_value = seeded_weights("linear", d_in, d_out, seed)
     toy = win.toy_window(_inputs, W_query, W_key, W_value, window)
     field = win.receptive_field(len(toks), window, layers)
     return ToyFigures(
@@ -142,7 +142,7 @@ def _toy_ui(lesson: Lesson) -> None:
             f"Mistral-7B (v0.1) uses a window of {MISTRAL.window:,}; Gemma 2 and 3 and GPT-OSS alternate windowed "
             "layers with full ones."
         )
-        show_figure(fit(figs.window_fig, lesson.presenting), TOY_CHART, container=fig_col)
+        show_figure(fit(figs.window_fig, lesson.presenting), TOY_FIG, container=fig_col)
     if lesson.show(2):
         lesson.header(2)
         span = int(figs.field.span[-1])
@@ -156,7 +156,7 @@ def _toy_ui(lesson: Lesson) -> None:
             + f" With {MISTRAL.layers} layers of {MISTRAL.window:,}, Mistral-7B's last layer can in principle reach "
             f"{win.receptive_span_formula(MISTRAL.window or 1, MISTRAL.layers, 10**9):,} tokens back."
         )
-        show_figure(fit(figs.field_fig, lesson.presenting), FIELD_CHART, container=fig_col)
+        show_figure(fit(figs.field_fig, lesson.presenting), FIELD_FIG, container=fig_col)
 
 
 def _smol_ui(lesson: Lesson) -> None:
@@ -215,18 +215,18 @@ def _smol_ui(lesson: Lesson) -> None:
                 ),
                 lesson.presenting,
             ),
-            LLM_CHART,
+            LLM_FIG,
             container=fig_col,
         )
         left, right = st.columns(2)
         full_pairs = list(zip(study.predict_full.tokens, study.predict_full.probs, strict=True))
         window_pairs = list(zip(study.predict_window.tokens, study.predict_window.probs, strict=True))
         show_figure(
-            tf.next_token_bars(full_pairs, "Next token, full attention"), NEXT_FULL_CHART, container=left
+            tf.next_token_bars(full_pairs, "Next token, full attention"), NEXT_FULL_FIG, container=left
         )
         show_figure(
             tf.next_token_bars(window_pairs, f"Next token, window {window}"),
-            NEXT_WINDOW_CHART,
+            NEXT_WINDOW_FIG,
             container=right,
         )
     if lesson.show(4):
@@ -248,7 +248,7 @@ def _smol_ui(lesson: Lesson) -> None:
             window,
             f"SmolLM2 on your text ({t} tokens) under each window",
         )
-        show_figure(fit(sweep_fig, lesson.presenting), SWEEP_CHART, container=fig_col)
+        show_figure(fit(sweep_fig, lesson.presenting), SWEEP_FIG, container=fig_col)
 
 
 def sliding_window_ui() -> None:
@@ -267,4 +267,5 @@ def sliding_window_ui() -> None:
     _smol_ui(lesson)
 
 
-sliding_window_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    sliding_window_ui()

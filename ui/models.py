@@ -9,8 +9,8 @@ import streamlit as st
 
 from attention_core import pretrained as pt
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
-from ui.state import add_notice
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,8 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from attention_core.figures.common import ACCENT, COLORSCALE, DIVERGING, FONT, MUTED, axis_labels, plot_label
-from attention_core.figures.self_attention import HEAD_COLORS, heatmap_grid
+from attention_core.figures.common import FONT, axis_labels, plot_label
+from attention_core.figures.grid import heatmap_grid
+from attention_core.figures.palette import ACCENT, BAR, COLORSCALE, DIVERGING, HEAD_COLORS, MUTED
 from attention_core.figures.transformer import position_names
 
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -181,7 +182,7 @@ def kv_cost_figure(sizes: Sequence[object], num_heads: int, chosen: int, title: 
         go.Bar(
             x=list(range(len(groups))),
             y=cached,
-            marker_color=[ACCENT if g == chosen else "#3e4989" for g in groups],
+            marker_color=[ACCENT if g == chosen else BAR for g in groups],
             text=[f"{c} numbers" for c in cached],
             textposition="outside",
             customdata=names,
@@ -345,7 +346,7 @@ def window_sweep_figure(
     )
     x = [str(w) for w in sweep]
     x[-1] = f"{sweep[-1]} (all)"
-    colors = [ACCENT if w == chosen else "#3e4989" for w in sweep]
+    colors = [ACCENT if w == chosen else BAR for w in sweep]
     fig.add_trace(
         go.Bar(
             x=x,
@@ -766,7 +767,7 @@ def sink_count_figure(
         go.Bar(
             x=[str(s) for s in sinks],
             y=list(means),
-            marker_color=[ACCENT if s == 0 else "#3e4989" for s in sinks],
+            marker_color=[ACCENT if s == 0 else BAR for s in sinks],
             text=[f"{v:.2f}" for v in means],
             textposition="outside",
             hovertemplate="%{x} sink tokens kept<br>mean loss %{y:.4f} nats<extra></extra>",

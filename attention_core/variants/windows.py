@@ -1,7 +1,7 @@
 """Sliding-window attention: each query sees only its last `window` keys, and stacking layers widens the view.
 
 Masks here are (T, T) bool arrays that are True where a query may NOT see a key (the convention of
-`self_attention.causal_mask`). A window of W keeps keys j with i - W < j <= i: the query itself and the W - 1
+`modules.causal_mask`). A window of W keeps keys j with i - W < j <= i: the query itself and the W - 1
 tokens before it (transformers' `sliding_window` convention, as in Mistral). A window cache with sinks keeps the
 first `sinks` tokens for good and the last W - sinks, so it holds W keys as well.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from attention_core import self_attention as sa
+from attention_core.modules import causal_mask
 
 
 def window_mask(num_tokens: int, window: int, causal: bool = True) -> torch.Tensor:
@@ -131,7 +131,7 @@ def toy_window(
     queries, keys, values = inputs @ W_query, inputs @ W_key, inputs @ W_value  # (T, d_out) each
     attn_scores = queries @ keys.T / keys.shape[-1] ** 0.5  # (T, T), scaled
     hidden = window_mask(num_tokens, window)
-    full = torch.softmax(attn_scores.masked_fill(sa.causal_mask(num_tokens), -torch.inf), dim=-1)
+    full = torch.softmax(attn_scores.masked_fill(causal_mask(num_tokens), -torch.inf), dim=-1)
     windowed = torch.softmax(attn_scores.masked_fill(hidden, -torch.inf), dim=-1)
     return ToyWindow(
         window,

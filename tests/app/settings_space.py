@@ -17,10 +17,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.text import tokenize
 from attention_core.translation import grammar as g
+from attention_core.views.multihead import divisors
 
 ROOT = Path(__file__).resolve().parents[2]
 Params = dict[str, str]
@@ -157,7 +157,7 @@ def _causal(draw: st.DrawFn, text: str) -> Params:
 
 def _multihead(draw: st.DrawFn, text: str) -> Params:
     d_out = draw(st.integers(1, 16))
-    heads = draw(st.sampled_from(sa.divisors(d_out)))
+    heads = draw(st.sampled_from(divisors(d_out)))
     params = {"mh_dout": str(d_out), "mh_heads": str(heads)}
     params |= {f"mh_h{i + 1}": draw(_switch()) for i in range(heads) if draw(st.booleans())}
     return params | _some(
@@ -209,8 +209,8 @@ def _transformer(draw: st.DrawFn, text: str) -> Params:
 
 def _gqa(draw: st.DrawFn, text: str) -> Params:
     d_out = draw(st.integers(1, 16))
-    heads = draw(st.sampled_from(sa.divisors(d_out)))
-    groups = draw(st.sampled_from(sa.divisors(heads)))
+    heads = draw(st.sampled_from(divisors(d_out)))
+    groups = draw(st.sampled_from(divisors(heads)))
     params = {"gqa_dout": str(d_out), "gqa_heads": str(heads), "gqa_groups": str(groups)}
     return params | _some(
         draw,
@@ -237,7 +237,7 @@ def _sliding_window(draw: st.DrawFn, text: str) -> Params:
             "swa_seed": _int(0, 999),
             "swa_din": _int(MIN_DIM, MAX_DIM),
             "swa_dout": _int(1, 16),
-            "swa_llm_window": _int(1, 2),
+            "swa_llm_window": _int(1, 64),
             "swa_layer": _int(1, 30),
             "swa_head": _int(1, 9),
         },
@@ -263,7 +263,15 @@ def _positions(draw: st.DrawFn, text: str) -> Params:
 
 
 def _sinks(draw: st.DrawFn, text: str) -> Params:
-    return _some(draw, {"sink_smooth": _int(1, 256), "sink_log": _switch()})
+    return _some(
+        draw,
+        {
+            "sink_smooth": _int(1, 256),
+            "sink_log": _switch(),
+            "sink_window": _int(2, 127),
+            "sink_keep": _int(1, 126),
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
+from attention_core.builders import build_multihead
 from attention_core.embeddings import BOOK_INPUTS
 from attention_core.variants import gqa
 from attention_core.variants import windows as win
+from attention_core.views.multihead import divisors
 
 TOL = 1e-5
 
@@ -21,7 +22,7 @@ TOL = 1e-5
 def configs(draw: st.DrawFn) -> dict:
     """Any valid GQA shape: heads and groups that divide, 1-24 tokens, causal or not, a seed, maybe a window."""
     num_heads = draw(st.sampled_from([1, 2, 3, 4, 6, 8, 9, 12]))
-    groups = draw(st.sampled_from(sa.divisors(num_heads)))
+    groups = draw(st.sampled_from(divisors(num_heads)))
     head_dim = draw(st.integers(1, 8))
     tokens = draw(st.integers(1, 24))
     return {
@@ -75,7 +76,7 @@ def test_heads_of_one_group_read_the_same_keys() -> None:
 
 def test_mqa_is_one_group_and_mha_is_the_book_class() -> None:
     """num_kv_groups == num_heads builds exactly the book's MultiHeadAttention (same seed, same weights)."""
-    book = sa.build_multihead(3, 4, 6, 2, seed=123)
+    book = build_multihead(3, 4, 6, 2, seed=123)
     same = gqa.build_gqa(3, 4, 6, num_heads=2, num_kv_groups=2, seed=123)
     for name in ("W_query", "W_key", "W_value", "out_proj"):
         assert torch.equal(getattr(book, name).weight, getattr(same, name).weight), name

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded_weights
 from attention_core.embeddings import BOOK_INPUTS
 from attention_core.variants import positions as pos
 
@@ -27,7 +27,7 @@ floats = st.floats(-3, 3, allow_nan=False, width=32)
 def test_without_positions_weights_travel_with_their_tokens(t, d_in, d_out, seed, shuffle) -> None:
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(t, d_in, generator=gen)
-    W_query, W_key, W_value = sa.seeded_weights("linear", d_in, d_out, seed)
+    W_query, W_key, W_value = seeded_weights("linear", d_in, d_out, seed)
     study = pos.shuffle_study(x, W_query, W_key, W_value, "none", pos.shuffle_order(t, shuffle))
     assert study.equivariance_gap < 1e-5
     assert sorted(study.order) == list(range(t))
@@ -35,7 +35,7 @@ def test_without_positions_weights_travel_with_their_tokens(t, d_in, d_out, seed
 
 @pytest.mark.parametrize("scheme", ["learned", "sinusoidal", "rope"])
 def test_positions_break_the_symmetry(scheme: str) -> None:
-    W_query, W_key, W_value = sa.seeded_weights("linear", 3, 2, 789)
+    W_query, W_key, W_value = seeded_weights("linear", 3, 2, 789)
     study = pos.shuffle_study(BOOK_INPUTS, W_query, W_key, W_value, scheme, pos.shuffle_order(6, 0))
     assert study.equivariance_gap > 1e-2
     assert np.allclose(study.shuffled_weights.sum(-1), 1.0)
@@ -97,7 +97,7 @@ def test_learned_table_is_the_books_seeded_embedding() -> None:
 
 
 def test_rotation_view_for_the_page() -> None:
-    W_query, W_key, _ = sa.seeded_weights("linear", 3, 4, 789)
+    W_query, W_key, _ = seeded_weights("linear", 3, 4, 789)
     q, k = (BOOK_INPUTS @ W_query)[3], (BOOK_INPUTS @ W_key)[1]
     view = pos.rotation_view(q, k, pair=1, m=3, n=1)
     assert view.theta == pytest.approx(10_000 ** (-2 / 4))

@@ -9,8 +9,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded_weights
 from attention_core.embeddings import BOOK_INPUTS
+from attention_core.modules import causal_mask
+from attention_core.stepwise import attention_steps
 from attention_core.variants import windows as win
 
 
@@ -27,7 +29,7 @@ def test_window_mask_is_transformers_sliding_window(t: int, w: int) -> None:
     assert torch.equal(hidden, expected)
     assert (~hidden).sum(-1).tolist() == [min(i + 1, w) for i in range(t)]  # W keys once the window is full
     if w >= t:
-        assert torch.equal(hidden, sa.causal_mask(t))
+        assert torch.equal(hidden, causal_mask(t))
 
 
 @settings(max_examples=80, deadline=None)
@@ -54,13 +56,13 @@ def test_receptive_field_grows_by_w_minus_1_per_layer(t: int, w: int, layers: in
 
 
 def test_toy_window() -> None:
-    W_query, W_key, W_value = sa.seeded_weights("linear", 3, 2, 789)
+    W_query, W_key, W_value = seeded_weights("linear", 3, 2, 789)
     toy = win.toy_window(BOOK_INPUTS, W_query, W_key, W_value, window=2)
     assert np.allclose(toy.attn_weights.sum(-1), 1.0)
     assert np.all(toy.attn_weights[toy.hidden] == 0)
     assert toy.keys_per_query.tolist() == [1, 2, 2, 2, 2, 2]
     assert toy.attn_weights[0, 0] == 1.0
-    steps = sa.attention_steps(BOOK_INPUTS, W_query, W_key, W_value, causal=True)  # the causal page's numbers
+    steps = attention_steps(BOOK_INPUTS, W_query, W_key, W_value, causal=True)  # the causal page's numbers
     assert np.allclose(toy.full_weights, steps.attn_weights.numpy(), atol=1e-7)
     wide = win.toy_window(BOOK_INPUTS, W_query, W_key, W_value, window=6)
     assert np.allclose(wide.attn_weights, wide.full_weights)

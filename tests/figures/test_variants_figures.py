@@ -7,7 +7,7 @@ import json
 import numpy as np
 import torch
 
-from attention_core import self_attention as sa
+from attention_core.builders import seeded_weights
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
 from attention_core.figures import variants as fv
 from attention_core.figures.export import heatmap_matrices
@@ -86,7 +86,7 @@ def test_memory_chart_is_log_log_with_a_marker_per_model() -> None:
 
 
 def test_window_pair_and_receptive_field() -> None:
-    W_query, W_key, W_value = sa.seeded_weights("linear", 3, 2, 789)
+    W_query, W_key, W_value = seeded_weights("linear", 3, 2, 789)
     toy = win.toy_window(BOOK_INPUTS, W_query, W_key, W_value, 2)
     fig = fv.window_pair_figure(toy.full_weights, toy.attn_weights, toy.hidden, NASTY, 2)
     full, windowed = (np.asarray(t["z"], dtype=float) for t in _heatmaps(fig))
@@ -110,7 +110,7 @@ def test_sweep_figure() -> None:
 
 
 def test_shuffle_figure_shows_the_gap() -> None:
-    W_query, W_key, W_value = sa.seeded_weights("linear", 3, 2, 789)
+    W_query, W_key, W_value = seeded_weights("linear", 3, 2, 789)
     study = pos.shuffle_study(BOOK_INPUTS, W_query, W_key, W_value, "learned", pos.shuffle_order(6, 0))
     fig = fv.shuffle_figure(study.weights, study.shuffled_weights, study.moved_weights, NASTY, study.order)
     a, b, diff = (np.asarray(t["z"], dtype=float) for t in _heatmaps(fig))
