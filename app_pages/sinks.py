@@ -29,6 +29,7 @@ STEPS = (
 MAX_SINK_TOKENS = 128
 DEFAULT_SMOOTH = 64
 DEFAULT_TYPED_WINDOW = 8
+MIN_TYPED_WINDOW = 3  # the first token kept and at least two recent ones: the kept-tokens slider has a choice
 
 
 @shared_cache(max_entries=8, ttl=15 * 60, show_spinner=False)
@@ -195,13 +196,18 @@ def _typed_step(text: str, presenting: bool) -> None:
         return
     ids, _labels, _total = model_ids(loaded, text, MAX_SINK_TOKENS)
     t = ids.shape[1]
-    if t < 3:
-        st.info("This test needs at least 3 tokens: type a longer text.", icon=":material/info:")
+    if t <= MIN_TYPED_WINDOW:
+        st.info(
+            f"This test needs at least {MIN_TYPED_WINDOW + 1} tokens: type a longer text.",
+            icon=":material/info:",
+        )
         return
     text_col, fig_col = step_columns(presenting)
     c1, c2 = (text_col, text_col) if presenting else st.columns(2)
     with c1:
-        window = url_slider("Cache size (window)", 2, t - 1, WINDOW_KEY, min(DEFAULT_TYPED_WINDOW, t - 1))
+        window = url_slider(
+            "Cache size (window)", MIN_TYPED_WINDOW, t - 1, WINDOW_KEY, min(DEFAULT_TYPED_WINDOW, t - 1)
+        )
     with c2:
         keep = url_slider("First tokens kept", 1, window - 1, KEEP_KEY, min(sk.DEFAULT_SINKS, window - 1))
     study = _typed(text, window, keep, loaded, ids)

@@ -268,7 +268,7 @@ def _sinks(draw: st.DrawFn, text: str) -> Params:
         {
             "sink_smooth": _int(1, 256),
             "sink_log": _switch(),
-            "sink_window": _int(2, 127),
+            "sink_window": _int(3, 127),
             "sink_keep": _int(1, 126),
         },
     )

@@ -123,6 +123,16 @@ def test_sinks_shares_experiment_and_typed_text() -> None:
     assert not at.exception and "with a cache of 4" in _said(at)
 
 
+def test_sinks_smallest_cache_still_has_a_choice_of_kept_tokens() -> None:
+    """The cache slider's lowest value leaves the kept-tokens slider a real range (a 1..1 slider raises)."""
+    at = open_app(SINKS, {"text": TEXT}, timeout=TIMEOUT)
+    lowest = int(at.slider(key="sink_window").min)
+    at = open_app(SINKS, {"text": TEXT, "sink_window": str(lowest), "sink_keep": "1"}, timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    keep = at.slider(key="sink_keep")
+    assert at.slider(key="sink_window").value == lowest and keep.min < keep.max
+
+
 STEP_CHARTS = {
     GQA: ["gqa_heads_fig", "gqa_tensors_fig", None, "gqa_memory_fig"],
     SWA: ["swa_toy_fig", "swa_field_fig", "swa_llm_fig", "swa_sweep_fig"],
