@@ -109,26 +109,27 @@ def _toy_ui(lesson: Lesson) -> None:
         with s3:
             d_out = url_slider("Output size d_out", 1, 16, DOUT_KEY, 2)
         vectors = vector_source_ui(tokens, d_in)
-    c1, c2, c3 = st.columns([2, 1, 2])
-    with c1:
-        window = url_slider(
-            "Window (keys per query)",
-            1,
-            max(t, 2),
-            WINDOW_KEY,
-            min(DEFAULT_WINDOW, max(t, 2)),
-            help="Each token sees itself and the window − 1 tokens before it.",
-        )
-    with c2:
-        layers = url_slider("Stacked layers", 1, MAX_LAYERS, LAYERS_KEY, DEFAULT_LAYERS)
-    with c3:
-        query = url_token_select(
-            "Follow the token",
-            token_names(tokens),
-            QUERY_KEY,
-            t - 1,
-            help="Whose receptive field step 2 draws.",
-        )
+    with settings if lesson.presenting else st.container():  # presenting: the figure stays above the fold
+        c1, c2, c3 = st.columns([2, 1, 2])
+        with c1:
+            window = url_slider(
+                "Window (keys per query)",
+                1,
+                max(t, 2),
+                WINDOW_KEY,
+                min(DEFAULT_WINDOW, max(t, 2)),
+                help="Each token sees itself and the window − 1 tokens before it.",
+            )
+        with c2:
+            layers = url_slider("Stacked layers", 1, MAX_LAYERS, LAYERS_KEY, DEFAULT_LAYERS)
+        with c3:
+            query = url_token_select(
+                "Follow the token",
+                token_names(tokens),
+                QUERY_KEY,
+                t - 1,
+                help="Whose receptive field step 2 draws.",
+            )
     window = min(window, t)
     figs = _toy(tuple(tokens), vectors.source, d_in, d_out, seed, window, layers, query, vectors.vectors)
     if lesson.show(1):

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import by_key, wait_for_app
 
 LOAD_MS = 240_000
 
@@ -47,7 +47,7 @@ def test_gqa_groups_change_the_head_colours(page: Page, streamlit_url: str, scre
 
 def test_window_slider_updates_the_band(page: Page, streamlit_url: str) -> None:
     _open(page, f"{streamlit_url}/sliding_window")
-    thumb = page.locator(".st-key-swa_window [role=slider]")
+    thumb = by_key(page, "swa_window").get_by_role("slider")
     thumb.focus()
     thumb.press("ArrowLeft")
     expect(page).to_have_url(re.compile(r"swa_window=2(&|$)"), timeout=60_000)
