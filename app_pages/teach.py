@@ -1,4 +1,4 @@
-"""Teach with this app: a lesson plan (its length summed from the stops) with questions and prepared views."""
+"""Teach with this app: a lesson plan with questions and links to prepared views."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ def teach_ui() -> None:
     plan = [(info, info.plan) for info in PAGES if info.plan is not None]
     total = sum(step.minutes for _, step in plan)
     st.markdown(
-        f"A suggested order for about {total} minutes of lecture. Switch on **Presentation mode** in the sidebar: type gets "
-        "larger and each lesson page shows one step at a time with **Previous / Next** (or the Left / Right "
-        "keys). Ask the question *before* revealing the next step. Every link below opens a prepared view, and "
-        "the **Share this view** box in the sidebar gives you a link to whatever is on screen."
+        f"A suggested order for a lecture of about {total} minutes. Switch on **Presentation mode** in the "
+        "sidebar: type gets larger and each lesson page shows one step at a time with **Previous / Next** (or "
+        "the Left / Right keys). Ask the question *before* revealing the next step. Every link below opens a "
+        "prepared view, and the **Share this view** box in the sidebar gives you a link to whatever is on screen."
     )
     st.caption(f"{len(plan)} stops, about {total} minutes.")
     for number, (info, step) in enumerate(plan, start=1):

@@ -10,14 +10,13 @@ import streamlit as st
 from attention_core import pretrained as pt
 from attention_core.figures import transformer as model_figs
 from attention_core.figures.frozen import FrozenFigure
-from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.text import escape_markdown
 from attention_core.views.transformer import TransformerView, transformer_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
-from ui.models import loaded_model, registry
+from ui.models import loaded_model, model_text, registry
 from ui.notices import add_notice
-from ui.sentence import TEXT_KEY
 from ui.widgets import url_selectbox, url_slider, url_token_select
 
 MODEL_KEY, LAYER_KEY, HEAD_KEY, QUERY_KEY, ZOOM_KEY = "tf_model", "tf_layer", "tf_head", "tf_q", "tf_zoom"
@@ -54,23 +53,6 @@ def analyse(key: str, text: str) -> TransformerView:
 def grid_view(key: str, text: str) -> FrozenFigure:
     """The model view of (model, text) without a selection, built once and frozen (highlight_head thaws a copy)."""
     return model_figs.model_view(analyse(key, text).run.attentions)
-
-
-def page_text() -> str:
-    """The shared sentence as typed (cleaned, bounded); empty text falls back to the default with a notice."""
-    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    if len(raw) > pt.MAX_TEXT_CHARS:
-        add_notice(
-            f"The text has {len(raw):,} characters; only the first {pt.MAX_TEXT_CHARS:,} are read here."
-        )
-        raw = raw[: pt.MAX_TEXT_CHARS]
-    text, notices = clean_text(raw)
-    for message in notices:
-        add_notice(message)
-    if not text.strip():
-        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
-        return DEFAULT_SENTENCE
-    return text
 
 
 def _select_clicked_head(n_layers: int, n_heads: int) -> None:
@@ -133,7 +115,7 @@ def transformer_ui() -> None:
     if model is None:
         return
 
-    text = page_text()
+    text = model_text()
     with st.spinner("Running the model ..."):
         analysis = analyse(key, text)
     run = analysis.run

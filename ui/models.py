@@ -8,7 +8,9 @@ from typing import Any
 import streamlit as st
 
 from attention_core import pretrained as pt
-from attention_core.text import escape_markdown
+from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.notices import add_notice
+from ui.sentence import TEXT_KEY
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,3 +44,44 @@ def loaded_model(key: str) -> pt.LoadedModel | None:
         st.error(escape_markdown(reg["errors"][key]), icon=":material/error:")
         return None
     return reg["models"][key]
+
+
+def model_text() -> str:
+    """The shared sentence for a real model: cleaned and bounded; empty text falls back to the default (noticed)."""
+    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
+    if len(raw) > pt.MAX_TEXT_CHARS:
+        add_notice(
+            f"The text has {len(raw):,} characters; only the first {pt.MAX_TEXT_CHARS:,} are read here."
+        )
+        raw = raw[: pt.MAX_TEXT_CHARS]
+    text, notices = clean_text(raw)
+    for message in notices:
+        add_notice(message)
+    if not text.strip():
+        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
+        return DEFAULT_SENTENCE
+    return text
+
+
+def model_ids(loaded: pt.LoadedModel, text: str, max_tokens: int) -> tuple[Any, list[str], int]:
+    """(1, T) token ids of the text (at most `max_tokens`), their display labels, and the whole text's count.
+
+    A cut is noticed at the top of the page; a text with one token is explained.
+    """
+    import torch
+
+    total = pt.count_tokens(loaded, text)
+    enc = loaded.tokenizer(text, truncation=True, max_length=max_tokens, add_special_tokens=True)
+    ids = list(enc["input_ids"]) or [loaded.tokenizer.eos_token_id or 0]
+    if total > len(ids):
+        add_notice(
+            f"The text has {total:,} tokens for {loaded.spec.name}; this page runs the first {len(ids)} so every "
+            "window and head stays readable."
+        )
+    if len(ids) == 1:
+        add_notice(
+            f"The text is only one token for {loaded.spec.name}: it can attend only to itself (weight 1). Add "
+            "more words to see windows and sinks at work."
+        )
+    labels = [pt.display_token(t) for t in loaded.tokenizer.convert_ids_to_tokens(ids)]
+    return torch.tensor([ids]), labels, max(total, len(ids))

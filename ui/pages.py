@@ -14,10 +14,13 @@ from app_pages import (
     bahdanau,
     causal,
     generate,
+    gqa,
     learn,
     multihead,
+    positions,
     rnn_bottleneck,
     simplified,
+    sliding_window,
     trainable,
     transformer,
 )
@@ -294,6 +297,96 @@ PAGES: tuple[PageInfo, ...] = (
                 PreparedView(
                     "Induction heads: the phase change", at_step(2, **{learn.TASK_KEY: "induction"})
                 ),
+            ),
+        ),
+    ),
+    # Today's LLMs (issue 16)
+    PageInfo(
+        "app_pages/gqa.py",
+        "Grouped-query attention",
+        ":material/group_work:",
+        "gqa",
+        "Today's LLMs",
+        "Query heads share key/value heads (GQA, MQA), checked against PyTorch; the KV cache of real models.",
+        plan=LessonStop(
+            5,
+            "Today's models let several query heads share one key/value head: a smaller cache, the same idea.",
+            (
+                "With one key/value head for four query heads, how can the four heatmaps still differ?",
+                "Why does the cache, not the weights, decide how long a context fits in memory?",
+            ),
+            (
+                PreparedView("Multi-query: one key/value head for all", {**PRESENT, gqa.GROUPS_KEY: "1"}),
+                PreparedView("The KV cache of real models", at_step(4)),
+            ),
+        ),
+    ),
+    PageInfo(
+        "app_pages/sliding_window.py",
+        "Sliding-window attention",
+        ":material/view_week:",
+        "sliding_window",
+        "Today's LLMs",
+        "Each token sees only its last W keys; stacked layers see further; SmolLM2 under a window.",
+        plan=LessonStop(
+            4,
+            "A window keeps attention cheap on long texts, and stacked layers still reach far back.",
+            (
+                "With a window of 2, how far back can the last token reach after four layers?",
+                "SmolLM2 was trained without a window: how small can one be before its guess changes?",
+            ),
+            (
+                PreparedView(
+                    "A window of 2 over four layers",
+                    at_step(2, **{sliding_window.WINDOW_KEY: "2", sliding_window.LAYERS_KEY: "4"}),
+                ),
+                PreparedView(
+                    "SmolLM2 under a window of 2", at_step(3, **{sliding_window.LLM_WINDOW_KEY: "2"})
+                ),
+            ),
+        ),
+    ),
+    PageInfo(
+        "app_pages/positions.py",
+        "Positions and RoPE",
+        ":material/rotate_right:",
+        "positions",
+        "Today's LLMs",
+        "Without positions order is invisible; learned, sinusoidal and rotary positions; SmolLM2's RoPE.",
+        plan=LessonStop(
+            5,
+            "Attention alone cannot see word order; rotary positions add it through relative offsets.",
+            (
+                "Shuffle the sentence: why do the weight rows just move with their tokens?",
+                "Move both the query and the key one place on: why does their RoPE score stay the same?",
+            ),
+            (
+                PreparedView("Order is invisible without positions", PRESENT),
+                PreparedView(
+                    "Rotary positions break the symmetry", at_step(2, **{positions.SCHEME_KEY: "rope"})
+                ),
+                PreparedView("RoPE scores depend only on the offset", at_step(5)),
+            ),
+        ),
+    ),
+    PageInfo(
+        "app_pages/sinks.py",
+        "Attention sinks",
+        ":material/anchor:",
+        "sinks",
+        "Today's LLMs",
+        "Heads park attention on the first token (SmolLM2) or [CLS]/[SEP] (MiniLM); "
+        "drop it from a cache and the loss jumps.",
+        plan=LessonStop(
+            4,
+            "Many heads park their attention on the first token; a cache that drops it breaks the model.",
+            (
+                "A softmax row must sum to 1: where can a head put its weight when nothing is relevant?",
+                "Why do four kept first tokens bring the loss almost back to the full model's?",
+            ),
+            (
+                PreparedView("SmolLM2's first token", PRESENT),
+                PreparedView("Drop the sinks and the loss jumps", at_step(3)),
             ),
         ),
     ),

@@ -256,6 +256,73 @@ def _learn(draw: st.DrawFn, text: str) -> Params:
     )
 
 
+def _gqa(draw: st.DrawFn, text: str) -> Params:
+    d_out = draw(st.integers(1, 16))
+    heads = draw(st.sampled_from(divisors(d_out)))
+    groups = draw(st.sampled_from(divisors(heads)))
+    params = {"gqa_dout": str(d_out), "gqa_heads": str(heads), "gqa_groups": str(groups)}
+    return params | _some(
+        draw,
+        {
+            "gqa_causal": _switch(),
+            "gqa_seed": _int(0, 999),
+            "gqa_din": _int(MIN_DIM, MAX_DIM),
+            "gqa_ctx": st.sampled_from([str(2**k) for k in range(8, 18)]),
+            "gqa_batch": _int(1, 64),
+            "gqa_dtype": st.sampled_from(["float32", "bfloat16 / float16", "8-bit", "4-bit"]),
+            "vec": st.sampled_from(["book", "model"]),
+        },
+    )
+
+
+def _sliding_window(draw: st.DrawFn, text: str) -> Params:
+    t = max(n_tokens(text), 2)
+    return _some(
+        draw,
+        {
+            "swa_window": _int(1, t),
+            "swa_layers": _int(1, 8),
+            "swa_q": _int(1, max(n_tokens(text), 1)),
+            "swa_seed": _int(0, 999),
+            "swa_din": _int(MIN_DIM, MAX_DIM),
+            "swa_dout": _int(1, 16),
+            "swa_llm_window": _int(1, 64),
+            "swa_layer": _int(1, 30),
+            "swa_head": _int(1, 9),
+        },
+    )
+
+
+def _positions(draw: st.DrawFn, text: str) -> Params:
+    d_out = draw(st.sampled_from([2, 4, 6, 8, 10, 12, 14, 16]))
+    t = max(n_tokens(text), 1)
+    return {"pos_dout": str(d_out)} | _some(
+        draw,
+        {
+            "pos_scheme": st.sampled_from(["learned", "sinusoidal", "rope"]),
+            "pos_shuffle": _int(0, 99),
+            "pos_q": _int(1, t),
+            "pos_k": _int(1, t),
+            "pos_pair": st.sampled_from([str(i) for i in range(d_out // 2)]),
+            "pos_seed": _int(0, 999),
+            "pos_din": _int(MIN_DIM, MAX_DIM),
+            "vec": st.sampled_from(["book", "model"]),
+        },
+    )
+
+
+def _sinks(draw: st.DrawFn, text: str) -> Params:
+    return _some(
+        draw,
+        {
+            "sink_smooth": _int(1, 256),
+            "sink_log": _switch(),
+            "sink_window": _int(3, 127),
+            "sink_keep": _int(1, 126),
+        },
+    )
+
+
 @dataclass(frozen=True)
 class PageSpace:
     """One page's settings (drawn given the sentence), its example budget, and the charts it must keep."""
@@ -286,6 +353,11 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
     # the induction task draws 4 charts, the subject task 5 (steps per task: drawn by _learn)
     "learn": PageSpace("app_pages/learn.py", _learn, 10, 4),
+    # Today's LLMs (issue 16); the model pages get small budgets (every new text runs SmolLM2 / MiniLM)
+    "gqa": PageSpace("app_pages/gqa.py", _gqa, 14, 4, (1, 2, 0, 1)),
+    "sliding_window": PageSpace("app_pages/sliding_window.py", _sliding_window, 6, 6, (1, 1, 3, 1)),
+    "positions": PageSpace("app_pages/positions.py", _positions, 14, 8, (1, 1, 2, 1, 2, 1)),
+    "sinks": PageSpace("app_pages/sinks.py", _sinks, 4, 7, (2, 3, 2, 0)),
 }
 
 
