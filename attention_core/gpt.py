@@ -160,7 +160,11 @@ class TransformerBlock(nn.Module):
         self, x: torch.Tensor, need_weights: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(b, T, d) -> (b, T, d) and the attention weights (b, h, T, T), or None without `need_weights`."""
-        attended, attn_weights = self.att(self.norm1(x), need_weights=need_weights)  # (b, T, d)
+        # While training with dropout, take the explicit path (softmax, then nn.Dropout on the weights) even when
+        # the weights are not wanted: it draws the same random numbers as the book's model, seed for seed.
+        explicit = need_weights or (self.training and self.att.dropout.p > 0)
+        attended, attn_weights = self.att(self.norm1(x), need_weights=explicit)  # (b, T, d)
+        attn_weights = attn_weights if need_weights else None
         x = x + self.drop_resid(attended)  # shortcut around attention
         x = x + self.drop_resid(self.ff(self.norm2(x)))  # shortcut around the feed-forward network
         return x, attn_weights

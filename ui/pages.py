@@ -91,4 +91,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Real models",
         "Attention in pretrained MiniLM and SmolLM2, layer by layer and head by head, up to 512 tokens.",
     ),
+    PageInfo(
+        "app_pages/own_model.py",
+        "Your own GPT",
+        ":material/upload_file:",
+        "own_model",
+        "Real models",
+        "Load a checkpoint of the book's GPTModel (safetensors or .pth) and see its attention on your text.",
+    ),
 )

@@ -1,0 +1,353 @@
+"""Page 9: your own GPT — load a checkpoint of the book's GPTModel and see its attention on your text."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from attention_core import bpe
+from attention_core import own_model as om
+from attention_core.checkpoint import CheckpointError, LoadedGPT, load_gpt_bytes
+from attention_core.figures import transformer as tf
+from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.figures import show_figure
+from ui.layout import token_names
+from ui.lesson import Lesson
+from ui.sentence import TEXT_KEY
+from ui.state import add_notice, url_slider, url_token_select
+
+# widget keys (the three settings are in the URL; an uploaded file cannot be)
+CONFIG_KEY, WEIGHTS_KEY, FORGET_KEY = "own_config", "own_weights", "own_forget"
+LAYER_KEY, HEAD_KEY, QUERY_KEY = "own_layer", "own_head", "own_q"
+# chart keys
+GRID_KEY, HEAD_MAP_KEY, HEAD_LINES_KEY = "own_grid", "own_head_map", "own_head_lines"
+HEAD_BARS_KEY, HEADS_QUERY_KEY, NEXT_KEY = "own_head_bars", "own_heads_query", "own_next"
+# this session's upload (session state only: never shared with another session, never written to disk)
+_LOADED, _SEEN, _ERROR, _RUN = "_own_loaded", "_own_seen", "_own_error", "_own_run"
+STEPS = (
+    "The model",
+    "Tokens: the book's GPT-2 tokenizer",
+    "Model view: every layer, every head",
+    "One head, one query",
+    "What the model predicts next",
+)
+CONFIG_MAX_MB = 1
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A checkpoint read from this session's uploads."""
+
+    loaded: LoadedGPT
+    config_name: str
+    weights_name: str
+    token: str  # identifies this upload in the run cache
+
+
+@st.cache_resource(show_spinner=False)
+def _demo() -> LoadedGPT | str:
+    """The shipped tiny GPTModel (one per server, never modified), or why it cannot be read."""
+    try:
+        return om.load_demo(max_bytes=None)
+    except (OSError, CheckpointError) as exc:
+        return (
+            f"The demo checkpoint in attention_core/assets/tiny_gpt/ cannot be read ({exc}). Recreate it with "
+            "`python scripts/train_tiny_gpt.py`; you can still upload your own checkpoint."
+        )
+
+
+@st.cache_resource(max_entries=4, ttl=15 * 60, show_spinner=False)
+def _demo_analysis(text: str) -> tuple[om.OwnModelRun, go.Figure]:
+    """The demo model on one text and its model view (shared by sessions; never modified: highlight a copy)."""
+    demo = _demo()
+    assert isinstance(demo, LoadedGPT)
+    run = om.run_own_model(demo.model, bpe.gpt2_tokenizer(), text)
+    return run, tf.model_view(run.attentions)
+
+
+def _upload_analysis(upload: Upload, text: str) -> tuple[om.OwnModelRun, go.Figure]:
+    """This session's model on one text (the last result is kept in session state, for reruns)."""
+    cached = st.session_state.get(_RUN)
+    if cached is not None and cached[0] == (upload.token, text):
+        return cached[1], cached[2]
+    run = om.run_own_model(upload.loaded.model, bpe.gpt2_tokenizer(), text)
+    grid = tf.model_view(run.attentions)
+    st.session_state[_RUN] = ((upload.token, text), run, grid)
+    return run, grid
+
+
+def _page_text(limit_chars: int) -> str:
+    """The shared sentence as typed (cleaned, bounded); empty text falls back to the default with a notice."""
+    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
+    if len(raw) > limit_chars:
+        add_notice(f"The text has {len(raw):,} characters; only the first {limit_chars:,} are read here.")
+        raw = raw[:limit_chars]
+    text, notices = clean_text(raw)
+    for message in notices:
+        add_notice(message)
+    if not text.strip():
+        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
+        return DEFAULT_SENTENCE
+    return text
+
+
+def _forget() -> None:
+    """Drop this session's model (the demo model is shown again)."""
+    for key in (_LOADED, _RUN, _ERROR):
+        st.session_state.pop(key, None)
+
+
+def _read_uploads(max_mb: int) -> None:
+    """Read a new (config, weights) pair from the uploaders into session state; refusals are kept as text."""
+    config_file = st.session_state.get(CONFIG_KEY)
+    weights_file = st.session_state.get(WEIGHTS_KEY)
+    if config_file is None or weights_file is None:
+        return
+    pair = (config_file.file_id, weights_file.file_id)
+    if st.session_state.get(_SEEN) == pair:
+        return  # already read (or refused) in an earlier run
+    st.session_state[_SEEN] = pair
+    st.session_state.pop(_ERROR, None)
+    try:
+        with st.spinner("Checking and loading your checkpoint ..."):
+            loaded = load_gpt_bytes(
+                config_file.getvalue(), weights_file.getvalue(), weights_file.name, max_mb * 1024 * 1024
+            )
+    except CheckpointError as exc:
+        st.session_state[_ERROR] = str(exc)
+        return
+    except Exception as exc:  # anything unforeseen in a file: a message, never a traceback
+        st.session_state[_ERROR] = f"The files could not be read ({type(exc).__name__}: {str(exc)[:200]})."
+        return
+    st.session_state[_LOADED] = Upload(loaded, config_file.name, weights_file.name, f"{pair[0]}/{pair[1]}")
+    st.session_state.pop(_RUN, None)
+
+
+def _upload_ui(max_mb: int, tokenizer: bpe.Gpt2Tokenizer) -> None:
+    """The two uploaders, what they accept and where the files go."""
+    c1, c2 = st.columns(2)
+    c1.file_uploader(
+        "Config (JSON)",
+        type=["json"],
+        key=CONFIG_KEY,
+        max_upload_size=CONFIG_MAX_MB,
+        help="The book's config dict saved with json.dump: vocab_size, context_length, emb_dim, n_heads, "
+        "n_layers, drop_rate, qkv_bias.",
+    )
+    c2.file_uploader(
+        f"Weights (.safetensors or .pth, up to {max_mb} MB)",
+        type=["safetensors", "pth", "pt"],
+        key=WEIGHTS_KEY,
+        max_upload_size=max_mb,
+        help="model.state_dict() saved with safetensors.torch.save_file, or with torch.save (read with "
+        "torch.load(weights_only=True): a file with code in it is refused, never run).",
+    )
+    st.caption(
+        f"Tokenizer: the book's GPT-2 BPE (`tiktoken`'s gpt2 encoding), built offline from "
+        f"{escape_markdown(tokenizer.source)}; its SHA-256 is checked against the file tiktoken downloads. "
+        "Your files stay in this browser session's memory only: they are never written to disk or shown to "
+        "another session, and they are gone when the session ends. A link cannot carry an uploaded file, so a "
+        "shared link opens with the demo model."
+    )
+
+
+def _model_summary(loaded: LoadedGPT, what: str) -> None:
+    """The loaded model's config and size as a small table."""
+    cfg = loaded.config
+    rows = {
+        "model": what,
+        "layers × heads": f"{cfg.n_layers} × {cfg.n_heads} (head_dim {cfg.head_dim})",
+        "emb_dim": str(cfg.emb_dim),
+        "context_length": str(cfg.context_length),
+        "vocab_size": f"{cfg.vocab_size:,}",
+        "qkv_bias": str(cfg.qkv_bias),
+        "parameters": f"{loaded.num_parameters:,}",
+        "stored as": f"{loaded.weights_format}, {', '.join(loaded.stored_dtypes)} (runs in float32)",
+    }
+    st.dataframe(pd.DataFrame({"value": list(rows.values())}, index=list(rows)), width="stretch")
+
+
+def _select_clicked_head(n_layers: int, n_heads: int) -> None:
+    """on_select callback of the model view: the clicked head goes into the layer and head sliders."""
+    event = st.session_state.get(GRID_KEY)
+    selection = event.get("selection", {}) if isinstance(event, dict) else getattr(event, "selection", {})
+    points = selection.get("points", []) if isinstance(selection, dict) else []
+    picks = [p.get("customdata") for p in points if isinstance(p.get("customdata"), list | tuple)]
+    if not picks or len(picks[0]) < 2:
+        return
+    layer, head = (int(v) for v in picks[0][:2])
+    if 1 <= layer <= n_layers and 1 <= head <= n_heads:
+        st.session_state[LAYER_KEY] = layer
+        st.session_state[HEAD_KEY] = head
+
+
+def own_model_ui() -> None:
+    """Upload or demo model -> tokens, model view, head view and next-token prediction for the sentence."""
+    st.title("Your own GPT")
+    lesson = Lesson(STEPS)
+    if not lesson.presenting:
+        st.markdown(
+            "Trained the book's `GPTModel` in chapters 4–5? Load its checkpoint here and look inside it: every "
+            "layer and head of *your* model on the sentence from the sidebar. Until you load one, the page "
+            "shows a tiny demo model trained by `scripts/train_tiny_gpt.py`."
+        )
+    problem = bpe.availability()
+    if problem is not None:
+        st.error(escape_markdown(problem), icon=":material/extension_off:")
+        return
+    tokenizer = bpe.gpt2_tokenizer()
+    max_mb = int(st.get_option("server.maxUploadSize"))
+    _read_uploads(max_mb)
+    upload: Upload | None = st.session_state.get(_LOADED)
+    demo = _demo()
+    if upload is None and isinstance(demo, str):
+        st.error(escape_markdown(demo), icon=":material/error:")
+
+    text = _page_text(om.MAX_TEXT_CHARS)
+    shown: LoadedGPT | None = (
+        upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
+    )
+    run: om.OwnModelRun | None = None
+    grid: go.Figure | None = None
+    if shown is not None:
+        try:
+            with st.spinner("Running the model ..."):
+                run, grid = _upload_analysis(upload, text) if upload is not None else _demo_analysis(text)
+        except om.TextNotReadableError as exc:
+            add_notice(escape_markdown(str(exc)))
+    if run is not None:
+        n_layers, n_heads, t, _ = run.shape
+        if run.truncated:
+            add_notice(
+                f"The text has {run.total_tokens:,} GPT-2 tokens; this page runs the first {run.limit} "
+                f"(the model's context length is {shown.config.context_length if shown else run.limit})."
+            )
+        if t == 1:
+            add_notice("The text is a single token: it can attend only to itself, so its weight is 1.")
+        names = token_names(list(run.labels))
+        c_layer, c_head, c_query = st.columns([1, 1, 2])
+        with c_layer:
+            layer = url_slider("Layer", 1, n_layers, LAYER_KEY, 1, help="1 is closest to the input.")
+        with c_head:
+            head = url_slider("Head", 1, n_heads, HEAD_KEY, 1)
+        with c_query:
+            query = url_token_select(
+                "Query token",
+                names,
+                QUERY_KEY,
+                t - 1,
+                help="The token whose attention the head view follows.",
+            )
+    lesson.nav_ui()
+
+    if lesson.show(1):
+        lesson.header(1)
+        _upload_ui(max_mb, tokenizer)
+        if st.session_state.get(_ERROR):
+            st.error(
+                "Your checkpoint was not loaded: " + escape_markdown(st.session_state[_ERROR]),
+                icon=":material/gpp_bad:",
+            )
+        if upload is not None:
+            st.success(
+                f"Showing **your model** from {escape_markdown(upload.config_name)} + "
+                f"{escape_markdown(upload.weights_name)}.",
+                icon=":material/check_circle:",
+            )
+            st.button("Back to the demo model", key=FORGET_KEY, on_click=_forget, icon=":material/undo:")
+            for note in upload.loaded.notes:
+                st.caption(escape_markdown(note))
+            _model_summary(upload.loaded, "your checkpoint")
+        elif isinstance(demo, LoadedGPT):
+            info = om.demo_info()
+            st.info(
+                "Showing the **tiny demo model**: the book's architecture, trained for "
+                f"{info['steps']} steps on sentences of the toy language (held-out loss {info['held_out_loss']}, "
+                f"against {info['uniform_loss']} for a uniform guess). Load your own checkpoint above.",
+                icon=":material/model_training:",
+            )
+            _model_summary(demo, "tiny demo (attention_core/assets/tiny_gpt)")
+
+    if run is None:
+        return
+    li, hi = layer - 1, head - 1
+
+    if lesson.show(2):
+        lesson.header(2)
+        st.markdown(
+            f"{t} tokens (`␣` marks a leading space; `\\xNN` is part of a character split across tokens). "
+            'The ids are what `tiktoken.get_encoding("gpt2").encode(text)` prints in the book.'
+        )
+        st.code(" · ".join(run.labels), language=None, wrap_lines=True)
+        st.code(str(list(run.token_ids)), language=None, wrap_lines=True)
+
+    if lesson.show(3):
+        lesson.header(3)
+        st.markdown(
+            f"Each square is one head's {t} × {t} attention matrix (row = query, column = key). "
+            "**Click a square** (or use the sliders) to enlarge it below. Every square is a lower triangle: "
+            "the causal mask lets a token look only at itself and earlier tokens."
+        )
+        assert grid is not None
+        show_figure(
+            tf.highlight_head(grid, (li, hi)),
+            GRID_KEY,
+            on_select=functools.partial(_select_clicked_head, n_layers, n_heads),
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+
+    if lesson.show(4):
+        lesson.header(4)
+        matrix = run.attentions[li, hi]  # (T, T)
+        left, right = st.columns([3, 2])
+        with left:
+            show_figure(
+                tf.attention_heatmap(
+                    matrix, list(run.labels), f"Layer {layer}, head {head}: attention weights"
+                ),
+                HEAD_MAP_KEY,
+            )
+            st.caption(
+                f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
+                f"total weight above the diagonal: {float(np.triu(matrix, k=1).sum()):.4f} — the causal mask at work."
+            )
+        with right:
+            st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
+            if t <= tf.DETAIL_MAX:
+                show_figure(
+                    tf.head_lines(matrix[query], list(run.labels), query, causal=True), HEAD_LINES_KEY
+                )
+            else:
+                show_figure(
+                    tf.top_keys(matrix[query], list(run.labels), query, title="Its 12 strongest keys"),
+                    HEAD_BARS_KEY,
+                )
+        show_figure(
+            tf.heads_for_query(
+                run.attentions[li],
+                list(run.labels),
+                query,
+                f"Layer {layer}: where each head sends the query {tf.position_names(list(run.labels))[query]}",
+                head=hi,
+            ),
+            HEADS_QUERY_KEY,
+        )
+
+    if lesson.show(5):
+        lesson.header(5)
+        best, p_best = run.next_tokens[0]
+        st.markdown(
+            "The same forward pass ends in the output head: a probability for every token of the vocabulary "
+            f"to come next. The five most likely (the best: “{escape_markdown(best.replace(' ', '␣'))}”, "
+            f"{100 * p_best:.1f}%):"
+        )
+        show_figure(tf.next_token_bars(list(run.next_tokens), "Next-token probabilities"), NEXT_KEY)
+
+
+own_model_ui()
