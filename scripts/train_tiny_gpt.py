@@ -30,6 +30,7 @@ from safetensors.torch import save_file  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from attention_core.bpe import gpt2_tokenizer  # noqa: E402
+from attention_core.checkpoint import load_gpt_bytes  # noqa: E402
 from attention_core.gpt import GPTConfig, GPTModel, count_parameters  # noqa: E402
 from attention_core.own_model import DEMO_CONFIG, DEMO_DIR, DEMO_INFO, DEMO_WEIGHTS  # noqa: E402
 from attention_core.translation import grammar as g  # noqa: E402
@@ -71,22 +72,38 @@ def batches(ids: torch.Tensor, n: int, batch: int, length: int, gen: torch.Gener
 
 def mean_loss(model: GPTModel, ids: torch.Tensor, gen: torch.Generator, length: int, n: int = 8) -> float:
     """Average next-token cross-entropy over `n` random batches (no gradients)."""
+    was_training = model.training
     model.eval()
     with torch.no_grad():
         losses = [
             float(F.cross_entropy(model(x).flatten(0, 1), y.flatten()))
             for x, y in batches(ids, n, 8, length, gen)
         ]
-    model.train()
+    model.train(was_training)
     return sum(losses) / len(losses)
+
+
+def held_out_loss(model: GPTModel, seed: int, sentences: int, n_batches: int = 8) -> float:
+    """Next-token loss on fresh sentences (seed + 1), the same `n_batches` batches every time (seed + 2)."""
+    held_out = torch.tensor(corpus_ids(max(200, sentences // 20), seed + 1))
+    return mean_loss(
+        model, held_out, torch.Generator().manual_seed(seed + 2), CONFIG.context_length, n_batches
+    )
 
 
 def train(args: argparse.Namespace) -> tuple[GPTModel, dict[str, object]]:
     """Seeded training run; returns the model (eval mode) and what to write into training.json."""
-    start = time.perf_counter()
+    threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
+    try:
+        return _train(args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(args: argparse.Namespace) -> tuple[GPTModel, dict[str, object]]:
+    start = time.perf_counter()
     train_ids = torch.tensor(corpus_ids(args.sentences, args.seed))
-    held_out = torch.tensor(corpus_ids(max(200, args.sentences // 20), args.seed + 1))
     torch.manual_seed(args.seed)
     model = GPTModel(CONFIG)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.1)
@@ -109,7 +126,6 @@ def train(args: argparse.Namespace) -> tuple[GPTModel, dict[str, object]]:
                 f"step {step:5d}/{args.steps}  loss {sum(losses[-50:]) / len(losses[-50:]):.3f}", flush=True
             )
     model.eval()
-    eval_gen = torch.Generator().manual_seed(args.seed + 2)
     info: dict[str, object] = {
         "what": "next-token prediction on English sentences of the toy language (translation pages), GPT-2 BPE",
         "seed": args.seed,
@@ -119,7 +135,8 @@ def train(args: argparse.Namespace) -> tuple[GPTModel, dict[str, object]]:
         "train_sentences": args.sentences,
         "train_tokens": len(train_ids),
         "final_train_loss": round(sum(losses[-50:]) / len(losses[-50:]), 4),
-        "held_out_loss": round(mean_loss(model, held_out, eval_gen, length), 4),
+        "eval_batches": args.eval_batches,
+        "held_out_loss_float32": round(held_out_loss(model, args.seed, args.sentences, args.eval_batches), 4),
         "uniform_loss": round(math.log(CONFIG.vocab_size), 4),
         "parameters": count_parameters(model),
         "seconds": round(time.perf_counter() - start, 1),
@@ -130,13 +147,23 @@ def train(args: argparse.Namespace) -> tuple[GPTModel, dict[str, object]]:
 
 
 def save(model: GPTModel, info: dict[str, object], out: Path) -> None:
-    """config.json, model.safetensors (float16, every state-dict key) and training.json into `out`."""
+    """config.json, model.safetensors (float16, every state-dict key) and training.json into `out`.
+
+    The held-out loss in training.json is measured on the saved file, read back through the app's loader.
+    """
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_CONFIG).write_text(json.dumps(CONFIG.to_dict(), indent=2) + "\n", encoding="utf-8")
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     save_file(
         state, str(out / DEMO_WEIGHTS), metadata={"format": "pt", "source": "scripts/train_tiny_gpt.py"}
     )
+    shipped = load_gpt_bytes((out / DEMO_CONFIG).read_bytes(), (out / DEMO_WEIGHTS).read_bytes()).model
+    info = {
+        **info,
+        "held_out_loss": round(
+            held_out_loss(shipped, int(str(info["seed"])), int(str(info["train_sentences"]))), 4
+        ),
+    }
     (out / DEMO_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
@@ -145,9 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     model, info = train(args)
     save(model, info, args.out)
+    saved = json.loads((args.out / DEMO_INFO).read_text(encoding="utf-8"))
     print(
-        f"saved to {args.out}: held-out loss {info['held_out_loss']} (uniform guess {info['uniform_loss']}), "
-        f"{info['seconds']} s"
+        f"saved to {args.out}: held-out loss {saved['held_out_loss']} (uniform guess {saved['uniform_loss']}), "
+        f"{saved['seconds']} s"
     )
 
 
