@@ -30,6 +30,7 @@ _MASK_KEY = re.compile(r"^trf_blocks\.\d+\.att\.mask$")
 _WRAPPERS = ("model_state_dict", "state_dict", "model")  # the book's model_and_optimizer.pth uses the first
 _PREFIXES = ("_orig_mod.", "module.")  # torch.compile and DataParallel prefix every key
 _SHOW = 6  # keys named in a message at most
+MAX_MASK_ELEMENTS = 2**27  # causal masks made for a file that left them out (512 MB of float32 at most)
 
 
 class CheckpointError(ValueError):
@@ -267,13 +268,19 @@ def build_model(
         sorted({str(t.dtype).removeprefix("torch.") for k, t in state.items() if not _MASK_KEY.match(k)})
     )
     n = config.context_length
-    causal = torch.triu(torch.ones(n, n), diagonal=1)  # one shared tensor for every block's mask buffer
+    missing_masks = [k for k in expected_shapes(config) if _MASK_KEY.match(k) and k not in state]
+    if missing_masks and len(missing_masks) * n * n > MAX_MASK_ELEMENTS:
+        raise CheckpointError(
+            f"The file has no causal masks, and making {len(missing_masks)} of {n:,} × {n:,} would take "
+            f"{len(missing_masks) * n * n * 4 / 1024**3:,.1f} GB. Save the weights with their masks "
+            "(model.state_dict() includes them), or use a shorter context_length."
+        )
     full: dict[str, torch.Tensor] = {}
     for key in expected_shapes(config):
-        if _MASK_KEY.match(key):
-            full[key] = causal
-        else:
+        if key in state:  # masks included: they were checked to be the causal mask
             full[key] = state[key].detach().to(torch.float32, copy=True).contiguous()
+        else:  # a mask the file left out: its own tensor per block, so the model saves like the book's
+            full[key] = torch.triu(torch.ones(n, n), diagonal=1)
     with torch.device("meta"):
         model = GPTModel(config)
     model.load_state_dict(full, strict=True, assign=True)

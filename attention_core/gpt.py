@@ -11,6 +11,7 @@ Shapes: b = batch, T = num_tokens, L = n_layers, h = n_heads, d = emb_dim, V = v
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
@@ -217,9 +218,14 @@ class GPTModel(nn.Module):
 
 def expected_shapes(cfg: GPTConfig) -> dict[str, tuple[int, ...]]:
     """Every state-dict key of a GPTModel with this config and its shape (built on the meta device: no memory)."""
+    return dict(_expected_shapes(cfg))
+
+
+@functools.lru_cache(maxsize=16)
+def _expected_shapes(cfg: GPTConfig) -> tuple[tuple[str, tuple[int, ...]], ...]:
     with torch.device("meta"):
         model = GPTModel(cfg)
-    return {key: tuple(t.shape) for key, t in model.state_dict().items()}
+    return tuple((key, tuple(t.shape)) for key, t in model.state_dict().items())
 
 
 def count_parameters(model: nn.Module) -> int:

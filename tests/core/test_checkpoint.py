@@ -99,6 +99,23 @@ def test_every_format_loads_the_same_model(
         assert any("_orig_mod." in n for n in loaded.notes)
 
 
+def test_a_loaded_model_saves_again_like_the_books(files: dict[str, bytes], config_bytes: bytes) -> None:
+    """Every block owns its mask (no shared tensors), so save_file(model.state_dict()) works as for the book's."""
+    for fmt in ("safetensors", "safetensors-no-masks"):
+        loaded = load_gpt_bytes(config_bytes, files[fmt], "m.safetensors")
+        again = load_gpt_bytes(config_bytes, save_safetensors(loaded.model.state_dict()), "again.safetensors")
+        torch.testing.assert_close(logits(again.model), logits(loaded.model), atol=0, rtol=0)
+
+
+def test_masks_left_out_of_a_huge_context_are_not_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = GPTConfig(vocab_size=5, context_length=4096, emb_dim=2, n_heads=1, n_layers=9)
+    with torch.device("meta"):
+        shapes = {k: v.shape for k, v in GPTModel(cfg).state_dict().items() if not k.endswith(".mask")}
+    state = {k: torch.zeros(s) for k, s in shapes.items()}
+    with pytest.raises(CheckpointError, match=r"no causal masks.*GB"):
+        build_model(cfg, state)
+
+
 def test_bfloat16_weights_run_in_float32(
     files: dict[str, bytes], config_bytes: bytes, model: GPTModel
 ) -> None:
