@@ -1,4 +1,4 @@
-"""Page 9: your own GPT — load a checkpoint of the book's GPTModel and see its attention on your text."""
+"""Your own GPT: load a checkpoint of the book's GPTModel and see its attention on your text."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from attention_core.checkpoint import CheckpointError, LoadedGPT, load_gpt_bytes
 from attention_core.figures import transformer as tf
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
 from ui.figures import show_figure
-from ui.layout import token_names
+from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_slider, url_token_select
@@ -140,7 +140,7 @@ def _upload_ui(max_mb: int, tokenizer: bpe.Gpt2Tokenizer) -> None:
         "n_layers, drop_rate, qkv_bias.",
     )
     c2.file_uploader(
-        f"Weights (.safetensors or .pth, up to {max_mb} MB)",
+        "Weights (.safetensors or .pth)",
         type=["safetensors", "pth", "pt"],
         key=WEIGHTS_KEY,
         max_upload_size=max_mb,
@@ -186,6 +186,149 @@ def _select_clicked_head(n_layers: int, n_heads: int) -> None:
         st.session_state[HEAD_KEY] = head
 
 
+@dataclass(frozen=True)
+class View:
+    """What the settings picked: 0-based layer, head and query, for one run."""
+
+    layer: int
+    head: int
+    query: int
+
+
+def _settings_ui(run: om.OwnModelRun, context_length: int) -> View:
+    """Notices about the text, then the layer, head and query controls (all three in the URL)."""
+    n_layers, n_heads, t, _ = run.shape
+    if run.truncated:
+        add_notice(
+            f"The text has {run.total_tokens:,} GPT-2 tokens; this page runs the first {run.limit} "
+            f"(the model's context length is {context_length})."
+        )
+    if t == 1:
+        add_notice("The text is a single token: it can attend only to itself, so its weight is 1.")
+    c_layer, c_head, c_query = st.columns([1, 1, 2])
+    with c_layer:
+        layer = url_slider("Layer", 1, n_layers, LAYER_KEY, 1, help="1 is closest to the input.")
+    with c_head:
+        head = url_slider("Head", 1, n_heads, HEAD_KEY, 1)
+    with c_query:
+        query = url_token_select(
+            "Query token",
+            token_names(list(run.labels)),
+            QUERY_KEY,
+            t - 1,
+            help="The token whose attention the head view follows.",
+        )
+    return View(layer - 1, head - 1, query)
+
+
+def _model_step(
+    upload: Upload | None, demo: LoadedGPT | str, max_mb: int, tokenizer: bpe.Gpt2Tokenizer
+) -> None:
+    """Step 1: the uploaders, a refusal if the last files were refused, and the model shown."""
+    _upload_ui(max_mb, tokenizer)
+    if st.session_state.get(_ERROR):
+        st.error(
+            "Your checkpoint was not loaded: " + escape_markdown(st.session_state[_ERROR]),
+            icon=":material/gpp_bad:",
+        )
+    if upload is not None:
+        st.success(
+            f"Showing **your model** from {escape_markdown(upload.config_name)} + "
+            f"{escape_markdown(upload.weights_name)}.",
+            icon=":material/check_circle:",
+        )
+        st.button("Back to the demo model", key=FORGET_KEY, on_click=_forget, icon=":material/undo:")
+        for note in upload.loaded.notes:
+            st.caption(escape_markdown(note))
+        _model_summary(upload.loaded, "your checkpoint")
+    elif isinstance(demo, LoadedGPT):
+        info = om.demo_info()
+        st.info(
+            "Showing the **tiny demo model**: the book's architecture, trained for "
+            f"{info['steps']} steps on sentences of the toy language (held-out loss {info['held_out_loss']}, "
+            f"against {info['uniform_loss']} for a uniform guess). Load your own checkpoint above.",
+            icon=":material/model_training:",
+        )
+        _model_summary(demo, "tiny demo (attention_core/assets/tiny_gpt)")
+
+
+def _tokens_step(run: om.OwnModelRun) -> None:
+    """Step 2: the GPT-2 tokens and their ids."""
+    st.markdown(
+        f"{len(run.token_ids)} tokens (`␣` marks a leading space; `\\xNN` is part of a character split across "
+        'tokens). The ids are what `tiktoken.get_encoding("gpt2").encode(text)` prints in the book.'
+    )
+    st.code(" · ".join(run.labels), language=None, wrap_lines=True)
+    st.code(str(list(run.token_ids)), language=None, wrap_lines=True)
+
+
+def _model_view_step(run: om.OwnModelRun, grid: go.Figure, view: View, presenting: bool) -> None:
+    """Step 3: every head as a thumbnail; a click picks the head for step 4."""
+    n_layers, n_heads, t, _ = run.shape
+    if presenting:
+        st.markdown(f"One {t} × {t} matrix per head; **click a square** to enlarge it in the next step.")
+    else:
+        st.markdown(
+            f"Each square is one head's {t} × {t} attention matrix (row = query, column = key). "
+            "**Click a square** (or use the sliders) to enlarge it below. Every square is a lower "
+            "triangle: the causal mask lets a token look only at itself and earlier tokens."
+        )
+    show_figure(
+        tf.highlight_head(grid, (view.layer, view.head)),
+        GRID_KEY,
+        on_select=functools.partial(_select_clicked_head, n_layers, n_heads),
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+
+
+def _head_step(run: om.OwnModelRun, view: View) -> None:
+    """Step 4: the chosen head's matrix, its head view for the query, and every head for that query."""
+    labels = list(run.labels)
+    t = len(labels)
+    layer, head, query = view.layer, view.head, view.query
+    matrix = run.attentions[layer, head]  # (T, T)
+    left, right = st.columns([3, 2])
+    with left:
+        show_figure(
+            tf.attention_heatmap(matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"),
+            HEAD_MAP_KEY,
+        )
+        st.caption(
+            f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
+            f"total weight above the diagonal: {float(np.triu(matrix, k=1).sum()):.4f} — the causal mask at work."
+        )
+    with right:
+        st.markdown(f"**Head view** for the query {escape_markdown(token_names(labels)[query])}")
+        if t <= tf.DETAIL_MAX:
+            show_figure(tf.head_lines(matrix[query], labels, query, causal=True), HEAD_LINES_KEY)
+        else:
+            show_figure(
+                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), HEAD_BARS_KEY
+            )
+    show_figure(
+        tf.heads_for_query(
+            run.attentions[layer],
+            labels,
+            query,
+            f"Layer {layer + 1}: where each head sends the query {tf.position_names(labels)[query]}",
+            head=head,
+        ),
+        HEADS_QUERY_KEY,
+    )
+
+
+def _next_step(run: om.OwnModelRun) -> None:
+    """Step 5: the model's five most likely next tokens."""
+    best, p_best = run.next_tokens[0]
+    st.markdown(
+        "The same forward pass ends in the output head: a probability for every token of the vocabulary "
+        f"to come next. The five most likely (the best: “{escape_markdown(best.replace(' ', '␣'))}”, "
+        f"{100 * p_best:.1f}%):"
+    )
+    show_figure(tf.next_token_bars(list(run.next_tokens), "Next-token probabilities"), NEXT_KEY)
+
+
 def own_model_ui() -> None:
     """Upload or demo model -> tokens, model view, head view and next-token prediction for the sentence."""
     st.title("Your own GPT")
@@ -207,11 +350,8 @@ def own_model_ui() -> None:
     demo = _demo()
     if upload is None and isinstance(demo, str):
         st.error(escape_markdown(demo), icon=":material/error:")
-
+    shown = upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
     text = _page_text(om.MAX_TEXT_CHARS)
-    shown: LoadedGPT | None = (
-        upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
-    )
     run: om.OwnModelRun | None = None
     grid: go.Figure | None = None
     if shown is not None:
@@ -220,134 +360,50 @@ def own_model_ui() -> None:
                 run, grid = _upload_analysis(upload, text) if upload is not None else _demo_analysis(text)
         except om.TextNotReadableError as exc:
             add_notice(escape_markdown(str(exc)))
-    if run is not None:
-        n_layers, n_heads, t, _ = run.shape
-        if run.truncated:
-            add_notice(
-                f"The text has {run.total_tokens:,} GPT-2 tokens; this page runs the first {run.limit} "
-                f"(the model's context length is {shown.config.context_length if shown else run.limit})."
-            )
-        if t == 1:
-            add_notice("The text is a single token: it can attend only to itself, so its weight is 1.")
-        names = token_names(list(run.labels))
-        c_layer, c_head, c_query = st.columns([1, 1, 2])
-        with c_layer:
-            layer = url_slider("Layer", 1, n_layers, LAYER_KEY, 1, help="1 is closest to the input.")
-        with c_head:
-            head = url_slider("Head", 1, n_heads, HEAD_KEY, 1)
-        with c_query:
-            query = url_token_select(
-                "Query token",
-                names,
-                QUERY_KEY,
-                t - 1,
-                help="The token whose attention the head view follows.",
-            )
+
+    # On a projector the settings fold away below the step (a click in the model view picks a head), so
+    # the step's figure stays above the fold; elsewhere they sit above the steps.
+    above = st.container()
     lesson.nav_ui()
+    content = st.container()
+    view: View | None = None
+    if run is not None:
+        with settings_container(True) if lesson.presenting else above:
+            view = _settings_ui(run, shown.config.context_length if shown else run.limit)
+    with content:
+        _steps(lesson, upload, demo, max_mb, tokenizer, run, grid, view)
+
+
+def _steps(
+    lesson: Lesson,
+    upload: Upload | None,
+    demo: LoadedGPT | str,
+    max_mb: int,
+    tokenizer: bpe.Gpt2Tokenizer,
+    run: om.OwnModelRun | None,
+    grid: go.Figure | None,
+    view: View | None,
+) -> None:
+    """The lesson's steps (one at a time in presentation mode, where the navigation bar names the step)."""
+
+    def header(number: int) -> None:
+        if not lesson.presenting:
+            lesson.header(number)
 
     if lesson.show(1):
-        lesson.header(1)
-        _upload_ui(max_mb, tokenizer)
-        if st.session_state.get(_ERROR):
-            st.error(
-                "Your checkpoint was not loaded: " + escape_markdown(st.session_state[_ERROR]),
-                icon=":material/gpp_bad:",
-            )
-        if upload is not None:
-            st.success(
-                f"Showing **your model** from {escape_markdown(upload.config_name)} + "
-                f"{escape_markdown(upload.weights_name)}.",
-                icon=":material/check_circle:",
-            )
-            st.button("Back to the demo model", key=FORGET_KEY, on_click=_forget, icon=":material/undo:")
-            for note in upload.loaded.notes:
-                st.caption(escape_markdown(note))
-            _model_summary(upload.loaded, "your checkpoint")
-        elif isinstance(demo, LoadedGPT):
-            info = om.demo_info()
-            st.info(
-                "Showing the **tiny demo model**: the book's architecture, trained for "
-                f"{info['steps']} steps on sentences of the toy language (held-out loss {info['held_out_loss']}, "
-                f"against {info['uniform_loss']} for a uniform guess). Load your own checkpoint above.",
-                icon=":material/model_training:",
-            )
-            _model_summary(demo, "tiny demo (attention_core/assets/tiny_gpt)")
-
-    if run is None:
+        header(1)
+        _model_step(upload, demo, max_mb, tokenizer)
+    if run is None or grid is None or view is None:
         return
-    li, hi = layer - 1, head - 1
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.markdown(
-            f"{t} tokens (`␣` marks a leading space; `\\xNN` is part of a character split across tokens). "
-            'The ids are what `tiktoken.get_encoding("gpt2").encode(text)` prints in the book.'
-        )
-        st.code(" · ".join(run.labels), language=None, wrap_lines=True)
-        st.code(str(list(run.token_ids)), language=None, wrap_lines=True)
-
-    if lesson.show(3):
-        lesson.header(3)
-        st.markdown(
-            f"Each square is one head's {t} × {t} attention matrix (row = query, column = key). "
-            "**Click a square** (or use the sliders) to enlarge it below. Every square is a lower triangle: "
-            "the causal mask lets a token look only at itself and earlier tokens."
-        )
-        assert grid is not None
-        show_figure(
-            tf.highlight_head(grid, (li, hi)),
-            GRID_KEY,
-            on_select=functools.partial(_select_clicked_head, n_layers, n_heads),
-            selection_mode="points",
-            config={"displayModeBar": False},
-        )
-
-    if lesson.show(4):
-        lesson.header(4)
-        matrix = run.attentions[li, hi]  # (T, T)
-        left, right = st.columns([3, 2])
-        with left:
-            show_figure(
-                tf.attention_heatmap(
-                    matrix, list(run.labels), f"Layer {layer}, head {head}: attention weights"
-                ),
-                HEAD_MAP_KEY,
-            )
-            st.caption(
-                f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
-                f"total weight above the diagonal: {float(np.triu(matrix, k=1).sum()):.4f} — the causal mask at work."
-            )
-        with right:
-            st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
-            if t <= tf.DETAIL_MAX:
-                show_figure(
-                    tf.head_lines(matrix[query], list(run.labels), query, causal=True), HEAD_LINES_KEY
-                )
-            else:
-                show_figure(
-                    tf.top_keys(matrix[query], list(run.labels), query, title="Its 12 strongest keys"),
-                    HEAD_BARS_KEY,
-                )
-        show_figure(
-            tf.heads_for_query(
-                run.attentions[li],
-                list(run.labels),
-                query,
-                f"Layer {layer}: where each head sends the query {tf.position_names(list(run.labels))[query]}",
-                head=hi,
-            ),
-            HEADS_QUERY_KEY,
-        )
-
-    if lesson.show(5):
-        lesson.header(5)
-        best, p_best = run.next_tokens[0]
-        st.markdown(
-            "The same forward pass ends in the output head: a probability for every token of the vocabulary "
-            f"to come next. The five most likely (the best: “{escape_markdown(best.replace(' ', '␣'))}”, "
-            f"{100 * p_best:.1f}%):"
-        )
-        show_figure(tf.next_token_bars(list(run.next_tokens), "Next-token probabilities"), NEXT_KEY)
+    for number, draw in (
+        (2, lambda: _tokens_step(run)),
+        (3, lambda: _model_view_step(run, grid, view, lesson.presenting)),
+        (4, lambda: _head_step(run, view)),
+        (5, lambda: _next_step(run)),
+    ):
+        if lesson.show(number):
+            header(number)
+            draw()
 
 
 own_model_ui()

@@ -122,9 +122,8 @@ def gpt2_tokenizer() -> Gpt2Tokenizer:
         special_tokens={ENDOFTEXT: ENDOFTEXT_ID},
         explicit_n_vocab=N_VOCAB,
     )
-    source = (
-        f"the `{VOCAB_PACKAGE}` package's gpt2.tiktoken" if not os.environ.get(ENV_VOCAB) else f"${ENV_VOCAB}"
-    )
+    env = os.environ.get(ENV_VOCAB)
+    source = f"${ENV_VOCAB} ({path.name})" if env else f"the {VOCAB_PACKAGE} package's {VOCAB_FILE}"
     return Gpt2Tokenizer(encoding, source, str(path))
 
 
