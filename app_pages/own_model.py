@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -368,7 +369,8 @@ def own_model_ui() -> None:
     content = st.container()
     view: View | None = None
     if run is not None:
-        with settings_container(True) if lesson.presenting else above:
+        area: Any = settings_container(True) if lesson.presenting else above
+        with area:
             view = _settings_ui(run, shown.config.context_length if shown else run.limit)
     with content:
         _steps(lesson, upload, demo, max_mb, tokenizer, run, grid, view)

@@ -88,7 +88,7 @@ def run_own_model(
     return OwnModelRun(tuple(ids), labels, attentions, next_tokens, len(all_ids), limit)
 
 
-def load_demo(max_bytes: int = DEFAULT_MAX_WEIGHTS_BYTES) -> LoadedGPT:
+def load_demo(max_bytes: int | None = DEFAULT_MAX_WEIGHTS_BYTES) -> LoadedGPT:
     """The shipped tiny GPTModel, read through the same checks as an uploaded checkpoint."""
     return load_gpt_bytes(
         (DEMO_DIR / DEMO_CONFIG).read_bytes(), (DEMO_DIR / DEMO_WEIGHTS).read_bytes(), DEMO_WEIGHTS, max_bytes

@@ -22,10 +22,8 @@ from tests.browser.conftest import wait_for_app
 
 LOAD_MS = 240_000
 TEXT = "the small cat sees the big dog ."
-READ_Z = """gd => {
-  const z = gd.data[0].z;
-  return Array.from(z, row => Array.from(row));
-}"""
+# Plotly keeps the decoded matrix (rows of Float32Array) in _fullData; data[0].z is the packed base64 form.
+READ_Z = """gd => Array.from(gd._fullData[0].z, row => Array.from(row))"""
 
 
 def _open(page: Page, streamlit_url: str) -> None:
@@ -73,7 +71,7 @@ def test_upload_a_checkpoint_and_see_its_attention(
     with torch.no_grad():
         _, attn = model.logits_and_attention(torch.tensor([ids]))
     np.testing.assert_allclose(shown, attn[0, 0, 0].numpy(), atol=1e-6)
-    expect(page.get_by_role("slider").first).to_have_attribute("aria-valuemax", "3")  # the upload's 3 layers
+    expect(page.locator(".st-key-own_layer input[type=range]")).to_have_attribute("max", "3")  # 3 layers
     page.screenshot(path=str(screenshot_dir / "own-model-uploaded.png"))
 
     page.locator(".st-key-own_forget button").click()
