@@ -5,7 +5,7 @@ PIP := $(PY) -m pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium haproxy serve-replicas clean
 
 $(VENV)/.runtime: requirements.txt requirements-models.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,11 +28,22 @@ chromium:
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq chromium chromium-driver fonts-liberation >/dev/null; }
 
+# Several replicas behind HAProxy (docs/deployment.md): the Debian package, installed when missing.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq haproxy >/dev/null; }
+
+N ?= 3
+serve-replicas: $(VENV)/.runtime haproxy
+	$(PY) -m deploy.replicas --replicas $(N) --port $${PORT:-8500}
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(VENV)/.dev chromium lint
+test: $(VENV)/.dev chromium haproxy lint
 	$(PY) -m pytest
 
 $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt requirements-bench-nodeps.txt
@@ -40,7 +51,7 @@ $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt requirements-bench-nodeps.tx
 	$(PIP) install -q --no-deps -r requirements-bench-nodeps.txt
 	touch $@
 
-bench: $(VENV)/.bench chromium
+bench: $(VENV)/.bench chromium haproxy
 	$(PY) -m bench
 
 clean:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
+from ui.errors import page_errors
 from ui.pages import PAGES
 from ui.present import presentation_toggle_ui
-from ui.sentence import sentence_box_ui
+from ui.sentence import TEXT_KEY, sentence_box_ui
 from ui.share import share_and_export_ui
 
 st.set_page_config(
@@ -32,8 +33,11 @@ with st.sidebar:
     tools = st.container()
 
 notice_area = st.container()
-page.run()
-with tools:
+with page_errors(
+    page.url_path, page.title, notice_area, dict(st.query_params), st.session_state.get(TEXT_KEY)
+):
+    page.run()
+with tools, page_errors(page.url_path, page.title, notice_area, {}, None):
     share_and_export_ui(page.url_path, page.title)
 state.end_run()
 with notice_area:

@@ -11,6 +11,7 @@ from attention_core import self_attention as sa
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, visibility_figure
 from attention_core.text import escape_markdown
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
@@ -33,7 +34,7 @@ STEPS = (
 )
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64)
 def _causal_state(
     tokens: tuple[str, ...],
     source: str,

@@ -12,6 +12,7 @@ from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, pipeline_figure
 from attention_core.text import MAX_TOKENS
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, vector_text
 from ui.lesson import Lesson
@@ -43,7 +44,7 @@ def _model(d_in: int, d_out: int, num_heads: int, seed: int, causal: bool) -> sa
     return sa.build_multihead(d_in, d_out, MAX_TOKENS, num_heads, seed, causal=causal).eval()
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64)
 def _mha_state(
     tokens: tuple[str, ...],
     source: str,

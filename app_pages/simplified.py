@@ -16,6 +16,7 @@ from attention_core.figures.simplified import (
     overflow_table,
 )
 from attention_core.text import escape_markdown
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
@@ -39,7 +40,7 @@ STEPS = (
 )
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared_cache(max_entries=32)
 def _all_tokens(
     tokens: tuple[str, ...], dim: int, source: str, _inputs: torch.Tensor
 ) -> tuple[dict[str, go.Figure], str]:

@@ -10,6 +10,7 @@ from attention_core import self_attention as sa
 from attention_core.figures.common import DIVERGING
 from attention_core.figures.self_attention import heatmap_grid, saturation_figure
 from attention_core.text import escape_markdown
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
 from ui.lesson import Lesson
@@ -34,7 +35,7 @@ STEPS = (
 )
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64)
 def _step_figures(
     tokens: tuple[str, ...],
     source: str,
@@ -116,7 +117,7 @@ def _step_figures(
     }
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@shared_cache(max_entries=4)
 def _saturation(num_tokens: int) -> go.Figure:
     """The √d_k demo for rows of `num_tokens` keys (random queries and keys, fixed seed)."""
     curve = sa.softmax_saturation(SATURATION_DK, num_tokens=num_tokens, trials=300, seed=0)

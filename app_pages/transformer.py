@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core import pretrained as pt
 from attention_core.figures import transformer as tf
+from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
 from ui.sentence import TEXT_KEY
@@ -69,7 +70,7 @@ class Analysis:
 
 # One 512-token SmolLM2 entry holds ~283 MB of attentions plus ~31 MB each for the head mean and the
 # rollout, so only two (model, text) analyses are kept, and none longer than 15 minutes.
-@st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
+@shared_cache(max_entries=2, ttl=15 * 60)
 def analyse(key: str, text: str) -> Analysis:
     """Run the text through the model once; cached per (model, text) and shared by all sessions."""
     model = _registry()["models"][key]
@@ -78,9 +79,9 @@ def analyse(key: str, text: str) -> Analysis:
     return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))
 
 
-@st.cache_resource(max_entries=2, ttl=15 * 60, show_spinner=False)
-def grid_view(key: str, text: str) -> go.Figure:
-    """The model view of (model, text) without a selection, built once; never changed (highlight a copy)."""
+@shared_cache(max_entries=2, ttl=15 * 60)
+def grid_view(key: str, text: str) -> FrozenFigure:
+    """The model view of (model, text) without a selection, built once and frozen (highlight_head thaws a copy)."""
     return tf.model_view(analyse(key, text).run.attentions)
 
 

@@ -24,6 +24,7 @@ from torch import nn
 
 Construction = Literal["rand", "linear"]
 _SEED_LOCK = threading.RLock()  # seeded construction touches torch's global RNG: one at a time
+_PACK_LOCK = threading.Lock()  # MultiHeadAttention._packed_weight: one stacked copy per weight version
 
 
 def _as_batch(x: torch.Tensor) -> tuple[torch.Tensor, bool]:
@@ -201,10 +202,15 @@ class MultiHeadAttention(nn.Module):
         if torch.is_grad_enabled() and any(p.requires_grad for p in params):
             return torch.cat(params)  # fresh each call, so gradients reach every weight
         key = tuple((p.data_ptr(), p._version) for p in params)  # in-place updates bump _version
-        cached = getattr(self, "_packed", None)
+        cached = self.__dict__.get("_packed")
         if cached is None or cached[0] != key:
-            cached = (key, torch.cat([p.detach() for p in params]))
-            self._packed = cached
+            # A cached module is shared by every session's thread: build the stacked copy once, under a lock,
+            # and publish it in one assignment of an immutable (key, tensor) pair that nobody changes later.
+            with _PACK_LOCK:
+                cached = self.__dict__.get("_packed")
+                if cached is None or cached[0] != key:
+                    cached = (key, torch.cat([p.detach() for p in params]))
+                    self.__dict__["_packed"] = cached
         return cached[1]
 
     def project_qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -306,7 +312,10 @@ def build_multihead(
 ) -> MultiHeadAttention:
     """`torch.manual_seed(seed)` then MultiHeadAttention, as in the book."""
     with seeded(seed):
-        return MultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, causal=causal)
+        mha = MultiHeadAttention(d_in, d_out, context_length, dropout, num_heads, causal=causal)
+    with torch.no_grad():
+        mha._packed_weight()  # stacked now, before the module can be cached and shared by threads
+    return mha
 
 
 def weight_matrices(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import shutil
@@ -37,6 +38,22 @@ CHROMIUM_ARGS = [
 ]
 
 Action = Callable[[AppTest], object]
+
+
+def bench_args(
+    doc: str | None,
+    argv: Sequence[str] | None,
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> argparse.Namespace:
+    """The command line every bench module shares: `--quick` (a small run that checks the module works end to
+    end; `make test` dry-runs every module with it) plus the module's own options from `configure`."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    ap.add_argument(
+        "--quick", action="store_true", help="a small, fast run (seconds): checks the bench runs to the end"
+    )
+    if configure is not None:
+        configure(ap)
+    return ap.parse_args(list(argv) if argv is not None else [])
 
 
 def open_page(page_path: str, query_params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:

@@ -16,6 +16,7 @@ started and stopped here.
     python -m bench.load                    # 30 sessions x 12 interactions
     python -m bench.load --sessions 4 --interactions 4
     python -m bench.load --post-script-gc   # the same with runner.postScriptGC on (config.toml turns it off)
+    python -m bench.load --replicas 3       # the same class through HAProxy in front of 3 replicas
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +39,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from bench.common import ROOT, free_port, print_table, streamlit_server
+from bench.common import ROOT, bench_args, free_port, print_table, streamlit_server
 
 MAX_SESSIONS = 200
 SENTENCES = (
@@ -59,28 +61,30 @@ def gc_env(post_script_gc: bool) -> dict[str, str]:
     return {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if post_script_gc else "false"}
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of the server process and its children, in MB."""
-    proc = psutil.Process(pid)
-    total = proc.memory_info().rss
-    for child in proc.children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            total += child.memory_info().rss
+def rss_mb(*pids: int) -> float:
+    """Resident memory of the server processes and their children, in MB."""
+    total = 0
+    for pid in pids:
+        proc = psutil.Process(pid)
+        total += proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
     return total / 2**20
 
 
 class RssSampler(threading.Thread):
     """Samples the server's RSS every `every` seconds; keeps the peak."""
 
-    def __init__(self, pid: int, every: float = 0.5) -> None:
+    def __init__(self, *pids: int, every: float = 0.5) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak = pid, every, 0.0
+        self.pids, self.every, self.peak = pids, every, 0.0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             with contextlib.suppress(psutil.Error):
-                self.peak = max(self.peak, rss_mb(self.pid))
+                self.peak = max(self.peak, rss_mb(*self.pids))
             self._stop_event.wait(self.every)
 
     def stop(self) -> float:
@@ -148,6 +152,7 @@ class Session:
             origin=f"http://127.0.0.1:{self.port}",
             max_size=64 * 2**20,
             open_timeout=self.timeout,
+            ping_interval=None,  # a browser never pings; the server pings it (a starved server is slow, not gone)
         )
 
     async def close(self) -> None:
@@ -277,11 +282,16 @@ async def student(
     think: tuple[float, float],
     timeout: float,
     stop_at: float,
+    until: float | None = None,
+    make_session: Callable[[int, float], Session] = Session,
 ) -> SessionStats:
-    """One simulated student: open a page, then act `interactions` times with think time in between."""
+    """One simulated student: open a page, then act `interactions` times with think time in between.
+
+    With `until` (a time.monotonic() deadline) the student simply stops at that time (the soak test).
+    """
     rng = random.Random(1000 + n)
     stats = SessionStats()
-    s = Session(port, timeout)
+    s = make_session(port, timeout)
     try:
         await s.connect()
         first = await s.rerun(start_page)
@@ -289,6 +299,8 @@ async def student(
         stats.latencies.append(first.seconds)
         stats.nbytes.append(first.nbytes)
         for i in range(interactions):
+            if until is not None and time.monotonic() >= until:
+                break
             if time.monotonic() > stop_at:
                 stats.errors.append("stopped by the wall-clock limit")
                 break
@@ -382,6 +394,7 @@ class LoadReport:
     wall: float
     browser: list[float]
     by_page: dict[str, list[float]] = field(default_factory=dict)
+    where: str = "one server"
 
     def percentile(self, q: float, values: list[float] | None = None) -> float:
         """The q-th percentile (nearest rank) of a list of seconds."""
@@ -407,6 +420,7 @@ async def _run_sessions(
     timeout: float,
     limit: float,
     ramp: float,
+    make_session: Callable[[int, float], Session] = Session,
 ) -> list[SessionStats]:
     stop_at = time.monotonic() + limit
     content = [p for p in pages if p] or pages
@@ -414,7 +428,15 @@ async def _run_sessions(
     async def delayed(n: int) -> SessionStats:
         await asyncio.sleep(ramp * n / max(sessions, 1))
         return await student(
-            n, port, content[n % len(content)], content, interactions, think, timeout, stop_at
+            n,
+            port,
+            content[n % len(content)],
+            content,
+            interactions,
+            think,
+            timeout,
+            stop_at,
+            make_session=make_session,
         )
 
     return await asyncio.gather(*(delayed(n) for n in range(sessions)))
@@ -438,6 +460,30 @@ def _run_async(coro: Any) -> Any:
     return box["result"]
 
 
+@dataclass(frozen=True)
+class LoadTarget:
+    """Servers already running (e.g. replicas behind a balancer, bench/replicas.py) to load instead of one
+    started here: the port students connect to, how they connect, the ports to warm directly, the pids whose
+    memory is measured."""
+
+    port: int
+    warm_ports: tuple[int, ...]
+    pids: tuple[int, ...]
+    make_session: Callable[[int, float], Session] = Session
+    label: str = "one server"
+
+
+@contextlib.contextmanager
+def _target(target: LoadTarget | None, post_script_gc: bool) -> Iterator[LoadTarget]:
+    """The given target, or one `streamlit run` server started (and stopped) here."""
+    if target is not None:
+        yield target
+        return
+    port = free_port()
+    with streamlit_server(port, ROOT / "artifacts" / "load-server.log", gc_env(post_script_gc)) as proc:
+        yield LoadTarget(port, (port,), (proc.pid,))
+
+
 def run_load(
     sessions: int = 30,
     interactions: int = 12,
@@ -448,18 +494,19 @@ def run_load(
     browsers: int = 0,
     pages: list[str] | None = None,
     post_script_gc: bool = False,
+    target: LoadTarget | None = None,
 ) -> LoadReport:
-    """Start a server, warm it (one session visits every page), run the class, stop the server."""
+    """Start a server (or use `target`), warm it (one session visits every page), run the class, stop it."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be in 1..{MAX_SESSIONS}")
     pages = pages if pages is not None else page_paths()
-    port = free_port()
-    log = ROOT / "artifacts" / "load-server.log"
-    with streamlit_server(port, log, gc_env(post_script_gc)) as proc:
-        rss_start = rss_mb(proc.pid)
-        _run_async(_warm(port, pages, timeout))
-        rss_warm = rss_mb(proc.pid)
-        sampler = RssSampler(proc.pid)
+    with _target(target, post_script_gc) as target:
+        port, pids = target.port, target.pids
+        rss_start = rss_mb(*pids)
+        for warm_port in target.warm_ports:
+            _run_async(_warm(warm_port, pages, timeout))
+        rss_warm = rss_mb(*pids)
+        sampler = RssSampler(*pids)
         sampler.start()
         stop = threading.Event()
         browser_times: list[float] = []
@@ -481,20 +528,24 @@ def run_load(
         for t in threads:
             t.start()
         start = time.perf_counter()
-        results = _run_async(_run_sessions(port, sessions, interactions, pages, think, timeout, limit, ramp))
+        results = _run_async(
+            _run_sessions(
+                port, sessions, interactions, pages, think, timeout, limit, ramp, target.make_session
+            )
+        )
         wall = time.perf_counter() - start
         stop.set()
         for t in threads:
             t.join(timeout=180)
         rss_peak = max(sampler.stop(), rss_warm)
-        rss_end = rss_mb(proc.pid)
+        rss_end = rss_mb(*pids)
     by_page: dict[str, list[float]] = {}
     for r in results:
         for url, seconds in r.by_page:
             by_page.setdefault(url, []).append(seconds)
     return LoadReport(
         sessions=sessions,
-        interactions=sum(len(r.latencies) - 1 for r in results),
+        interactions=sum(max(len(r.latencies) - 1, 0) for r in results),  # a session may never open
         errors=[e for r in results for e in r.errors] + browser_errors,
         latencies=[x for r in results for x in r.latencies[1:]],
         first_view=[r.latencies[0] for r in results if r.latencies],
@@ -506,6 +557,7 @@ def run_load(
         wall=wall,
         browser=browser_times,
         by_page=by_page,
+        where=target.label,
     )
 
 
@@ -572,7 +624,7 @@ def print_report(r: LoadReport) -> None:
                 f"(n={len(r.browser)})",
             )
         )
-    print_table(f"Load test: {r.sessions} concurrent sessions on one server", ["figure", "value"], rows)
+    print_table(f"Load test: {r.sessions} concurrent sessions on {r.where}", ["figure", "value"], rows)
     page_rows = [
         (url, len(v), 1000 * r.percentile(50, v), 1000 * r.percentile(95, v))
         for url, v in sorted(r.by_page.items())
@@ -585,8 +637,11 @@ def print_report(r: LoadReport) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """The command line of `python -m bench.load`."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """The command line of `python -m bench.load` (`--quick`: 2 sessions x 3 interactions, short think time)."""
+    return bench_args(__doc__, argv, _options)
+
+
+def _options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--interactions", type=int, default=12)
     ap.add_argument("--think-min", type=float, default=0.5)
@@ -595,26 +650,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--limit", type=float, default=300.0, help="wall-clock limit for the whole class (s)")
     ap.add_argument("--browsers", type=int, default=0, help="real chromium tabs measuring end to end")
     ap.add_argument(
+        "--replicas", type=int, default=0, help="N > 0: through HAProxy to N replicas (bench/replicas.py)"
+    )
+    ap.add_argument(
         "--post-script-gc",
         action=argparse.BooleanOptionalAction,
         default=False,
         help="runner.postScriptGC for the server (default off, as .streamlit/config.toml; on for comparison)",
     )
-    return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> LoadReport:
     """Run the load test (defaults: 30 sessions x 12 interactions) and print its table."""
     args = parse_args(argv if argv is not None else [])
-    report = run_load(
-        args.sessions,
-        args.interactions,
-        (args.think_min, args.think_max),
-        args.timeout,
-        args.limit,
-        browsers=args.browsers,
-        post_script_gc=args.post_script_gc,
-    )
+    if args.quick:
+        args.sessions, args.interactions, args.think_min, args.think_max = 2, 3, 0.1, 0.3
+    with contextlib.ExitStack() as stack:
+        target = None
+        if args.replicas:
+            from bench.replicas import balancer_target
+
+            target = stack.enter_context(balancer_target(args.replicas, args.post_script_gc))
+        report = run_load(
+            args.sessions,
+            args.interactions,
+            (args.think_min, args.think_max),
+            args.timeout,
+            args.limit,
+            browsers=args.browsers,
+            post_script_gc=args.post_script_gc,
+            target=target,
+        )
     print_report(report)
     return report
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.common import AppTest, print_table, rerun_times, summary_ms
+import sys
+
+from bench.common import AppTest, bench_args, print_table, rerun_times, summary_ms
 
 N_RERUNS = 30
 SENTENCES = ("Your journey starts with one step", "the cat sat on the mat", "attention is all you need")
@@ -45,18 +47,19 @@ PAGE_ACTIONS = {
 }
 
 
-def main() -> list[tuple[str, float, float]]:
-    """Measure every page and print a table; returns (page, median ms, p95 ms) rows."""
+def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
+    """Measure every page and print a table; returns (page, median ms, p95 ms) rows (`--quick`: 3 reruns)."""
+    n_reruns = 3 if bench_args(__doc__, argv).quick else N_RERUNS
     rows = []
     for page, actions in PAGE_ACTIONS.items():
-        median, p95 = summary_ms(rerun_times(page, actions, n=N_RERUNS))
+        median, p95 = summary_ms(rerun_times(page, actions, n=n_reruns))
         rows.append((page, median, p95))
         text_median, text_p95 = summary_ms(
-            rerun_times(page, [_set_text(i) for i in range(3)], n=N_RERUNS // 2)
+            rerun_times(page, [_set_text(i) for i in range(3)], n=max(3, n_reruns // 2))
         )
         rows.append((f"{page} (new sentence)", text_median, text_p95))
     print_table(
-        f"Page rerun after a widget change ({N_RERUNS} reruns; target <= 100 ms)",
+        f"Page rerun after a widget change ({n_reruns} reruns; target <= 100 ms)",
         ["page", "median ms", "p95 ms"],
         rows,
     )
@@ -64,4 +67,4 @@ def main() -> list[tuple[str, float, float]]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

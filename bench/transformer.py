@@ -5,10 +5,11 @@ Run: `python -m bench.transformer` (loads both models; ~2-4 minutes on 2 busy co
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
-from bench.common import AppTest, open_page, print_table, rerun_times, summary_ms
+from bench.common import AppTest, bench_args, open_page, print_table, rerun_times, summary_ms
 
 PAGE = "app_pages/transformer.py"
 N_RERUNS = 20
@@ -84,26 +85,33 @@ def bertviz_bytes(model_key: str, text: str, layers: list[int] | None = None) ->
     return len(html.data.encode("utf-8"))
 
 
-def main() -> dict[str, object]:
-    """Measure and print the tables; returns the numbers."""
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    """Measure and print the tables; returns the numbers.
+
+    `--quick` checks the bench end to end on short texts: 16 and 40 tokens instead of 32 and 512 (the bytes
+    table is then for the 40-token view), 3 reruns each.
+    """
+    quick = bench_args(__doc__, argv).quick
+    small, large = (16, 40) if quick else (32, 512)
+    n_reruns = 3 if quick else N_RERUNS
     results: dict[str, object] = {}
     timing_rows = []
     byte_rows = []
     for key, (n_layers, n_heads) in SHAPES.items():
-        for target in (32, 512):
+        for target in (small, large):
             text, tokens = text_with_tokens(key, target if target < 512 else 540)
             params = {"text": text, "tf_model": key}
             start = time.perf_counter()
             at = open_page(PAGE, params, timeout=600)
             first = time.perf_counter() - start  # includes model load (once) and the forward pass
-            times = rerun_times(PAGE, _actions(n_layers, n_heads), n=N_RERUNS, query_params=params)
+            times = rerun_times(PAGE, _actions(n_layers, n_heads), n=n_reruns, query_params=params)
             median, p95 = summary_ms(times)
             timing_rows.append((key, tokens, 1000 * first, median, p95))
             results[f"{key}_{tokens}_rerun_ms"] = (median, p95)
-            if tokens == 512:
+            if target == large:
                 sizes = chart_bytes(at)
                 total = sum(sizes.values())
-                results[f"{key}_512_bytes"] = sizes
+                results[f"{key}_{large}_bytes"] = sizes
                 if key == "minilm":
                     bv = bertviz_bytes(key, text)
                     bv_note = "measured"
@@ -111,7 +119,7 @@ def main() -> dict[str, object]:
                     one = bertviz_bytes(key, text, layers=[0])
                     bv = None if one is None else one * n_layers
                     bv_note = "1 layer measured x 30"
-                results[f"{key}_512_bertviz"] = bv
+                results[f"{key}_{large}_bertviz"] = bv
                 for chart, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
                     byte_rows.append((key, chart, f"{size:,}"))
                 byte_rows.append((key, "TOTAL (all figures of one view)", f"{total:,}"))
@@ -121,14 +129,16 @@ def main() -> dict[str, object]:
                     byte_rows.append((key, f"BertViz head_view ({bv_note})", f"{bv:,}"))
                     byte_rows.append((key, "ratio ours / BertViz", f"{total / bv:.4f}"))
     print_table(
-        f"Real-transformer page: rerun after a layer/head/query change ({N_RERUNS} reruns; target <= 300 ms "
-        "at 32 tokens)",
+        f"Real-transformer page: rerun after a layer/head/query change ({n_reruns} reruns; target <= 300 ms "
+        f"at {small} tokens)",
         ["model", "tokens", "first view ms", "rerun median ms", "rerun p95 ms"],
         timing_rows,
     )
-    print_table("Bytes sent to the browser per view at 512 tokens", ["model", "figure", "bytes"], byte_rows)
+    print_table(
+        f"Bytes sent to the browser per view at {large} tokens", ["model", "figure", "bytes"], byte_rows
+    )
     return results
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

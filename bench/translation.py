@@ -6,11 +6,12 @@ python -m bench.translation
 from __future__ import annotations
 
 import random
+import sys
 import time
 
 import torch
 
-from bench.common import AppTest, open_page, print_table, rerun_times, summary_ms
+from bench.common import AppTest, bench_args, open_page, print_table, rerun_times, summary_ms
 
 N_RERUNS = 20
 N_INFERENCE = 20
@@ -47,7 +48,7 @@ PAGE_ACTIONS = {
 LONGEST = {"app_pages/rnn_bottleneck.py": {"rb_ex": "10"}, "app_pages/bahdanau.py": {"bd_ex": "10"}}
 
 
-def page_rows() -> list[tuple[str, float, float, int]]:
+def page_rows(n_reruns: int = N_RERUNS) -> list[tuple[str, float, float, int]]:
     """(label, median ms, p95 ms, chart bytes) for a settings change, a new sentence, and the 39-word example."""
     rows = []
     for page, actions in PAGE_ACTIONS.items():
@@ -57,14 +58,14 @@ def page_rows() -> list[tuple[str, float, float, int]]:
             (f"{page} (new sentence)", text_actions, None),
             (f"{page} (39-word example)", actions, LONGEST[page]),
         ):
-            times = rerun_times(page, acts, n=N_RERUNS, query_params=params)
+            times = rerun_times(page, acts, n=max(n_reruns, len(acts)), query_params=params)
             at = open_page(page, params)
             payload = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
             rows.append((label, *summary_ms(times), payload))
     return rows
 
 
-def inference_rows() -> list[tuple[str, float, float]]:
+def inference_rows(n_inference: int = N_INFERENCE) -> list[tuple[str, float, float]]:
     """(model, median ms, p95 ms) to translate one 40-token sentence greedily (encoder + full decode)."""
     from attention_core.translation import grammar as g
     from attention_core.translation.models import load_models, translate_sentence
@@ -77,7 +78,7 @@ def inference_rows() -> list[tuple[str, float, float]]:
         model = getattr(models, name)
         translate_sentence(model, models.src_vocab, models.tgt_vocab, sentence)  # warm up
         times = []
-        for _ in range(N_INFERENCE):
+        for _ in range(n_inference):
             start = time.perf_counter()
             translate_sentence(model, models.src_vocab, models.tgt_vocab, sentence)
             times.append(time.perf_counter() - start)
@@ -85,19 +86,21 @@ def inference_rows() -> list[tuple[str, float, float]]:
     return rows
 
 
-def main() -> None:
-    """Print both tables."""
+def main(argv: list[str] | None = None) -> None:
+    """Print both tables (`--quick`: 3 runs of each, to check the bench runs)."""
+    quick = bench_args(__doc__, argv).quick
+    n_inference, n_reruns = (3, 3) if quick else (N_INFERENCE, N_RERUNS)
     print_table(
-        f"Translation model inference, greedy decoding ({N_INFERENCE} runs)",
+        f"Translation model inference, greedy decoding ({n_inference} runs)",
         ["model", "median ms", "p95 ms"],
-        inference_rows(),
+        inference_rows(n_inference),
     )
     print_table(
-        f"Translation pages: rerun after a change ({N_RERUNS} reruns; server side)",
+        f"Translation pages: rerun after a change ({n_reruns} reruns; server side)",
         ["page", "median ms", "p95 ms", "chart JSON bytes"],
-        page_rows(),
+        page_rows(n_reruns),
     )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

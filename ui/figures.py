@@ -8,24 +8,42 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core.figures.export import chart_config
+from attention_core.figures.frozen import FrozenFigure
+from ui.errors import maybe_inject_fault
 from ui.present import is_presenting
-from ui.state import register_figure
+from ui.state import figures, register_figure
 
 PRESENT_FONT = 20
 
 
-def show_figure(fig: go.Figure, key: str, container: object = None, **chart_kwargs: Any) -> Any:
+def session_figure(fig: go.Figure | FrozenFigure, presenting: bool) -> go.Figure:
+    """This run's own figure to draw and export: a thawed copy of a shared (cached) frozen figure, or a copy
+    of a figure built in this run when it is enlarged for presentation, so no other view is ever changed."""
+    if isinstance(fig, FrozenFigure):
+        own = fig.thaw()
+    elif presenting:
+        own = go.Figure(fig)  # a figure of this run may be placed twice: enlarge a copy, once
+    else:
+        return fig
+    if presenting:
+        own.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
+        if own.layout.height:
+            own.update_layout(height=int(own.layout.height * 1.2))
+    return own
+
+
+def show_figure(
+    fig: go.Figure | FrozenFigure, key: str, container: object = None, **chart_kwargs: Any
+) -> Any:
     """Draw a Plotly figure full width (in `container` if given) and register it for the page exports.
 
-    In presentation mode a copy is enlarged, so figures cached between reruns are never changed. Extra
-    keyword arguments go to `st.plotly_chart` (e.g. `on_select`); a `config` there extends the export config.
+    Cached figures arrive frozen (`ui.cache.shared_cache`) and are thawed into this run's own copy; in
+    presentation mode the copy is enlarged. Extra keyword arguments go to `st.plotly_chart` (e.g.
+    `on_select`); a `config` there extends the export config.
     """
+    maybe_inject_fault(len(figures()))  # tests only (AE_TEST_FAULT); a no-op when it is unset
     presenting = is_presenting()
-    if presenting:
-        fig = go.Figure(fig)
-        fig.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
-        if fig.layout.height:
-            fig.update_layout(height=int(fig.layout.height * 1.2))
+    fig = session_figure(fig, presenting)
     title = fig.layout.title.text or key.replace("_", " ")
     register_figure(key, title, fig)
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}

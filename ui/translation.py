@@ -20,6 +20,7 @@ from attention_core.translation.models import (
     load_model,
     translate_sentence,
 )
+from ui.cache import shared_cache
 from ui.sentence import TEXT_KEY
 from ui.state import add_notice, url_selectbox
 
@@ -47,7 +48,7 @@ def evaluation() -> dict:
     return json.loads((ASSET_DIR / "eval.json").read_text())
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@shared_cache(max_entries=128)
 def run_model(which: str, tokens: tuple[str, ...]) -> Translated:
     """One sentence through one model ('bottleneck' or 'attention'), cached per sentence."""
     _, src_vocab, tgt_vocab = vocabularies()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 import plotly.graph_objects as go
@@ -225,20 +226,33 @@ def _grid(
 ) -> list[tuple[str, str, list[float], list[float]]]:
     """Axis names and domains of a panel grid, row by row: [(x name, y name, x domain, y domain)].
 
-    The same geometry as plotly's make_subplots, written out so a figure can be built in one step.
+    The same geometry as plotly's make_subplots, computed in exact rational arithmetic and rounded once, so
+    every domain lies in [0, 1] and panels never overlap, whatever the sizes (plain floats gave -5.6e-17,
+    which Plotly rejects). Raises ValueError when the spacing leaves no room for the panels.
     """
+    if n_panels < 1 or grid_cols < 1:
+        raise ValueError(
+            f"need at least one panel and one column, got {n_panels} panels, {grid_cols} columns"
+        )
     grid_rows = math.ceil(n_panels / grid_cols)
-    widths = list(widths) if widths is not None else [1.0] * grid_cols
-    usable_w = 1.0 - hspace * (grid_cols - 1)
-    col_w = [usable_w * w / sum(widths) for w in widths]
-    cell_h = (1.0 - vspace * (grid_rows - 1)) / grid_rows
+    weights = [Fraction(w) for w in (widths if widths is not None else [1.0] * grid_cols)]
+    if len(weights) != grid_cols or any(w <= 0 for w in weights):
+        raise ValueError(f"need {grid_cols} positive column widths, got {widths}")
+    h, v = Fraction(hspace), Fraction(vspace)
+    usable_w, usable_h = 1 - h * (grid_cols - 1), 1 - v * (grid_rows - 1)
+    if h < 0 or v < 0 or usable_w <= 0 or usable_h <= 0:
+        raise ValueError(f"spacing {hspace}, {vspace} leaves no room for a {grid_rows}x{grid_cols} grid")
+    col_w = [usable_w * w / sum(weights) for w in weights]
+    cell_h = usable_h / grid_rows
     out = []
     for i in range(n_panels):
         r, c = divmod(i, grid_cols)
-        x0 = sum(col_w[:c]) + hspace * c
-        y1 = 1.0 - r * (cell_h + vspace)
+        x0 = sum(col_w[:c], Fraction(0)) + h * c
+        y1 = 1 - r * (cell_h + v)
         suffix = "" if i == 0 else str(i + 1)
-        out.append((f"x{suffix}", f"y{suffix}", [x0, x0 + col_w[c]], [y1 - cell_h, y1]))
+        x_domain = [float(x0), float(x0 + col_w[c])]
+        y_domain = [float(y1 - cell_h), float(y1)]
+        out.append((f"x{suffix}", f"y{suffix}", x_domain, y_domain))
     return out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, plot_label
+from attention_core.figures.frozen import FrozenFigure
 
 DETAIL_MAX = 48  # up to this many tokens: numbers/labels per cell, lines and bars
 MAX_BINS = 128  # larger matrices are summed into at most this many blocks per side
@@ -173,19 +174,20 @@ def model_view(
     return fig if selected is None else highlight_head(fig, selected)
 
 
-def highlight_head(view: go.Figure, selected: tuple[int, int]) -> go.Figure:
+def highlight_head(view: go.Figure | FrozenFigure, selected: tuple[int, int]) -> go.Figure:
     """A copy of a `model_view` figure with head `selected` = (layer, head), 0-based, outlined.
 
-    The model view itself is left unchanged, so it can be built once per text and cached.
+    The model view itself is left unchanged, so it can be built once per text and cached (frozen: a cached
+    `FrozenFigure` is thawed into the copy; a plain figure is copied).
     """
-    meta = view.layout.meta
+    fig = view.thaw() if isinstance(view, FrozenFigure) else go.Figure(view)
+    meta = fig.layout.meta
     if not isinstance(meta, dict) or "tile" not in meta:
         raise ValueError("not a model_view figure")
     s, layers_across = int(meta["tile"]), bool(meta["layers_across"])
     step = s + 1
     layer, head = selected
     col, row = (layer, head) if layers_across else (head, layer)
-    fig = go.Figure(view)
     fig.add_shape(
         type="rect",
         xref="x2",

@@ -177,3 +177,17 @@ def test_presentation_resizing_never_touches_the_cached_figures() -> None:
     assert chart_specs(at)["mh_heads_fig"]["layout"]["height"] == first  # no growth on reruns
     plain = open_app(PAGE)
     assert chart_specs(plain)["mh_heads_fig"]["layout"]["height"] < first  # larger only when presenting
+
+
+def test_four_heads_on_ten_tokens_opens_from_its_link() -> None:
+    """Issue 11's reproduction: /multihead?text=a+b+c+d+e+f+g+h+i+j&mh_dout=4&mh_heads=4 raised in heatmap_grid
+    (a grid domain of -5.6e-17). It opens with four panels on two rows, every domain inside [0, 1]."""
+    from tests.support.domains import assert_valid_domains
+
+    at = open_app(PAGE, {"text": "a b c d e f g h i j", "mh_dout": "4", "mh_heads": "4"})
+    assert not at.exception
+    assert not notices(at)
+    heads = chart_specs(at)["mh_heads_fig"]
+    assert len(_panels(heads)) == 4
+    assert_valid_domains(heads)
+    assert heads["layout"]["yaxis3"]["domain"][0] == 0.0  # the bottom row ends exactly at the bottom

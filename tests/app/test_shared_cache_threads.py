@@ -1,0 +1,168 @@
+"""Cached values are read by every session's thread at once: nothing a session does may change them.
+
+The race of issue 11 (`Invalid property specified for object of type Scatter: 'coloraxis'` under load):
+plotly's `go.Figure(fig)` briefly pops each trace's `type` out of the *source* figure while it validates the
+copy, so sessions that copied (highlight_head, presentation mode) or serialised (st.plotly_chart) the same
+cached go.Figure at the same moment built a heatmap as a Scatter. The threaded test below, run against the
+old code (st.cache_resource holding go.Figure, show_figure and highlight_head copying it), failed 5 of its 80
+reruns: 3 x that 'coloraxis' error, 1 x "dictionary changed size during iteration", 1 x KeyError 'type'.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from attention_core import self_attention as sa
+from attention_core.figures import transformer as tf
+from attention_core.figures.export import matrices_zip
+from attention_core.figures.frozen import FrozenFigure, freeze
+from attention_core.figures.self_attention import heatmap_grid
+from attention_core.figures.translation import encoder_animation
+from ui.cache import private_copy, shared_cache
+from ui.figures import PRESENT_FONT, session_figure
+
+THREADS, ROUNDS = 8, 10
+
+
+def _figures() -> dict[str, go.Figure]:
+    rng = np.random.default_rng(0)
+    tokens = [f"t{i}" for i in range(10)]
+    return {
+        "view": tf.model_view(rng.random((3, 4, 12, 12)).astype(np.float32)),
+        "grid": heatmap_grid(
+            [rng.random((10, 10)) for _ in range(4)], tokens, tokens, list("abcd"), max_cols=2
+        ),
+        "animation": encoder_animation(rng.uniform(-1, 1, (10, 8)), tokens),
+    }
+
+
+@pytest.mark.parametrize("name", ["view", "grid", "animation"])
+def test_freeze_then_thaw_gives_back_the_same_figure(name: str) -> None:
+    fig = _figures()[name]
+    frozen = freeze(fig)
+    assert json.loads(frozen.thaw().to_json()) == json.loads(fig.to_json())
+    thawed = frozen.thaw()
+    thawed.update_layout(height=999)  # a reader's changes stay in its own copy
+    thawed.data[0].name = "changed"
+    assert json.loads(frozen.thaw().to_json()) == json.loads(fig.to_json())
+
+
+@shared_cache()
+def _cached_state(seed: int) -> dict[str, object]:
+    """A page-like cached value: figures, a tensor, an array, a table."""
+    return {
+        **_figures(),
+        "tensor": torch.arange(6.0),
+        "array": np.arange(6.0),
+        "table": pd.DataFrame({"a": [1.0, 2.0]}),
+        "seed": seed,
+    }
+
+
+def test_shared_values_are_frozen_and_each_call_gets_its_own_copy() -> None:
+    _cached_state.clear()
+    first, second = _cached_state(1), _cached_state(1)
+    assert isinstance(first["view"], FrozenFigure) and first["view"] is second["view"]  # immutable: shared
+    assert first["tensor"] is not second["tensor"] and first["table"] is not second["table"]
+    first["tensor"] += 1  # a session changing its copy changes no one else's
+    first["table"].loc[0, "a"] = -1.0
+    assert torch.equal(second["tensor"], torch.arange(6.0)) and second["table"].loc[0, "a"] == 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        first["array"][0] = 5.0
+    assert private_copy([1, (2, 3)]) == [1, (2, 3)]
+
+
+def _session_work(state: dict[str, object], i: int) -> dict[str, str]:
+    """What one session's rerun does with the cached figures: highlight, enlarge, serialise, export."""
+    layer, head = i % 3, (i * 5) % 4
+    picked = tf.highlight_head(state["view"], (layer, head))  # type: ignore[arg-type]
+    grid = session_figure(state["grid"], presenting=i % 2 == 0)  # type: ignore[arg-type]
+    animation = session_figure(state["animation"], presenting=i % 3 == 0)  # type: ignore[arg-type]
+    for fig in (picked, grid, animation):  # st.plotly_chart's own path: to_dict, then JSON
+        fig.to_dict()
+    return {
+        "picked": picked.to_json(),
+        "grid": grid.to_json(),
+        "animation": animation.to_json(),
+        "zip": str(len(matrices_zip([("grid", grid)]))),
+    }
+
+
+def test_many_threads_read_the_same_cached_figures_at_once() -> None:
+    """8 threads x 10 reruns on one cached state: no exception, every result equal to a lone run's."""
+    _cached_state.clear()
+    expected = {i: _session_work(_cached_state(7), i) for i in range(12)}  # one thread, the reference
+    errors: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()
+    start = threading.Barrier(THREADS)
+
+    def session(t: int) -> None:
+        start.wait()
+        for r in range(ROUNDS):
+            i = (t + r) % 12
+            try:
+                got = _session_work(_cached_state(7), i)
+            except Exception as exc:
+                errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+                continue
+            wrong.update(k for k, v in got.items() if v != expected[i][k])
+
+    threads = [threading.Thread(target=session, args=(t,)) for t in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not any(thread.is_alive() for thread in threads)
+    assert not errors, dict(errors)
+    assert not wrong, dict(wrong)
+    # and the presentation copies really were enlarged (the check above compares like with like)
+    assert json.loads(expected[0]["grid"])["layout"]["font"]["size"] == PRESENT_FONT
+
+
+def test_a_shared_multihead_module_gives_the_same_output_in_every_thread() -> None:
+    """The cached MultiHeadAttention stacks its weights once (before it is shared), under a lock if ever again."""
+    mha = sa.build_multihead(4, 4, 16, 2, 123).eval()
+    packed = mha.__dict__["_packed"]  # stacked at construction
+    x = torch.rand(8, 4, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = mha(x)[0]
+    outputs: list[torch.Tensor] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        with torch.no_grad():
+            for _ in range(50):
+                out = mha(x)[0]
+                with lock:
+                    outputs.append(out)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outputs) == 400 and all(torch.equal(o, expected) for o in outputs)
+    assert mha.__dict__["_packed"] is packed  # read, never rebuilt
+
+
+def test_st_cache_resource_is_still_what_shared_cache_uses() -> None:
+    """shared_cache keeps Streamlit's cache (one computation per argument set, clear() works)."""
+    calls = []
+
+    @shared_cache(max_entries=4)
+    def square(x: int) -> dict[str, int]:
+        calls.append(x)
+        return {"x": x * x}
+
+    assert square(3) == {"x": 9} and square(3) == {"x": 9} and calls == [3]
+    square.clear()  # type: ignore[attr-defined]
+    square(3)
+    assert calls == [3, 3]
