@@ -15,7 +15,9 @@ from attention_core import bpe
 from attention_core import own_model as om
 from attention_core.checkpoint import CheckpointError, LoadedGPT, load_gpt_bytes
 from attention_core.figures import transformer as tf
+from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
@@ -62,16 +64,16 @@ def _demo() -> LoadedGPT | str:
         )
 
 
-@st.cache_resource(max_entries=4, ttl=15 * 60, show_spinner=False)
-def _demo_analysis(text: str) -> tuple[om.OwnModelRun, go.Figure]:
-    """The demo model on one text and its model view (shared by sessions; never modified: highlight a copy)."""
+@shared_cache(max_entries=4, ttl=15 * 60)
+def _demo_analysis(text: str) -> tuple[om.OwnModelRun, go.Figure | FrozenFigure]:
+    """The demo model on one text and its model view, shared by sessions (stored frozen; highlight_head thaws)."""
     demo = _demo()
     assert isinstance(demo, LoadedGPT)
     run = om.run_own_model(demo.model, bpe.gpt2_tokenizer(), text)
     return run, tf.model_view(run.attentions)
 
 
-def _upload_analysis(upload: Upload, text: str) -> tuple[om.OwnModelRun, go.Figure]:
+def _upload_analysis(upload: Upload, text: str) -> tuple[om.OwnModelRun, go.Figure | FrozenFigure]:
     """This session's model on one text (the last result is kept in session state, for reruns)."""
     cached = st.session_state.get(_RUN)
     if cached is not None and cached[0] == (upload.token, text):
@@ -119,11 +121,8 @@ def _read_uploads(max_mb: int) -> None:
             loaded = load_gpt_bytes(
                 config_file.getvalue(), weights_file.getvalue(), weights_file.name, max_mb * 1024 * 1024
             )
-    except CheckpointError as exc:
+    except CheckpointError as exc:  # every refusal of a file (anything else is a bug: the error boundary)
         st.session_state[_ERROR] = str(exc)
-        return
-    except Exception as exc:  # anything unforeseen in a file: a message, never a traceback
-        st.session_state[_ERROR] = f"The files could not be read ({type(exc).__name__}: {str(exc)[:200]})."
         return
     st.session_state[_LOADED] = Upload(loaded, config_file.name, weights_file.name, f"{pair[0]}/{pair[1]}")
     st.session_state.pop(_RUN, None)
@@ -263,7 +262,9 @@ def _tokens_step(run: om.OwnModelRun) -> None:
     st.code(str(list(run.token_ids)), language=None, wrap_lines=True)
 
 
-def _model_view_step(run: om.OwnModelRun, grid: go.Figure, view: View, presenting: bool) -> None:
+def _model_view_step(
+    run: om.OwnModelRun, grid: go.Figure | FrozenFigure, view: View, presenting: bool
+) -> None:
     """Step 3: every head as a thumbnail; a click picks the head for step 4."""
     n_layers, n_heads, t, _ = run.shape
     if presenting:
@@ -354,7 +355,7 @@ def own_model_ui() -> None:
     shown = upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
     text = _page_text(om.MAX_TEXT_CHARS)
     run: om.OwnModelRun | None = None
-    grid: go.Figure | None = None
+    grid: go.Figure | FrozenFigure | None = None
     if shown is not None:
         try:
             with st.spinner("Running the model ..."):
@@ -383,7 +384,7 @@ def _steps(
     max_mb: int,
     tokenizer: bpe.Gpt2Tokenizer,
     run: om.OwnModelRun | None,
-    grid: go.Figure | None,
+    grid: go.Figure | FrozenFigure | None,
     view: View | None,
 ) -> None:
     """The lesson's steps (one at a time in presentation mode, where the navigation bar names the step)."""

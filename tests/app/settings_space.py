@@ -207,6 +207,11 @@ def _transformer(draw: st.DrawFn, text: str) -> Params:
     return params | _some(draw, {"tf_layer": _int(1, layers), "tf_head": _int(1, heads), "tf_q": _int(1, 12)})
 
 
+def _own_model(draw: st.DrawFn, text: str) -> Params:
+    # the demo model has 2 layers x 4 heads and a 64-token context; a query beyond the text falls back
+    return _some(draw, {"own_layer": _int(1, 2), "own_head": _int(1, 4), "own_q": _int(1, 64)})
+
+
 @dataclass(frozen=True)
 class PageSpace:
     """One page's settings (drawn given the sentence), its example budget, and the charts it must keep."""
@@ -234,6 +239,8 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "causal": PageSpace("app_pages/causal.py", _causal, 18, 3, (1, 1, 0, 0, 1)),
     "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0)),
     "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
+    # steps: the model (uploaders), tokens, the model view, one head (3 charts), the next token
+    "own_model": PageSpace("app_pages/own_model.py", _own_model, 12, 5, (0, 0, 1, 3, 1)),
 }
 
 
