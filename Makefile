@@ -42,6 +42,7 @@ serve-replicas: $(VENV)/.runtime haproxy
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # attention_core and ui (config in pyproject.toml)
 
 test: $(VENV)/.dev chromium haproxy lint
 	$(PY) -m pytest

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import run
 from ui.errors import page_errors
+from ui.lesson import STEP_KEY
+from ui.notices import notices
 from ui.pages import PAGES
 from ui.present import presentation_toggle_ui
 from ui.sentence import TEXT_KEY, sentence_box_ui
@@ -25,7 +27,7 @@ for i, info in enumerate(PAGES):
     )
 
 page = st.navigation(sections)
-state.begin_run(page.url_path)
+run.begin_run(page.url_path, page_scoped=(STEP_KEY,))  # see ui/run.py: the life of a rerun
 
 with st.sidebar:
     sentence_box_ui()
@@ -39,7 +41,7 @@ with page_errors(
     page.run()
 with tools, page_errors(page.url_path, page.title, notice_area, {}, None):
     share_and_export_ui(page.url_path, page.title)
-state.end_run()
+run.end_run()
 with notice_area:
-    for message in state.notices():
+    for message in notices():
         st.warning(message, icon=":material/info:")

@@ -1,29 +1,42 @@
-"""Page 6: causal attention — hide later tokens (two equal ways), dropout on the weights, what each token sees."""
+"""Causal attention — hide later tokens (two equal ways), dropout on the weights, what each token sees."""
 
 from __future__ import annotations
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core import self_attention as sa
-from attention_core.figures.common import DIVERGING
-from attention_core.figures.self_attention import heatmap_grid, visibility_figure
+from attention_core.builders import Construction
+from attention_core.figures.causal import CausalFigures, causal_figures
 from attention_core.text import escape_markdown
+from attention_core.views.causal import CausalView, causal_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_float_slider, url_selectbox, url_slider, url_toggle
 from ui.vectors import vector_source_ui
+from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
 
-CONSTRUCTIONS = {
+# URL / widget keys (links, the lesson plan and tests rely on them)
+MASK_KEY, DROPOUT_KEY, RATE_KEY, DROP_SEED_KEY = "ca_mask", "ca_drop", "ca_rate", "ca_dseed"
+BUILD_KEY, D_IN_KEY, D_OUT_KEY = "ca_build", "ca_din", "ca_dout"
+SEED_KEYS: dict[Construction, str] = {"rand": "ca_rseed", "linear": "ca_seed"}  # one seed per construction
+# chart keys
+SEE_FIG, WEIGHTS_FIG, METHOD1_FIG, METHOD2_FIG = (
+    "ca_see_fig",
+    "ca_weights_fig",
+    "ca_method1_fig",
+    "ca_method2_fig",
+)
+# message keys (tests find the page's checks by these)
+BOOK_NOTE_KEY, METHODS_CHECK_KEY, MODULE_CHECK_KEY = "ca_book_note", "ca_methods_check", "ca_module_check"
+DROPOUT_OFF_KEY = "ca_dropout_off"
+DROPOUT_FIG, CONTEXT_FIG = "ca_dropout_fig", "ca_context_fig"
+
+CONSTRUCTIONS: dict[Construction, str] = {
     "linear": "nn.Linear · SelfAttention_v2 / CausalAttention",
     "rand": "torch.rand · SelfAttention_v1",
 }
-SEED_KEYS = {"rand": "ca_rseed", "linear": "ca_seed"}
 BOOK_DROPOUT_RATE, BOOK_DROPOUT_SEED = 0.5, 123  # section 3.5.2: torch.manual_seed(123), nn.Dropout(0.5)
 STEPS = (
     "What each token can see",
@@ -35,10 +48,10 @@ STEPS = (
 
 
 @shared_cache(max_entries=64)
-def _causal_state(
+def _view(
     tokens: tuple[str, ...],
     source: str,
-    construction: str,
+    construction: Construction,
     d_in: int,
     d_out: int,
     seed: int,
@@ -47,90 +60,115 @@ def _causal_state(
     rate: float,
     drop_seed: int,
     _inputs: torch.Tensor,
-) -> dict[str, object]:
-    """Every matrix and figure of the page for one setting (shared between reruns; never modified)."""
-    toks = list(tokens)
-    n = len(toks)
-    inputs = _inputs  # (T, d_in): fixed by tokens, source and d_in, which are in the cache key
-    W_query, W_key, W_value = sa.seeded_weights(construction, d_in, d_out, seed)  # type: ignore[arg-type]
-    steps = sa.attention_steps(inputs, W_query, W_key, W_value)  # unmasked, scaled
-    attn_weights_full, masked_simple, masked_norm = sa.mask_after_softmax(steps.attn_scores, d_out)
-    masked_scores, masked_softmax = sa.mask_before_softmax(steps.attn_scores, d_out)
-    future = sa.causal_mask(n).numpy()  # (T, T) True above the diagonal
-    attn_weights = masked_softmax if masked else attn_weights_full  # what the rest of the page uses
-    dropped = sa.dropout_weights(attn_weights, rate, drop_seed) if dropout else attn_weights
-    context_vec = dropped @ (inputs @ W_value)  # (T, T) @ (T, d_out) -> (T, d_out)
-    hide = future if masked else None
-    figures: dict[str, go.Figure] = {
-        "see": visibility_figure(toks, masked),
-        "weights": heatmap_grid(
-            [attn_weights_full, attn_weights],
-            toks,
-            toks,
-            ["Without a mask", "Causal (mask on)" if masked else "Mask off: the same as left"],
-            hidden=[None, hide],
-            hidden_text="0",
-            zmin=0.0,
-            decimals=4,
-            max_cols=2,
-        ),
-        "method1": heatmap_grid(
-            [masked_simple, masked_norm],
-            toks,
-            toks,
-            ["① softmax, then zero the future", "② divide each row by its sum"],
-            hidden=future,
-            hidden_text="0",
-            zmin=0.0,
-            decimals=4,
-            max_cols=2,
-        ),
-        "method2": heatmap_grid(
-            [masked_scores, masked_softmax],
-            toks,
-            toks,
-            ["① scores with −∞ above the diagonal", "② softmax of Ω / √d_k"],
-            hidden=[future, future],
-            hidden_text=["−∞", "0"],
-            colorscale=DIVERGING,
-            value_name="value",
-            decimals=4,
-            max_cols=2,
-        ),
-        "context": heatmap_grid(
-            [context_vec],
-            toks,
-            [f"d{j + 1}" for j in range(d_out)],
-            ["Context vectors  Z = A · V"],
-            decimals=4,
-            x_title="dimension",
-            y_title="token",
-            value_name="value",
-            colorscale=DIVERGING,
-        ),
-    }
-    if dropout:
-        dropped_cells = (dropped == 0) & (attn_weights != 0)
-        figures["dropout"] = heatmap_grid(
-            [attn_weights, dropped],
-            toks,
-            toks,
-            ["Before dropout", f"After dropout (p = {rate:g}): kept × {1 / (1 - rate):.4g}"],
-            hidden=[hide, dropped_cells.numpy() | (future & masked)],
-            hidden_text=["0", np.where(dropped_cells.numpy(), "drop", "0")],
-            zmin=0.0,
-            decimals=4,
-            max_cols=2,
+) -> tuple[CausalView, CausalFigures]:
+    """The page's numbers and figures for one setting, built once and shared (the view is read-only).
+
+    `_inputs` (T, d_in) follows tokens, source and d_in, which are in the cache key.
+    """
+    view = causal_view(_inputs, construction, d_out, seed, masked, dropout, rate, drop_seed)
+    return view, causal_figures(view, tokens)
+
+
+def _visibility_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 1: what each token can see."""
+    if view.masked:
+        st.markdown(
+            f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
+            f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
         )
-    return {
-        "steps": steps,
-        "method_gap": float((masked_norm - masked_softmax).abs().max()),
-        "attn_weights": attn_weights,
-        "dropped": dropped,
-        "context_vec": context_vec,
-        "W": (W_query, W_key, W_value),
-        "figures": figures,
-    }
+    else:
+        st.markdown("The mask is **off**: every token sees every other token, including the ones after it.")
+    show_figure(figures.see, SEE_FIG)
+
+
+def _weights_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 2: the weights, with and without the mask."""
+    st.markdown(
+        "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
+        "With the mask on, grey cells are exactly 0 and every row still sums to 1."
+    )
+    show_figure(figures.weights, WEIGHTS_FIG)
+    low, high = view.row_sum_range
+    st.caption(f"Row sums of the weights used: {low:.4f} to {high:.4f}.")
+
+
+def _methods_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 3: two ways to mask, one result."""
+    if not view.masked:
+        st.info(
+            "The mask is off. Switch **Causal mask** on to compare the two methods.",
+            icon=":material/visibility:",
+        )
+    else:
+        m1, m2 = st.columns(2)
+        m1.markdown(
+            "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
+            "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
+        )
+        m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
+        m2.markdown(
+            "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
+            "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
+        )
+        m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
+        show_figure(figures.method1, METHOD1_FIG)
+        show_figure(figures.method2, METHOD2_FIG)
+        with st.container(key=METHODS_CHECK_KEY):
+            st.success(
+                f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "
+                "`CausalAttention` uses: one softmax, no renormalising.",
+                icon=":material/check_circle:",
+            )
+
+
+def _dropout_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 4: dropout on the attention weights."""
+    stats = view.dropout
+    if stats is None or figures.dropout is None:
+        with st.container(key=DROPOUT_OFF_KEY):
+            st.info(
+                "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
+                icon=":material/grain:",
+            )
+    else:
+        st.markdown(
+            f"Each weight is zeroed with probability p = {stats.rate:g}; the ones kept are multiplied by "
+            f"1 / (1 − p) = {stats.scale:.4g}, so on average the weights keep their size. Rows no longer "
+            "sum to 1, and a new random pattern is drawn at every training step."
+        )
+        show_figure(figures.dropout, DROPOUT_FIG)
+        st.caption(
+            f"{stats.n_dropped} of {stats.n_allowed} weights dropped. Every kept weight grew by "
+            f"×{stats.kept_ratio[0]:.4f} to ×{stats.kept_ratio[1]:.4f}. Row sums now "
+            f"{stats.row_sum_range[0]:.4f} to {stats.row_sum_range[1]:.4f}."
+            + (" Masked cells stay 0: dropout never reveals the future." if view.masked else "")
+        )
+
+
+def _context_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
+    """Step 5: context vectors."""
+    st.latex(r"Z = A\,V")
+    st.markdown(
+        "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
+        "token's context vector is just its own value vector."
+    )
+    show_figure(figures.context, CONTEXT_FIG)
+    if view.module_check is not None:
+        with st.container(key=MODULE_CHECK_KEY):
+            st.success(
+                f"The book's `CausalAttention` module with these weights gives the same context vectors "
+                f"(largest difference {view.module_check.largest_difference:.1e}).",
+                icon=":material/check_circle:",
+            )
+
+
+STEP_UIS = (
+    _visibility_ui,
+    _weights_ui,
+    _methods_ui,
+    _dropout_ui,
+    _context_ui,
+)  # one function per entry of STEPS
 
 
 def causal_ui() -> None:
@@ -149,15 +187,15 @@ def causal_ui() -> None:
 
     c1, c2, c3, c4 = st.columns([6, 5, 4, 4], vertical_alignment="center")
     with c1:
-        masked = url_toggle("Causal mask", "ca_mask", True, help="Hide every token that comes later.")
+        masked = url_toggle("Causal mask", MASK_KEY, True, help="Hide every token that comes later.")
     with c2:
-        dropout = url_toggle("Dropout", "ca_drop", False, help="Randomly zero weights, as during training.")
+        dropout = url_toggle("Dropout", DROPOUT_KEY, False, help="Randomly zero weights, as during training.")
     with c3:
         rate = url_float_slider(
             "Dropout rate p",
             0.0,
             0.9,
-            "ca_rate",
+            RATE_KEY,
             BOOK_DROPOUT_RATE,
             0.05,
             disabled=not dropout,
@@ -168,7 +206,7 @@ def causal_ui() -> None:
             "Dropout seed",
             0,
             999,
-            "ca_dseed",
+            DROP_SEED_KEY,
             BOOK_DROPOUT_SEED,
             disabled=not dropout,
             help="torch.manual_seed before dropout. The same seed can still drop different cells on another "
@@ -178,18 +216,18 @@ def causal_ui() -> None:
         construction = url_selectbox(
             "How the weights are made",
             list(CONSTRUCTIONS),
-            "ca_build",
+            BUILD_KEY,
             "linear",
             format_func=CONSTRUCTIONS.get,
             widget=st.radio,
             horizontal=True,
             help="The book masks the weights of its nn.Linear self-attention (seed 789).",
         )
-        seed, d_in, d_out = weight_sizes_ui("ca", construction, SEED_KEYS)
+        seed, d_in, d_out = weight_sizes_ui(construction, SEED_KEYS[construction], D_IN_KEY, D_OUT_KEY)
         vectors = vector_source_ui(tokens, d_in)
     lesson.nav_ui()
 
-    state = _causal_state(
+    view, figures = _view(
         tuple(tokens),
         vectors.source,
         construction,
@@ -202,9 +240,6 @@ def causal_ui() -> None:
         drop_seed,
         vectors.vectors,
     )
-    figures: dict[str, go.Figure] = state["figures"]  # type: ignore[assignment]
-    attn_weights: torch.Tensor = state["attn_weights"]  # type: ignore[assignment]
-    dropped: torch.Tensor = state["dropped"]  # type: ignore[assignment]
 
     # Section 3.5 masks the nn.Linear weights (seed 789, d_out 2) of the book's vectors; its dropout is p = 0.5
     # after seed 123. The torch.rand construction (section 3.4) or the mask off is not that setting.
@@ -217,113 +252,17 @@ def causal_ui() -> None:
         and (not dropout or (rate == BOOK_DROPOUT_RATE and drop_seed == BOOK_DROPOUT_SEED))
     )
     if book_setting and not lesson.presenting:
-        st.success(
-            "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
-            icon=":material/menu_book:",
-        )
-
-    if lesson.show(1):
-        lesson.header(1)
-        if masked:
-            st.markdown(
-                f"Row *i* lists what token *i* may look at: itself (orange) and every earlier token (blue). "
-                f"The first token sees only itself; the last, {escape_markdown(names[-1])}, sees the whole sentence."
-            )
-        else:
-            st.markdown(
-                "The mask is **off**: every token sees every other token, including the ones after it."
-            )
-        show_figure(figures["see"], "ca_see_fig")
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.markdown(
-            "Left: ordinary self-attention weights (softmax of Ω / √d_k). Right: the weights this page uses. "
-            "With the mask on, grey cells are exactly 0 and every row still sums to 1."
-        )
-        show_figure(figures["weights"], "ca_weights_fig")
-        sums = attn_weights.sum(-1)
-        st.caption(f"Row sums of the weights used: {float(sums.min()):.4f} to {float(sums.max()):.4f}.")
-
-    if lesson.show(3):
-        lesson.header(3)
-        if not masked:
-            st.info(
-                "The mask is off. Switch **Causal mask** on to compare the two methods.",
-                icon=":material/visibility:",
-            )
-        else:
-            m1, m2 = st.columns(2)
-            m1.markdown(
-                "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
-                "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
-            )
-            m1.latex(r"A = \frac{\operatorname{softmax}(\Omega/\sqrt{d_k}) \odot M}{\text{row sums}}")
-            m2.markdown(
-                "**Method 2 · mask before softmax.** Set every score above the diagonal to −∞ (`masked_fill`). "
-                "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
-            )
-            m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
-            show_figure(figures["method1"], "ca_method1_fig")
-            show_figure(figures["method2"], "ca_method2_fig")
+        with st.container(key=BOOK_NOTE_KEY):
             st.success(
-                f"Both methods give the same weights (largest difference {state['method_gap']:.1e}). Method 2 is what "
-                "`CausalAttention` uses: one softmax, no renormalising.",
-                icon=":material/check_circle:",
+                "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
+                icon=":material/menu_book:",
             )
 
-    if lesson.show(4):
-        lesson.header(4)
-        if not dropout:
-            st.info(
-                "Dropout is off, as when a trained model is used. Switch **Dropout** on to see it while training.",
-                icon=":material/grain:",
-            )
-        else:
-            kept = dropped != 0
-            allowed = attn_weights != 0
-            n_dropped = int((allowed & ~kept).sum())
-            ratio = (
-                (dropped[kept] / attn_weights[kept]) if bool(kept.any()) else torch.tensor([1 / (1 - rate)])
-            )
-            st.markdown(
-                f"Each weight is zeroed with probability p = {rate:g}; the ones kept are multiplied by "
-                f"1 / (1 − p) = {1 / (1 - rate):.4g}, so on average the weights keep their size. Rows no longer "
-                "sum to 1, and a new random pattern is drawn at every training step."
-            )
-            show_figure(figures["dropout"], "ca_dropout_fig")
-            st.caption(
-                f"{n_dropped} of {int(allowed.sum())} weights dropped. Every kept weight grew by "
-                f"×{float(ratio.min()):.4f} to ×{float(ratio.max()):.4f}. Row sums now "
-                f"{float(dropped.sum(-1).min()):.4f} to {float(dropped.sum(-1).max()):.4f}."
-                + (" Masked cells stay 0: dropout never reveals the future." if masked else "")
-            )
-
-    if lesson.show(5):
-        lesson.header(5)
-        st.latex(r"Z = A\,V")
-        st.markdown(
-            "With the mask on, the context vector of token *i* mixes only the values of tokens 1…*i*: the first "
-            "token's context vector is just its own value vector."
-        )
-        show_figure(figures["context"], "ca_context_fig")
-        if masked and not dropout:
-            W_query, W_key, W_value = state["W"]  # type: ignore[misc]
-            module = sa.CausalAttention(d_in, d_out, context_length=len(tokens), dropout=0.0).eval()
-            with torch.no_grad():
-                for layer, weight in (
-                    (module.W_query, W_query),
-                    (module.W_key, W_key),
-                    (module.W_value, W_value),
-                ):
-                    layer.weight.copy_(weight.T)  # (d_in, d_out) -> Linear's (d_out, d_in)
-                context_vec, _ = module(vectors.vectors)
-            gap = float(np.abs(context_vec.numpy() - state["context_vec"].numpy()).max())  # type: ignore[union-attr]
-            st.success(
-                f"The book's `CausalAttention` module with these weights gives the same context vectors "
-                f"(largest difference {gap:.1e}).",
-                icon=":material/check_circle:",
-            )
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, figures, names)
 
 
-causal_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    causal_ui()

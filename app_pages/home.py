@@ -1,4 +1,4 @@
-"""Page 1: why attention — the four kinds, the timeline, and a map of the pages."""
+"""Why attention — the four kinds, the timeline, and a map of the pages."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ import streamlit as st
 from attention_core.figures.home import timeline_figure
 from ui.figures import show_figure
 from ui.pages import PAGES
+
+TIMELINE_FIG = "timeline"  # chart key
+_COUNT_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
+def _count_word(n: int) -> str:
+    """'Four' for 4 (digits from eleven on)."""
+    return _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
 
 
 def home_ui() -> None:
@@ -27,36 +35,15 @@ def home_ui() -> None:
     )
 
     st.header("From recurrence to transformers")
-    show_figure(timeline_figure(), "timeline")
+    show_figure(timeline_figure(), TIMELINE_FIG)
 
-    st.header("Four kinds of attention, each built on the last")
-    cols = st.columns(4)
-    steps = [
-        (
-            "1 · Simplified self-attention",
-            "Each token scores every token by a dot product, turns the scores into weights with softmax, "
-            "and mixes all tokens into a context vector. No learned parameters yet.",
-        ),
-        (
-            "2 · Trainable weights",
-            "Three learned matrices project each token into a query, a key and a value. Scores compare "
-            "queries with keys, scaled by √d_k; the weights mix values.",
-        ),
-        (
-            "3 · Causal attention",
-            "A language model may not peek at the future: a mask hides every later token, and dropout "
-            "randomly removes weights while training.",
-        ),
-        (
-            "4 · Multi-head attention",
-            "Several causal heads run side by side on smaller slices, then their outputs are concatenated "
-            "and projected. GPT-style models stack dozens of these.",
-        ),
-    ]
-    for col, (title, body) in zip(cols, steps, strict=True):
+    cards = [info for info in PAGES if info.card]
+    if cards:
+        st.header(f"{_count_word(len(cards))} kinds of attention, each built on the last")
+    for col, (number, info) in zip(st.columns(max(len(cards), 1)), enumerate(cards, start=1), strict=False):
         with col, st.container(border=True):
-            st.markdown(f"**{title}**")
-            st.write(body)
+            st.markdown(f"**{number} · {info.title}**")
+            st.write(info.card)
 
     st.header("Map of the pages")
     st.markdown(
@@ -67,4 +54,5 @@ def home_ui() -> None:
         st.page_link(info.path, label=f"**{info.title}** — {info.summary}", icon=info.icon)
 
 
-home_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__
+    home_ui()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,19 +16,22 @@ from attention_core.checkpoint import CheckpointError, LoadedGPT, load_gpt_bytes
 from attention_core.figures import transformer as tf
 from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.views import own_model as ov
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
+from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
-from ui.state import add_notice, url_slider, url_token_select
+from ui.widgets import url_slider, url_token_select
 
 # widget keys (the three settings are in the URL; an uploaded file cannot be)
 CONFIG_KEY, WEIGHTS_KEY, FORGET_KEY = "own_config", "own_weights", "own_forget"
 LAYER_KEY, HEAD_KEY, QUERY_KEY = "own_layer", "own_head", "own_q"
-# chart keys
-GRID_KEY, HEAD_MAP_KEY, HEAD_LINES_KEY = "own_grid", "own_head_map", "own_head_lines"
-HEAD_BARS_KEY, HEADS_QUERY_KEY, NEXT_KEY = "own_head_bars", "own_heads_query", "own_next"
+# chart keys (the model view is also a widget: its selection picks a head)
+GRID_KEY = "own_grid"
+HEAD_MAP_FIG, HEAD_LINES_FIG, HEAD_BARS_FIG = "own_head_map", "own_head_lines", "own_head_bars"
+HEADS_QUERY_FIG, NEXT_FIG = "own_heads_query", "own_next"
 # this session's upload (session state only: never shared with another session, never written to disk)
 _LOADED, _SEEN, _ERROR, _RUN = "_own_loaded", "_own_seen", "_own_error", "_own_run"
 STEPS = (
@@ -65,20 +67,20 @@ def _demo() -> LoadedGPT | str:
 
 
 @shared_cache(max_entries=4, ttl=15 * 60)
-def _demo_analysis(text: str) -> tuple[om.OwnModelRun, go.Figure | FrozenFigure]:
+def _demo_analysis(text: str) -> tuple[ov.OwnModelView, go.Figure | FrozenFigure]:
     """The demo model on one text and its model view, shared by sessions (stored frozen; highlight_head thaws)."""
     demo = _demo()
     assert isinstance(demo, LoadedGPT)
-    run = om.run_own_model(demo.model, bpe.gpt2_tokenizer(), text)
+    run = ov.own_model_view(demo.model, bpe.gpt2_tokenizer(), text)
     return run, tf.model_view(run.attentions)
 
 
-def _upload_analysis(upload: Upload, text: str) -> tuple[om.OwnModelRun, go.Figure | FrozenFigure]:
+def _upload_analysis(upload: Upload, text: str) -> tuple[ov.OwnModelView, go.Figure | FrozenFigure]:
     """This session's model on one text (the last result is kept in session state, for reruns)."""
     cached = st.session_state.get(_RUN)
     if cached is not None and cached[0] == (upload.token, text):
         return cached[1], cached[2]
-    run = om.run_own_model(upload.loaded.model, bpe.gpt2_tokenizer(), text)
+    run = ov.own_model_view(upload.loaded.model, bpe.gpt2_tokenizer(), text)
     grid = tf.model_view(run.attentions)
     st.session_state[_RUN] = ((upload.token, text), run, grid)
     return run, grid
@@ -195,7 +197,7 @@ class View:
     query: int
 
 
-def _settings_ui(run: om.OwnModelRun, context_length: int) -> View:
+def _settings_ui(run: ov.OwnModelView, context_length: int) -> View:
     """Notices about the text, then the layer, head and query controls (all three in the URL)."""
     n_layers, n_heads, t, _ = run.shape
     if run.truncated:
@@ -252,7 +254,7 @@ def _model_step(
         _model_summary(demo, "tiny demo (attention_core/assets/tiny_gpt)")
 
 
-def _tokens_step(run: om.OwnModelRun) -> None:
+def _tokens_step(run: ov.OwnModelView) -> None:
     """Step 2: the GPT-2 tokens and their ids."""
     st.markdown(
         f"{len(run.token_ids)} tokens (`␣` marks a leading space; `\\xNN` is part of a character split across "
@@ -263,7 +265,7 @@ def _tokens_step(run: om.OwnModelRun) -> None:
 
 
 def _model_view_step(
-    run: om.OwnModelRun, grid: go.Figure | FrozenFigure, view: View, presenting: bool
+    run: ov.OwnModelView, grid: go.Figure | FrozenFigure, view: View, presenting: bool
 ) -> None:
     """Step 3: every head as a thumbnail; a click picks the head for step 4."""
     n_layers, n_heads, t, _ = run.shape
@@ -284,7 +286,7 @@ def _model_view_step(
     )
 
 
-def _head_step(run: om.OwnModelRun, view: View) -> None:
+def _head_step(run: ov.OwnModelView, view: View) -> None:
     """Step 4: the chosen head's matrix, its head view for the query, and every head for that query."""
     labels = list(run.labels)
     t = len(labels)
@@ -294,7 +296,7 @@ def _head_step(run: om.OwnModelRun, view: View) -> None:
     with left:
         show_figure(
             tf.attention_heatmap(matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"),
-            HEAD_MAP_KEY,
+            HEAD_MAP_FIG,
         )
         st.caption(
             f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
@@ -303,10 +305,10 @@ def _head_step(run: om.OwnModelRun, view: View) -> None:
     with right:
         st.markdown(f"**Head view** for the query {escape_markdown(token_names(labels)[query])}")
         if t <= tf.DETAIL_MAX:
-            show_figure(tf.head_lines(matrix[query], labels, query, causal=True), HEAD_LINES_KEY)
+            show_figure(tf.head_lines(matrix[query], labels, query, causal=True), HEAD_LINES_FIG)
         else:
             show_figure(
-                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), HEAD_BARS_KEY
+                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), HEAD_BARS_FIG
             )
     show_figure(
         tf.heads_for_query(
@@ -316,11 +318,11 @@ def _head_step(run: om.OwnModelRun, view: View) -> None:
             f"Layer {layer + 1}: where each head sends the query {tf.position_names(labels)[query]}",
             head=head,
         ),
-        HEADS_QUERY_KEY,
+        HEADS_QUERY_FIG,
     )
 
 
-def _next_step(run: om.OwnModelRun) -> None:
+def _next_step(run: ov.OwnModelView) -> None:
     """Step 5: the model's five most likely next tokens."""
     best, p_best = run.next_tokens[0]
     st.markdown(
@@ -328,7 +330,7 @@ def _next_step(run: om.OwnModelRun) -> None:
         f"to come next. The five most likely (the best: “{escape_markdown(best.replace(' ', '␣'))}”, "
         f"{100 * p_best:.1f}%):"
     )
-    show_figure(tf.next_token_bars(list(run.next_tokens), "Next-token probabilities"), NEXT_KEY)
+    show_figure(tf.next_token_bars(list(run.next_tokens), "Next-token probabilities"), NEXT_FIG)
 
 
 def own_model_ui() -> None:
@@ -353,14 +355,14 @@ def own_model_ui() -> None:
     if upload is None and isinstance(demo, str):
         st.error(escape_markdown(demo), icon=":material/error:")
     shown = upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
-    text = _page_text(om.MAX_TEXT_CHARS)
-    run: om.OwnModelRun | None = None
+    text = _page_text(ov.MAX_TEXT_CHARS)
+    run: ov.OwnModelView | None = None
     grid: go.Figure | FrozenFigure | None = None
     if shown is not None:
         try:
             with st.spinner("Running the model ..."):
                 run, grid = _upload_analysis(upload, text) if upload is not None else _demo_analysis(text)
-        except om.TextNotReadableError as exc:
+        except ov.TextNotReadableError as exc:
             add_notice(escape_markdown(str(exc)))
 
     # On a projector the settings fold away below the step (a click in the model view picks a head), so
@@ -370,7 +372,7 @@ def own_model_ui() -> None:
     content = st.container()
     view: View | None = None
     if run is not None:
-        area: Any = settings_container(True) if lesson.presenting else above
+        area = settings_container(True) if lesson.presenting else above
         with area:
             view = _settings_ui(run, shown.config.context_length if shown else run.limit)
     with content:
@@ -383,7 +385,7 @@ def _steps(
     demo: LoadedGPT | str,
     max_mb: int,
     tokenizer: bpe.Gpt2Tokenizer,
-    run: om.OwnModelRun | None,
+    run: ov.OwnModelView | None,
     grid: go.Figure | FrozenFigure | None,
     view: View | None,
 ) -> None:
@@ -409,4 +411,5 @@ def _steps(
             draw()
 
 
-own_model_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    own_model_ui()

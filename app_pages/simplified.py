@@ -1,12 +1,15 @@
-"""Page 4: simplified self-attention — scores, normalisation, softmax, context vectors (no weights)."""
+"""Simplified self-attention — scores, normalisation, softmax, context vectors (no weights)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core import simplified as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import heatmap, plot_label, weight_bars
 from attention_core.figures.simplified import (
@@ -15,14 +18,22 @@ from attention_core.figures.simplified import (
     overflow_figure,
     overflow_table,
 )
+from attention_core.simplified import overflow_demo
 from attention_core.text import escape_markdown
+from attention_core.views.simplified import AllTokensView, QueryView, all_tokens_view, query_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_slider, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_slider, url_token_select
+
+# URL / widget keys (links, the lesson plan and tests rely on them; this page predates the prefix rule)
+QUERY_KEY, DIM_KEY, DEMO_KEY = "q", "dim", "demo"
+# chart keys
+NORM_FIG, OVERFLOW_FIG, WEIGHTS_FIG, CONTEXT_3D = "norm_fig", "overflow_fig", "weights_fig", "context_3d"
+SCORES_FIG, WEIGHTS_MATRIX_FIG, CONTEXT_FIG = "scores_fig", "weights_matrix_fig", "context_fig"
 
 OVERFLOW_PRESETS = {
     "1, 2, 3, 400": [1.0, 2.0, 3.0, 400.0],
@@ -40,29 +51,36 @@ STEPS = (
 )
 
 
+class _Shown(NamedTuple):
+    """What the steps show beyond the query's view."""
+
+    tokens: list[str]
+    names: list[str]  # position names ('2 · journey')
+    inputs: torch.Tensor  # (T, dim), the word vectors
+    source: str  # "book" or "model"
+    explanation: str  # where the vectors come from (Markdown)
+    dim: int
+
+
 @shared_cache(max_entries=32)
 def _all_tokens(
     tokens: tuple[str, ...], dim: int, source: str, _inputs: torch.Tensor
-) -> tuple[dict[str, go.Figure], str]:
-    """Step 6's matrices for every token (they do not depend on the query): figures and the check caption.
+) -> tuple[AllTokensView, dict[str, go.Figure]]:
+    """Step 6's matrices for every token (they do not depend on the query) and their heatmaps.
 
-    Cached per (tokens, dimension, vector source), which determine `_inputs`; shared figures are never
-    mutated (show_figure resizes a copy in presentation mode).
+    Cached per (tokens, dimension, vector source), which determine `_inputs`; the view is read-only.
     """
-    attn_scores = sa.attn_scores_matmul(_inputs)  # (T, T)
-    context_vecs, attn_weights = sa.simplified_self_attention(_inputs)  # (T, dim), (T, T)
-    loop_gap = float((sa.attn_scores_loop(_inputs) - attn_scores).abs().max())
-    row_sums = attn_weights.sum(-1)
+    view = all_tokens_view(_inputs)
     dims = [f"dim {d + 1}" for d in range(dim)]
     figs = {
-        "scores_fig": heatmap(
-            attn_scores, tokens, tokens, "Attention scores  inputs @ inputs.T", value_name="score"
+        SCORES_FIG: heatmap(
+            view.attn_scores, tokens, tokens, "Attention scores  inputs @ inputs.T", value_name="score"
         ),
-        "weights_matrix_fig": heatmap(
-            attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0
+        WEIGHTS_MATRIX_FIG: heatmap(
+            view.attn_weights, tokens, tokens, "Attention weights (softmax of each row)", zmin=0.0
         ),
-        "context_fig": heatmap(
-            context_vecs,
+        CONTEXT_FIG: heatmap(
+            view.context_vecs,
             tokens,
             dims,
             "All context vectors  attn_weights @ inputs",
@@ -71,11 +89,156 @@ def _all_tokens(
             value_name="value",
         ),
     }
-    caption = (
-        f"Nested loops give the same score matrix (largest difference {loop_gap:.1e}); every row of the "
-        f"weights sums to 1 (row sums {float(row_sums.min()):.4f}–{float(row_sums.max()):.4f})."
+    return view, figs
+
+
+def _vectors_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 1: tokens become vectors."""
+    names = shown.names
+    inputs = shown.inputs
+    dims = [f"dim {d + 1}" for d in range(shown.dim)]
+    st.markdown(shown.explanation)
+    matrix_table(inputs, names, dims, decimals=2)
+
+
+def _scores_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 2: attention scores for one query."""
+    query_name = shown.names[view.query_idx]
+    st.markdown(
+        f"Query: **{escape_markdown(query_name)}**. The score of token *i* is the "
+        r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
+        "the same way, the larger it is."
     )
-    return figs, caption
+    c1, c2 = st.columns(2)
+    c1.markdown("**Python loop** over tokens")
+    c1.code(vector_text(view.attn_scores_loop), language=None, wrap_lines=True)
+    c2.markdown("**Matrix product** `inputs @ query`")
+    c2.code(vector_text(view.attn_scores), language=None, wrap_lines=True)
+    st.success(
+        f"Both give the same scores (largest difference {view.loop_gap:.1e}).",
+        icon=":material/check_circle:",
+    )
+
+
+def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 3: from scores to weights."""
+    tokens = shown.tokens
+    names = shown.names
+    st.markdown(
+        "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
+        "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
+        "and large scores stand out more."
+    )
+    show_figure(
+        normalisation_comparison(
+            view.attn_scores,
+            view.by_sum,
+            view.attn_weights,
+            tokens,
+            title="Weights: divide by sum vs softmax",
+        ),
+        NORM_FIG,
+    )
+    matrix_table(
+        np.stack([view.attn_scores, view.by_sum, view.softmax_naive, view.attn_weights, view.torch_softmax]),
+        ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
+        names,
+    )
+    sum_by_sum, sum_naive, sum_stable = view.sums
+    st.caption(
+        f"Sums: divide by sum {sum_by_sum:.4f} · naive softmax {sum_naive:.4f} · "
+        f"stable softmax {sum_stable:.4f}. Stable vs torch.softmax: largest difference "
+        f"{view.softmax_gap:.1e}."
+    )
+    with st.container(border=True):
+        st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
+        preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
+        demo = overflow_demo(OVERFLOW_PRESETS[preset])
+        d1, d2 = st.columns([1, 1])
+        show_figure(overflow_figure(demo, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
+        d2.dataframe(pd.DataFrame(overflow_table(demo)), width="stretch")
+        d2.caption(
+            "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
+            "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+        )
+
+
+def _weights_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 4: the weights."""
+    tokens = shown.tokens
+    query_idx = view.query_idx
+    query_name = shown.names[view.query_idx]
+    show_figure(
+        weight_bars(
+            view.attn_weights,
+            tokens,
+            title=f"How much {plot_label(query_name)} attends to each token",
+            highlight=query_idx,
+        ),
+        WEIGHTS_FIG,
+    )
+
+
+def _context_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 5: the context vector."""
+    tokens = shown.tokens
+    names = shown.names
+    inputs = shown.inputs
+    dim = shown.dim
+    dims = [f"dim {d + 1}" for d in range(shown.dim)]
+    query_idx = view.query_idx
+    st.markdown(
+        "The context vector is the weighted sum of **all** inputs, "
+        r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
+        "are added tip to tail; the path ends exactly at the context vector."
+    )
+    st.markdown("Context vector for the query:")
+    st.code(vector_text(view.context_vec), language=None)
+    if dim == 3:
+        show_figure(
+            context_vector_3d(inputs, tokens, query_idx, view.attn_weights, view.context_vec), CONTEXT_3D
+        )
+    else:
+        st.info(
+            "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
+            icon=":material/view_in_ar:",
+        )
+    matrix_table(
+        np.concatenate([view.weighted_terms, view.context_vec[None, :]]),
+        [*(f"α × {n}" for n in names), "sum = context vector"],
+        dims,
+    )
+
+
+def _every_token_ui(view: QueryView, shown: _Shown) -> None:
+    """Step 6: every token at once."""
+    tokens = shown.tokens
+    inputs = shown.inputs
+    dim = shown.dim
+    st.markdown(
+        "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
+        "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
+    )
+    every, figs = _all_tokens(tuple(tokens), dim, shown.source, inputs)
+    h1, h2 = st.columns(2)
+    show_figure(figs[SCORES_FIG], SCORES_FIG, container=h1)
+    show_figure(figs[WEIGHTS_MATRIX_FIG], WEIGHTS_MATRIX_FIG, container=h2)
+    low, high = every.row_sum_range
+    st.caption(
+        f"Nested loops give the same score matrix (largest difference {every.loop_gap:.1e}); every row of the "
+        f"weights sums to 1 (row sums {low:.4f}–{high:.4f})."
+    )
+    show_figure(figs[CONTEXT_FIG], CONTEXT_FIG)
+
+
+STEP_UIS = (
+    _vectors_ui,
+    _scores_ui,
+    _normalisation_ui,
+    _weights_ui,
+    _context_ui,
+    _every_token_ui,
+)  # one function per entry of STEPS
 
 
 def simplified_ui() -> None:
@@ -96,7 +259,7 @@ def simplified_ui() -> None:
         query_idx = url_token_select(
             "Query token",
             names,
-            "q",
+            QUERY_KEY,
             1,
             help="The token whose context vector we build step by step.",
         )
@@ -105,128 +268,21 @@ def simplified_ui() -> None:
             "Embedding dimension",
             MIN_DIM,
             MAX_DIM,
-            "dim",
+            DIM_KEY,
             3,
             help="The book uses 3 so vectors can be drawn; any other size works the same way.",
         )
         vectors = vector_source_ui(tokens, dim)
     lesson.nav_ui()
 
-    inputs = vectors.vectors  # (T, dim)
-    dims = [f"dim {d + 1}" for d in range(dim)]
-    query_name = names[query_idx]
-    scores = sa.attn_scores_for_query(inputs, query_idx)  # (T,)
-    stable = sa.softmax_stable(scores)  # (T,)
-    context_vec = sa.context_vector(inputs, stable)  # (dim,)
+    view = query_view(vectors.vectors, query_idx)
+    shown = _Shown(tokens, names, vectors.vectors, vectors.source, vectors.explanation, dim)
 
-    if lesson.show(1):
-        lesson.header(1)
-        st.markdown(vectors.explanation)
-        matrix_table(inputs, names, dims, decimals=2)
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.markdown(
-            f"Query: **{escape_markdown(query_name)}**. The score of token *i* is the "
-            r"dot product of the query with it, $\omega_{i} = x^{(q)} \cdot x^{(i)}$: the more two vectors point "
-            "the same way, the larger it is."
-        )
-        scores_loop = sa.attn_scores_for_query_loop(inputs, query_idx)
-        gap = float((scores_loop - scores).abs().max())
-        c1, c2 = st.columns(2)
-        c1.markdown("**Python loop** over tokens")
-        c1.code(vector_text(scores_loop), language=None, wrap_lines=True)
-        c2.markdown("**Matrix product** `inputs @ query`")
-        c2.code(vector_text(scores), language=None, wrap_lines=True)
-        st.success(
-            f"Both give the same scores (largest difference {gap:.1e}).", icon=":material/check_circle:"
-        )
-
-    if lesson.show(3):
-        lesson.header(3)
-        by_sum = sa.normalize_by_sum(scores)
-        naive = sa.softmax_naive(scores)
-        reference = torch.softmax(scores, dim=0)
-        st.markdown(
-            "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
-            "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
-            "and large scores stand out more."
-        )
-        show_figure(
-            normalisation_comparison(
-                scores, by_sum, stable, tokens, title="Weights: divide by sum vs softmax"
-            ),
-            "norm_fig",
-        )
-        matrix_table(
-            torch.stack([scores, by_sum, naive, stable, reference]),
-            ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
-            names,
-        )
-        st.caption(
-            f"Sums: divide by sum {float(by_sum.sum()):.4f} · naive softmax {float(naive.sum()):.4f} · "
-            f"stable softmax {float(stable.sum()):.4f}. Stable vs torch.softmax: largest difference "
-            f"{float((stable - reference).abs().max()):.1e}."
-        )
-        with st.container(border=True):
-            st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
-            preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), "demo", "1, 2, 3, 400")
-            demo = sa.overflow_demo(OVERFLOW_PRESETS[preset])
-            d1, d2 = st.columns([1, 1])
-            show_figure(overflow_figure(demo, title="Naive vs stable softmax"), "overflow_fig", container=d1)
-            d2.dataframe(overflow_table(demo), width="stretch")
-            d2.caption(
-                "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
-                "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
-            )
-
-    if lesson.show(4):
-        lesson.header(4)
-        show_figure(
-            weight_bars(
-                stable,
-                tokens,
-                title=f"How much {plot_label(query_name)} attends to each token",
-                highlight=query_idx,
-            ),
-            "weights_fig",
-        )
-
-    if lesson.show(5):
-        lesson.header(5)
-        st.markdown(
-            "The context vector is the weighted sum of **all** inputs, "
-            r"$z^{(q)} = \sum_i \alpha_{i}\, x^{(i)}$. Below, each input is scaled by its weight and the pieces "
-            "are added tip to tail; the path ends exactly at the context vector."
-        )
-        st.markdown("Context vector for the query:")
-        st.code(vector_text(context_vec), language=None)
-        if dim == 3:
-            show_figure(context_vector_3d(inputs, tokens, query_idx, stable, context_vec), "context_3d")
-        else:
-            st.info(
-                "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
-                icon=":material/view_in_ar:",
-            )
-        terms = sa.weighted_terms(inputs, stable)  # (T, dim)
-        matrix_table(
-            torch.cat([terms, context_vec[None, :]]),
-            [*(f"α × {n}" for n in names), "sum = context vector"],
-            dims,
-        )
-
-    if lesson.show(6):
-        lesson.header(6)
-        st.markdown(
-            "Doing this for every query is two matrix products: scores `inputs @ inputs.T`, softmax along each "
-            "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
-        )
-        figs, caption = _all_tokens(tuple(tokens), dim, vectors.source, inputs)
-        h1, h2 = st.columns(2)
-        show_figure(figs["scores_fig"], "scores_fig", container=h1)
-        show_figure(figs["weights_matrix_fig"], "weights_matrix_fig", container=h2)
-        st.caption(caption)
-        show_figure(figs["context_fig"], "context_fig")
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, shown)
 
 
-simplified_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    simplified_ui()

@@ -1,28 +1,40 @@
-"""Page 5: self-attention with trainable weights — W_query, W_key, W_value, Q, K, V, scaling, softmax, context."""
+"""Trainable weights: self-attention with learned projections — W_query, W_key, W_value, Q, K, V, scaling, softmax, context."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core import self_attention as sa
-from attention_core.figures.common import DIVERGING
-from attention_core.figures.self_attention import heatmap_grid, saturation_figure
+from attention_core.builders import Construction
+from attention_core.figures.trainable import TrainableFigures, saturation_figure, trainable_figures
+from attention_core.stepwise import softmax_saturation
 from attention_core.text import escape_markdown
+from attention_core.views.trainable import TrainableView, trainable_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import BOOK_SEEDS, matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
-from ui.state import url_selectbox, url_toggle, url_token_select
 from ui.vectors import vector_source_ui
+from ui.widgets import url_selectbox, url_toggle, url_token_select
 
-CONSTRUCTIONS = {
+# URL / widget keys (links, the lesson plan and tests rely on them)
+BUILD_KEY, QUERY_KEY, SCALE_KEY = "tw_build", "tw_q", "tw_scale"
+SEED_KEYS: dict[Construction, str] = {"rand": "tw_seed", "linear": "tw_lseed"}  # one seed per construction
+D_IN_KEY, D_OUT_KEY = "tw_din", "tw_dout"
+# chart keys
+WEIGHTS_FIG, QKV_FIG, SCORES_FIG = "tw_weights_fig", "tw_qkv_fig", "tw_scores_fig"
+# message keys (tests find the page's checks by these)
+BOOK_NOTE_KEY, SATURATION_NOTE_KEY, MODULE_CHECK_KEY = "tw_book_note", "tw_saturation_note", "tw_module_check"
+ATTN_WEIGHTS_FIG, CONTEXT_FIG, SATURATION_FIG = "tw_attn_weights_fig", "tw_context_fig", "tw_saturation_fig"
+
+CONSTRUCTIONS: dict[Construction, str] = {
     "rand": "nn.Parameter(torch.rand(...)) · SelfAttention_v1",
     "linear": "nn.Linear(..., bias=False) · SelfAttention_v2",
 }
-SEED_KEYS = {"rand": "tw_seed", "linear": "tw_lseed"}
 SATURATION_DK = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 STEPS = (
     "Three weight matrices",
@@ -36,92 +48,39 @@ STEPS = (
 
 
 @shared_cache(max_entries=64)
-def _step_figures(
+def _view(
     tokens: tuple[str, ...],
     source: str,
-    construction: str,
+    construction: Construction,
     d_in: int,
     d_out: int,
     seed: int,
     scale: bool,
     _inputs: torch.Tensor,
-) -> tuple[dict[bool, sa.AttentionSteps], dict[str, go.Figure]]:
-    """Every step (with and without scaling) and every heatmap for one setting, built once and then reused.
+) -> tuple[TrainableView, TrainableFigures]:
+    """The page's numbers and heatmaps for one setting, built once and shared (the view is read-only).
 
-    `_inputs` follows tokens + source, which are in the cache key. Shared between reruns; never modified.
+    `_inputs` (T, d_in) follows tokens, source and d_in, which are in the cache key.
     """
-    inputs = _inputs  # (T, d_in)
-    W_query, W_key, W_value = sa.seeded_weights(construction, d_in, d_out, seed)  # type: ignore[arg-type]
-    by_scale = {s: sa.attention_steps(inputs, W_query, W_key, W_value, scale=s) for s in (True, False)}
-    steps = by_scale[scale]
-    toks = list(tokens)
-    in_dims = [f"x{i + 1}" for i in range(d_in)]
-    out_dims = [f"d{j + 1}" for j in range(d_out)]
-    divisor = f"√{d_out} = {d_out**0.5:.4f}" if scale else "1 (scaling off)"
-    return by_scale, {
-        "weights": heatmap_grid(
-            [W_query, W_key, W_value],
-            in_dims,
-            out_dims,
-            ["W_query", "W_key", "W_value"],
-            colorscale=DIVERGING,
-            value_name="weight",
-            x_title="output dimension",
-            y_title="input dimension",
-            decimals=4,
-        ),
-        "qkv": heatmap_grid(
-            [steps.queries, steps.keys, steps.values],
-            toks,
-            out_dims,
-            ["Q = X · W_query", "K = X · W_key", "V = X · W_value"],
-            colorscale=DIVERGING,
-            value_name="value",
-            x_title="dimension",
-            y_title="token",
-            decimals=4,
-        ),
-        "scores": heatmap_grid(
-            [steps.attn_scores, steps.scaled_scores],
-            toks,
-            toks,
-            ["Attention scores  Ω = Q · Kᵀ", f"Scaled scores  Ω / {divisor}"],
-            colorscale=DIVERGING,
-            value_name="score",
-            x_title="key (attended to)",
-            y_title="query (attending)",
-            decimals=4,
-            max_cols=2,
-        ),
-        "attn_weights": heatmap_grid(
-            [steps.attn_weights],
-            toks,
-            toks,
-            ["Attention weights  A = softmax of each row"],
-            zmin=0.0,
-            decimals=4,
-            x_title="key (attended to)",
-            y_title="query (attending)",
-        ),
-        "context": heatmap_grid(
-            [steps.context_vec],
-            toks,
-            out_dims,
-            ["Context vectors  Z = A · V"],
-            decimals=4,
-            x_title="dimension",
-            y_title="token",
-            value_name="value",
-            colorscale=DIVERGING,
-        ),
-    }
+    view = trainable_view(_inputs, construction, d_out, seed, scale)
+    return view, trainable_figures(view, tokens)
 
 
 @shared_cache(max_entries=4)
 def _saturation(num_tokens: int) -> go.Figure:
     """The √d_k demo for rows of `num_tokens` keys (random queries and keys, fixed seed)."""
-    curve = sa.softmax_saturation(SATURATION_DK, num_tokens=num_tokens, trials=300, seed=0)
+    curve = softmax_saturation(SATURATION_DK, num_tokens=num_tokens, trials=300, seed=0)
     return saturation_figure(curve, num_tokens)
+
+
+class _Shown(NamedTuple):
+    """What the steps show beyond the view."""
+
+    query_idx: int  # the query token's position
+    names: list[str]  # position names of the tokens ('2 · journey')
+    d_in: int
+    d_out: int
+    seed: int
 
 
 def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
@@ -136,6 +95,134 @@ def _code(construction: str, d_in: int, d_out: int, seed: int) -> str:
             f"W_{name} = torch.nn.Linear({d_in}, {d_out}, bias=False)" for name in ("query", "key", "value")
         )
     return f"torch.manual_seed({seed})\n# created in this order: query, key, value\n{make}"
+
+
+def _weight_matrices_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 1: three weight matrices."""
+    construction = view.construction
+    d_in = shown.d_in
+    d_out = shown.d_out
+    seed = shown.seed
+    st.markdown(
+        f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
+        "training would change them. This is the code that makes exactly these numbers:"
+    )
+    st.code(_code(construction, d_in, d_out, seed), language="python")
+    show_figure(figures.weights, WEIGHTS_FIG)
+
+
+def _qkv_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 2: queries, keys and values."""
+    d_out = shown.d_out
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
+    st.markdown(
+        f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
+        f"{len(shown.names)}×{d_out} matrices."
+    )
+    show_figure(figures.qkv, QKV_FIG)
+    st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
+    st.code(vector_text(view.queries[query_idx]), language=None)
+
+
+def _scores_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 3: scores: each query against every key."""
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
+    st.markdown(
+        "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
+        "(both on one colour scale, so the shrinking is visible)."
+    )
+    show_figure(figures.scores, SCORES_FIG)
+    st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
+    st.code(vector_text(view.attn_scores[query_idx]), language=None)
+
+
+def _weights_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 4: weights: scale, then softmax each row."""
+    scale = view.scale
+    d_out = shown.d_out
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    if scale:
+        st.latex(
+            r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
+            + rf",\quad d_k = {d_out}"
+        )
+    else:
+        st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
+        st.warning(
+            "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
+            icon=":material/warning:",
+        )
+    show_figure(figures.attn_weights, ATTN_WEIGHTS_FIG)
+    st.markdown(
+        f"Weights of {escape_markdown(q_name)} (they sum to {float(view.attn_weights_row_sums[query_idx]):.4f}):"
+    )
+    st.code(vector_text(view.attn_weights[query_idx]), language=None)
+
+
+def _context_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 5: context vectors: weights mix the values."""
+    query_idx = shown.query_idx
+    q_name = shown.names[shown.query_idx]
+    st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
+    show_figure(figures.context, CONTEXT_FIG)
+    st.markdown(f"Context vector of {escape_markdown(q_name)}:")
+    st.code(vector_text(view.context_vec[query_idx]), language=None)
+
+
+def _saturation_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 6: why divide by √d_k."""
+    d_out = shown.d_out
+    st.markdown(
+        "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
+        "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
+        "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
+        "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
+        f"queries and {len(shown.names)} random keys per row."
+    )
+    show_figure(_saturation(max(2, len(shown.names))), SATURATION_FIG)
+    scaled_max, raw_max = view.mean_max_weight
+    with st.container(key=SATURATION_NOTE_KEY):
+        st.caption(
+            f"On your sentence (d_k = {d_out}): the largest weight per row averages "
+            f"{scaled_max:.4f} with scaling and {raw_max:.4f} without."
+        )
+
+
+def _constructions_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -> None:
+    """Step 7: two ways to make the weights."""
+    d_out = shown.d_out
+    names = shown.names
+    st.markdown(
+        "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
+        "[0, 1), applied as `x @ W_query`.\n"
+        "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
+        "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
+        "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
+    )
+    with st.container(key=MODULE_CHECK_KEY):
+        st.success(
+            f"The module `{view.module_name}` gives the same context vectors and weights as the steps above "
+            f"(largest difference {view.module_check.largest_difference:.1e}).",
+            icon=":material/check_circle:",
+        )
+    with st.expander("All context vectors as a table"):
+        matrix_table(view.module_context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+
+
+STEP_UIS = (
+    _weight_matrices_ui,
+    _qkv_ui,
+    _scores_ui,
+    _weights_ui,
+    _context_ui,
+    _saturation_ui,
+    _constructions_ui,
+)  # one function per entry of STEPS
 
 
 def trainable_ui() -> None:
@@ -157,7 +244,7 @@ def trainable_ui() -> None:
         construction = url_selectbox(
             "How the weights are made",
             list(CONSTRUCTIONS),
-            "tw_build",
+            BUILD_KEY,
             "rand",
             format_func=CONSTRUCTIONS.get,
             widget=st.radio,
@@ -166,129 +253,39 @@ def trainable_ui() -> None:
         )
     with c2:
         query_idx = url_token_select(
-            "Query token", names, "tw_q", 1, help="The row printed below as numbers, like the book's query_2."
+            "Query token",
+            names,
+            QUERY_KEY,
+            1,
+            help="The row printed below as numbers, like the book's query_2.",
         )
     with c3:
-        scale = url_toggle("Scale by √d_k", "tw_scale", True, help="Divide scores by √d_k before softmax.")
+        scale = url_toggle("Scale by √d_k", SCALE_KEY, True, help="Divide scores by √d_k before softmax.")
     with settings_container(lesson.presenting):
         seed, d_in, d_out = weight_sizes_ui(
-            "tw", construction, SEED_KEYS, "Size of queries, keys and values."
+            construction, SEED_KEYS[construction], D_IN_KEY, D_OUT_KEY, "Size of queries, keys and values."
         )
         vectors = vector_source_ui(tokens, d_in)
     lesson.nav_ui()
 
-    inputs = vectors.vectors  # (T, d_in)
-    by_scale, figures = _step_figures(
-        tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, inputs
+    view, figures = _view(
+        tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, vectors.vectors
     )
-    steps = by_scale[scale]
-    q_name = names[query_idx]
+    shown = _Shown(query_idx=query_idx, names=names, d_in=d_in, d_out=d_out, seed=seed)
 
     is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
     if is_book and not lesson.presenting:
-        st.success(
-            "These are the book's settings: every number below matches the notebook to 4 decimals.",
-            icon=":material/menu_book:",
-        )
-
-    if lesson.show(1):
-        lesson.header(1)
-        st.markdown(
-            f"Each matrix maps a {d_in}-dimensional embedding to a {d_out}-dimensional vector. They start random; "
-            "training would change them. This is the code that makes exactly these numbers:"
-        )
-        st.code(_code(construction, d_in, d_out, seed), language="python")
-        show_figure(figures["weights"], "tw_weights_fig")
-
-    if lesson.show(2):
-        lesson.header(2)
-        st.latex(r"Q = X\,W_{\text{query}},\qquad K = X\,W_{\text{key}},\qquad V = X\,W_{\text{value}}")
-        st.markdown(
-            f"Row *i* of Q is token *i*'s query. Every token gets all three, so the sentence becomes three "
-            f"{len(tokens)}×{d_out} matrices."
-        )
-        show_figure(figures["qkv"], "tw_qkv_fig")
-        st.markdown(f"Query of {escape_markdown(q_name)} (`query_{query_idx + 1}` in the notebook):")
-        st.code(vector_text(steps.queries[query_idx]), language=None)
-
-    if lesson.show(3):
-        lesson.header(3)
-        st.latex(r"\omega_{ij} = q^{(i)} \cdot k^{(j)}, \qquad \Omega = Q\,K^{\top}")
-        st.markdown(
-            "Left: the raw dot products. Right: the same scores divided by √d_k, which is what softmax receives "
-            "(both on one colour scale, so the shrinking is visible)."
-        )
-        show_figure(figures["scores"], "tw_scores_fig")
-        st.markdown(f"Scores of {escape_markdown(q_name)} (row {query_idx + 1}):")
-        st.code(vector_text(steps.attn_scores[query_idx]), language=None)
-
-    if lesson.show(4):
-        lesson.header(4)
-        if scale:
-            st.latex(
-                r"A = \operatorname{softmax}\!\left(\frac{Q K^{\top}}{\sqrt{d_k}}\right)"
-                + rf",\quad d_k = {d_out}"
+        with st.container(key=BOOK_NOTE_KEY):
+            st.success(
+                "These are the book's settings: every number below matches the notebook to 4 decimals.",
+                icon=":material/menu_book:",
             )
-        else:
-            st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
-            st.warning(
-                "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
-                icon=":material/warning:",
-            )
-        show_figure(figures["attn_weights"], "tw_attn_weights_fig")
-        st.markdown(
-            f"Weights of {escape_markdown(q_name)} (they sum to {float(steps.attn_weights[query_idx].sum()):.4f}):"
-        )
-        st.code(vector_text(steps.attn_weights[query_idx]), language=None)
 
-    if lesson.show(5):
-        lesson.header(5)
-        st.latex(r"z^{(i)} = \sum_j \alpha_{ij}\, v^{(j)}, \qquad Z = A\,V")
-        show_figure(figures["context"], "tw_context_fig")
-        st.markdown(f"Context vector of {escape_markdown(q_name)}:")
-        st.code(vector_text(steps.context_vec[query_idx]), language=None)
-
-    if lesson.show(6):
-        lesson.header(6)
-        st.markdown(
-            "If query and key entries have variance 1, a dot product of d_k terms has variance d_k: scores spread "
-            "out as vectors get longer. Softmax turns widely spread scores into nearly **one-hot** weights — one "
-            "token gets almost everything, the rest almost nothing, and the gradients that training needs vanish. "
-            "Dividing by √d_k brings the spread back to about 1, whatever the size. The curves average over random "
-            f"queries and {len(tokens)} random keys per row."
-        )
-        show_figure(_saturation(max(2, len(tokens))), "tw_saturation_fig")
-        raw, scaled = by_scale[False].attn_weights, by_scale[True].attn_weights
-        st.caption(
-            f"On your sentence (d_k = {d_out}): the largest weight per row averages "
-            f"{float(scaled.max(-1).values.mean()):.4f} with scaling and {float(raw.max(-1).values.mean()):.4f} without."
-        )
-
-    if lesson.show(7):
-        lesson.header(7)
-        st.markdown(
-            "- **`nn.Parameter(torch.rand(d_in, d_out))`** (the book's `SelfAttention_v1`): every entry uniform in "
-            "[0, 1), applied as `x @ W_query`.\n"
-            "- **`nn.Linear(d_in, d_out, bias=False)`** (`SelfAttention_v2`): stores its weight transposed, as "
-            "(d_out, d_in), and starts uniform in ±1/√d_in, centred on zero. That keeps scores small and training "
-            "stable. Same maths: with `W_query = linear.weight.T` the two classes give identical results."
-        )
-        module = sa.build_self_attention(construction, d_in, d_out, seed, scale=scale)  # type: ignore[arg-type]
-        with torch.no_grad():
-            context_vec, attn_weights = module(inputs)
-        gap = float(
-            max(
-                (context_vec - steps.context_vec).abs().max(), (attn_weights - steps.attn_weights).abs().max()
-            )
-        )
-        cls = "SelfAttention_v1" if construction == "rand" else "SelfAttention_v2"
-        st.success(
-            f"The module `{cls}` gives the same context vectors and weights as the steps above "
-            f"(largest difference {gap:.1e}).",
-            icon=":material/check_circle:",
-        )
-        with st.expander("All context vectors as a table"):
-            matrix_table(context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+    for number, step_ui in enumerate(STEP_UIS, start=1):
+        if lesson.show(number):
+            lesson.header(number)
+            step_ui(view, figures, shown)
 
 
-trainable_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    trainable_ui()

@@ -1,27 +1,41 @@
-"""Page 8: attention inside real pretrained transformers (MiniLM encoder, SmolLM2 decoder), fully offline."""
+"""Inside a real transformer: attention in real pretrained transformers (MiniLM encoder, SmolLM2 decoder), fully offline."""
 
 from __future__ import annotations
 
 import functools
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from attention_core import pretrained as pt
-from attention_core.figures import transformer as tf
+from attention_core.figures import transformer as model_figs
 from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.views.transformer import TransformerView, transformer_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
+from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
-from ui.state import add_notice, url_selectbox, url_slider, url_token_select
+from ui.widgets import url_selectbox, url_slider, url_token_select
 
 MODEL_KEY, LAYER_KEY, HEAD_KEY, QUERY_KEY, ZOOM_KEY = "tf_model", "tf_layer", "tf_head", "tf_q", "tf_zoom"
-GRID_KEY = "tf_grid"
+GRID_KEY = "tf_grid"  # the model view chart (its selection picks a head)
+# chart keys
+HEAD_MAP_FIG, HEAD_LINES_FIG, HEAD_BARS_FIG, ZOOM_MAP_FIG = (
+    "tf_head_map",
+    "tf_head_lines",
+    "tf_head_bars",
+    "tf_zoom_map",
+)
+HEADS_QUERY_FIG, MEAN_MAP_FIG, ROLLOUT_MAP_FIG, NEXT_FIG = (
+    "tf_heads_query",
+    "tf_mean_map",
+    "tf_rollout_map",
+    "tf_next",
+)
 ZOOM_SIZE = 64  # tokens in the full-resolution window of a long text
 MODEL_LABELS = {
     "minilm": "all-MiniLM-L6-v2 · encoder (sees both ways)",
@@ -59,30 +73,18 @@ def loaded_model(key: str) -> pt.LoadedModel | None:
     return reg["models"][key]
 
 
-@dataclass
-class Analysis:
-    """Everything the page draws for one (model, text), computed once and cached."""
-
-    run: pt.AttentionRun
-    head_mean: np.ndarray  # (layers, T, T)
-    rollout: np.ndarray  # (layers, T, T)
-
-
 # One 512-token SmolLM2 entry holds ~283 MB of attentions plus ~31 MB each for the head mean and the
 # rollout, so only two (model, text) analyses are kept, and none longer than 15 minutes.
 @shared_cache(max_entries=2, ttl=15 * 60)
-def analyse(key: str, text: str) -> Analysis:
-    """Run the text through the model once; cached per (model, text) and shared by all sessions."""
-    model = _registry()["models"][key]
-    run = pt.run_attention(model, text)
-    head_mean = pt.mean_over_heads(run.attentions)  # (layers, T, T), computed once for both views
-    return Analysis(run, head_mean, pt.attention_rollout(None, head_mean=head_mean))
+def analyse(key: str, text: str) -> TransformerView:
+    """Run the text through the model once; cached per (model, text) and shared by all sessions (read-only)."""
+    return transformer_view(_registry()["models"][key], text)
 
 
 @shared_cache(max_entries=2, ttl=15 * 60)
 def grid_view(key: str, text: str) -> FrozenFigure:
     """The model view of (model, text) without a selection, built once and frozen (highlight_head thaws a copy)."""
-    return tf.model_view(analyse(key, text).run.attentions)
+    return model_figs.model_view(analyse(key, text).run.attentions)
 
 
 def page_text() -> str:
@@ -211,7 +213,7 @@ def transformer_ui() -> None:
         + (" Long texts are shrunk into blocks here; each block row still sums to 1." if t > 24 else "")
     )
     show_figure(
-        tf.highlight_head(grid_view(key, text), (li, hi)),
+        model_figs.highlight_head(grid_view(key, text), (li, hi)),
         GRID_KEY,
         on_select=functools.partial(_select_clicked_head, n_layers, n_heads),
         selection_mode="points",
@@ -233,7 +235,7 @@ def transformer_ui() -> None:
     matrix = run.attentions[li, hi]  # (T, T)
     upper = float(np.triu(matrix, k=1).sum())
     zoom_from = 1
-    if t > tf.MAX_BINS:
+    if t > model_figs.MAX_BINS:
         zoom_from = url_slider(
             f"Zoom: {ZOOM_SIZE} tokens from position",
             1,
@@ -245,8 +247,8 @@ def transformer_ui() -> None:
     left, right = st.columns([3, 2])
     with left:
         show_figure(
-            tf.attention_heatmap(matrix, labels, f"Layer {layer}, head {head}: attention weights"),
-            "tf_head_map",
+            model_figs.attention_heatmap(matrix, labels, f"Layer {layer}, head {head}: attention weights"),
+            HEAD_MAP_FIG,
         )
         st.caption(
             f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
@@ -255,29 +257,32 @@ def transformer_ui() -> None:
         )
     with right:
         st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
-        if t <= tf.DETAIL_MAX:
-            show_figure(tf.head_lines(matrix[query], labels, query, causal=spec.causal), "tf_head_lines")
+        if t <= model_figs.DETAIL_MAX:
+            show_figure(
+                model_figs.head_lines(matrix[query], labels, query, causal=spec.causal), HEAD_LINES_FIG
+            )
         else:
             show_figure(
-                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), "tf_head_bars"
+                model_figs.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"),
+                HEAD_BARS_FIG,
             )
-    if t > tf.MAX_BINS:
+    if t > model_figs.MAX_BINS:
         a, b = zoom_from - 1, zoom_from - 1 + ZOOM_SIZE
         show_figure(
-            tf.attention_heatmap(
+            model_figs.attention_heatmap(
                 matrix[a:b, a:b], labels[a:b], f"Positions {a + 1}–{b}, every weight", offset=a
             ),
-            "tf_zoom_map",
+            ZOOM_MAP_FIG,
         )
     show_figure(
-        tf.heads_for_query(
+        model_figs.heads_for_query(
             run.attentions[li],
             labels,
             query,
-            f"Layer {layer}: where each head sends the query {tf.position_names(labels)[query]}",
+            f"Layer {layer}: where each head sends the query {model_figs.position_names(labels)[query]}",
             head=hi,
         ),
-        "tf_heads_query",
+        HEADS_QUERY_FIG,
     )
 
     step_header(4, "Aggregates: all heads, all layers")
@@ -289,13 +294,13 @@ def transformer_ui() -> None:
     )
     a1, a2 = st.columns(2)
     show_figure(
-        tf.attention_heatmap(analysis.head_mean[li], labels, f"Layer {layer}: mean over heads"),
-        "tf_mean_map",
+        model_figs.attention_heatmap(analysis.head_mean[li], labels, f"Layer {layer}: mean over heads"),
+        MEAN_MAP_FIG,
         container=a1,
     )
     show_figure(
-        tf.attention_heatmap(analysis.rollout[li], labels, f"Rollout through layers 1–{layer}"),
-        "tf_rollout_map",
+        model_figs.attention_heatmap(analysis.rollout[li], labels, f"Rollout through layers 1–{layer}"),
+        ROLLOUT_MAP_FIG,
         container=a2,
     )
 
@@ -307,7 +312,8 @@ def transformer_ui() -> None:
             f"choices (the best: “{escape_markdown(pt.display_token(best.replace(' ', 'Ġ').replace(chr(10), 'Ċ')))}”, "
             f"{100 * p_best:.1f}%; ␣ is a space, ↵ a new line):"
         )
-        show_figure(tf.next_token_bars(run.next_tokens, "Next-token probabilities"), "tf_next")
+        show_figure(model_figs.next_token_bars(run.next_tokens, "Next-token probabilities"), NEXT_FIG)
 
 
-transformer_ui()
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it only reads its constants
+    transformer_ui()

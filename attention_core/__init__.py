@@ -1,4 +1,9 @@
-"""Pure compute for Attention Explorer: attention maths, models and figure builders (no Streamlit).
+"""Pure compute for Attention Explorer: attention maths, models, page views and figure builders (no Streamlit).
+
+Along the lecture arc: `simplified` (3.3, no weights), `modules` (the book's nn.Modules, 3.4-3.6), `builders`
+(those modules with the book's seeds), `stepwise` (every intermediate as tensors), `references` (PyTorch's own
+attention on the same weights), `views` (one typed, frozen result per lesson page), `translation` (the toy
+RNN / Bahdanau translators), `pretrained` (MiniLM and SmolLM2), and `figures`. Shared: `text`, `embeddings`.
 
 The public API for notebooks (see the README's "Use it as a library"):
 
@@ -15,7 +20,7 @@ from attention_core.api import attention_weights, load_gpt, show, transformers_a
 from attention_core.bpe import gpt2_tokenizer
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS, embed_tokens
 from attention_core.gpt import GPTConfig, GPTModel
-from attention_core.self_attention import (
+from attention_core.modules import (
     CausalAttention,
     MultiHeadAttention,
     MultiHeadAttentionWrapper,

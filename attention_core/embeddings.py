@@ -18,9 +18,13 @@ import importlib.util
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 BOOK_TOKENS = ("Your", "journey", "starts", "with", "one", "step")
 BOOK_INPUTS = torch.tensor(
@@ -112,7 +116,7 @@ def minilm_embedding_table() -> np.ndarray:
 class _ModelVectors:
     """The tokenizer and every word piece already projected onto the 16 fitted components."""
 
-    tokenizer: object
+    tokenizer: Tokenizer
     projected: np.ndarray  # (vocab, 16): (embedding - mean) @ components.T
     lo: np.ndarray  # (16,)
     hi: np.ndarray  # (16,)

@@ -3,7 +3,7 @@
 The modules and their attribute names follow the book, so ``model.state_dict()`` has exactly its keys:
 ``tok_emb``, ``pos_emb``, ``trf_blocks.N.att.{W_query, W_key, W_value, out_proj, mask}``,
 ``trf_blocks.N.ff.layers.{0, 2}``, ``trf_blocks.N.norm1/norm2.{scale, shift}``, ``final_norm`` and ``out_head``.
-The attention inside each block is the chapter-3 ``MultiHeadAttention`` of ``self_attention.py``. Unlike the
+The attention inside each block is the chapter-3 ``MultiHeadAttention`` of ``modules.py``. Unlike the
 book's, ``GPTModel.forward`` can also return every block's attention weights.
 
 Shapes: b = batch, T = num_tokens, L = n_layers, h = n_heads, d = emb_dim, V = vocab_size.
@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from attention_core.self_attention import MultiHeadAttention
+from attention_core.modules import MultiHeadAttention
 
 # Bounds on a config read from a file, so a hostile or mistyped config cannot ask for absurd memory.
 CONFIG_LIMITS: dict[str, tuple[int, int]] = {

@@ -108,7 +108,7 @@ def model_files(key: str) -> Path:
     folder = _package_dir(spec)
     if key == "minilm":
         folder = folder / "model"
-        needed = ("config.json", "model.safetensors", "tokenizer.json")
+        needed: tuple[str, ...] = ("config.json", "model.safetensors", "tokenizer.json")
     else:
         needed = (SMOLLM2_GGUF,)
     missing = [n for n in needed if not (folder / n).is_file()]
@@ -273,7 +273,8 @@ class AttentionRun:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(layers, heads, T, T)."""
-        return tuple(self.attentions.shape)  # type: ignore[return-value]
+        layers, heads, t, _ = self.attentions.shape
+        return layers, heads, t, t
 
 
 def count_tokens(loaded: LoadedModel, text: str) -> int:

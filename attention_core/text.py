@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 DEFAULT_SENTENCE = "Your journey starts with one step"
 MAX_CHARS = 2_000  # characters read from the box; the box itself keeps everything typed
-MAX_TOKENS = 64  # tokens shown on the toy pages (pages 4-7)
+MAX_TOKENS = 64  # tokens shown on the self-attention pages
 
 _TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$&:])")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import torch
 
-from attention_core import self_attention as sa
+from attention_core import builders, modules, references
 from bench.common import AppTest, bench_args, print_table, rerun_times, summary_ms
 
 NUM_TOKENS, D_MODEL, NUM_HEADS = 512, 768, 12
@@ -54,9 +54,11 @@ def mha_parity_and_speed(
     rows = []
     x = torch.randn(1, num_tokens, d_model, generator=torch.Generator().manual_seed(0))
     for causal in (True, False):
-        mha = sa.build_multihead(d_model, d_model, num_tokens, num_heads, seed=123, causal=causal).eval()
-        ref = sa.torch_multihead(mha)
-        mask = sa.causal_mask(num_tokens) if causal else None
+        mha = builders.build_multihead(
+            d_model, d_model, num_tokens, num_heads, seed=123, causal=causal
+        ).eval()
+        ref = references.torch_multihead(mha)
+        mask = modules.causal_mask(num_tokens) if causal else None
         ours, ours_w = mha(x)
         fused, _ = mha(x, need_weights=False)
         theirs, theirs_w = ref(x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False)

@@ -1,4 +1,4 @@
-"""Fit the projection that turns MiniLM's 384-d input embeddings into small vectors for pages 4-7.
+"""Fit the projection that turns MiniLM's 384-d input embeddings into small vectors for the self-attention pages.
 
 Reference vocabulary: the first 5,000 whole, alphabetic, ASCII words of MiniLM's WordPiece vocabulary from id
 1996 on (BERT's vocabulary lists words roughly by frequency there: the, of, and, in, ...). A PCA of their

@@ -6,12 +6,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
 from ui.errors import maybe_inject_fault
 from ui.present import is_presenting
-from ui.state import figures, register_figure
+from ui.run import figures, register_figure
 
 PRESENT_FONT = 20
 
@@ -33,7 +34,7 @@ def session_figure(fig: go.Figure | FrozenFigure, presenting: bool) -> go.Figure
 
 
 def show_figure(
-    fig: go.Figure | FrozenFigure, key: str, container: object = None, **chart_kwargs: Any
+    fig: go.Figure | FrozenFigure, key: str, container: DeltaGenerator | None = None, **chart_kwargs: Any
 ) -> Any:
     """Draw a Plotly figure full width (in `container` if given) and register it for the page exports.
 

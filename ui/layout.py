@@ -7,8 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from attention_core.builders import Construction
+from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import as_array
+from ui.widgets import url_slider
 
 
 def token_names(tokens: Sequence[str]) -> list[str]:
@@ -34,25 +38,25 @@ def step_header(number: int, title: str) -> None:
     st.subheader(f"Step {number} · {title}", divider="gray")
 
 
-def settings_container(presenting: bool) -> object:
+def settings_container(presenting: bool) -> DeltaGenerator:
     """Where a page's secondary controls go: folded away in presentation mode, inline otherwise."""
     return st.expander("Settings", icon=":material/tune:") if presenting else st.container()
 
 
-BOOK_SEEDS = {"rand": 123, "linear": 789}  # the book's seed for each weight construction
+BOOK_SEEDS: dict[Construction, int] = {"rand": 123, "linear": 789}  # the book's seed for each construction
 
 
 def weight_sizes_ui(
-    prefix: str, construction: str, seed_keys: dict[str, str], d_out_help: str = "The book uses 2."
+    construction: Construction,
+    seed_key: str,
+    d_in_key: str,
+    d_out_key: str,
+    d_out_help: str = "The book uses 2.",
 ) -> tuple[int, int, int]:
     """Seed, d_in and d_out sliders for seeded Q/K/V weights, in three columns; returns (seed, d_in, d_out).
 
-    Each construction keeps its own seed key (the book seeds them differently); d_in/d_out use
-    `<prefix>_din` and `<prefix>_dout`.
+    Each construction keeps its own seed key (the book seeds them differently), so pass that one's key.
     """
-    from attention_core.embeddings import MAX_DIM, MIN_DIM
-    from ui.state import url_slider
-
     s1, s2, s3 = st.columns(3)
     with s1:
         book_seed = BOOK_SEEDS[construction]
@@ -60,14 +64,12 @@ def weight_sizes_ui(
             "Random seed",
             0,
             999,
-            seed_keys[construction],
+            seed_key,
             book_seed,
             help=f"torch.manual_seed before the weights are made; the book uses {book_seed}.",
         )
     with s2:
-        d_in = url_slider(
-            "Embedding size d_in", MIN_DIM, MAX_DIM, f"{prefix}_din", 3, help="The book uses 3."
-        )
+        d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, d_in_key, 3, help="The book uses 3.")
     with s3:
-        d_out = url_slider("Output size d_out (= d_k)", 1, 16, f"{prefix}_dout", 2, help=d_out_help)
+        d_out = url_slider("Output size d_out (= d_k)", 1, 16, d_out_key, 2, help=d_out_help)
     return seed, d_in, d_out

@@ -8,7 +8,11 @@ import streamlit as st
 
 from ui.layout import step_header
 from ui.present import is_presenting
-from ui.state import STEP_KEY, claim_value, parse_int, seed_value
+from ui.url import claim_value, seed_value
+from ui.widgets import parse_int
+
+STEP_KEY = "step"  # the lesson step, in the URL; page-scoped: forgotten when the user switches page
+PREV_KEY, NEXT_KEY = "lesson_prev", "lesson_next"  # the step buttons
 
 
 class Lesson:
@@ -33,7 +37,7 @@ class Lesson:
         left.button(
             "Previous",
             icon=":material/arrow_back:",
-            key="lesson_prev",
+            key=PREV_KEY,
             disabled=self.current <= 1,
             on_click=_go,
             args=(self.current - 1,),
@@ -45,7 +49,7 @@ class Lesson:
         right.button(
             "Next",
             icon=":material/arrow_forward:",
-            key="lesson_next",
+            key=NEXT_KEY,
             disabled=self.current >= n,
             on_click=_go,
             args=(self.current + 1,),

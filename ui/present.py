@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import PRESENT_KEY, url_toggle
+from ui.url import keep_offscreen_settings
+from ui.widgets import url_toggle
+
+PRESENT_KEY = "present"  # presentation mode in the URL: ?present=1
 
 # A constant stylesheet (no user text): larger type for the back of the room, less chrome.
 _PRESENTATION_CSS = """
@@ -27,6 +30,7 @@ def presentation_toggle_ui() -> bool:
         help="Larger type and figures, one lesson step at a time with Previous / Next (keys: Left / Right).",
     )
     if presenting:
+        keep_offscreen_settings()  # a lesson shows one step: the other steps' settings stay in the link
         st.html(_PRESENTATION_CSS)
     return presenting
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.text import DEFAULT_SENTENCE, MAX_TOKENS, PreparedText, prepare_text
-from ui.state import add_notice, url_text
+from ui.notices import add_notice
+from ui.widgets import url_text
 
 TEXT_KEY = "text"
 MAX_URL_CHARS = 10_000

@@ -7,9 +7,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from attention_core.figures.export import matrices_zip, page_html
-from ui.state import claimed_params, figures
+from ui.run import figures
+from ui.url import claimed_params
 
 FALLBACK_BASE = "http://localhost:8501/"
+EXPORT_HTML_KEY, EXPORT_CSV_KEY = "export_html", "export_csv"  # the sidebar's download buttons, on every page
 
 
 def view_link(url_path: str) -> str:
@@ -32,6 +34,7 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
         return
     st.download_button(
         "Download this page (HTML)",
+        key=EXPORT_HTML_KEY,
         data=lambda: page_html(page_title, placed),
         file_name=f"attention-explorer-{url_path or 'home'}.html",
         mime="text/html",
@@ -43,6 +46,7 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
     if any(fig.data and any(t.type == "heatmap" for t in fig.data) for _, fig in keyed):
         st.download_button(
             "Download matrices (CSV)",
+            key=EXPORT_CSV_KEY,
             data=lambda: matrices_zip(keyed),
             file_name=f"attention-explorer-{url_path or 'home'}-matrices.zip",
             mime="application/zip",

@@ -1,4 +1,4 @@
-"""The "Vectors: book / model" control that pages 4-7 share (one URL key, so the choice follows the reader).
+"""The "Vectors: book / model" control that the four self-attention pages share (one URL key, so the choice follows the reader).
 
 Usage in a page (after reading the tokens and the embedding dimension):
 
@@ -12,9 +12,10 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.embeddings import VectorChoice, vectors_for
-from ui.state import add_notice, url_selectbox
+from ui.notices import add_notice
+from ui.widgets import url_selectbox
 
-VECTORS_KEY = "vec"  # shared by pages 4-7 like the sentence: a link or page switch keeps the choice
+VECTORS_KEY = "vec"  # shared by the self-attention pages like the sentence: the choice follows the reader
 VECTOR_LABELS = {"book": "Book", "model": "Model (MiniLM)"}
 
 

@@ -1,5 +1,6 @@
-"""Figure builders: arrays and labels in, `plotly.graph_objects.Figure` out (never Streamlit)."""
+"""Figure builders: arrays and labels in, `plotly.graph_objects.Figure` out (never Streamlit).
 
-from attention_core.figures.common import heatmap, plot_label, weight_bars
-
-__all__ = ["heatmap", "plot_label", "weight_bars"]
+One module per lecture (simplified, trainable, causal, multihead, translation, transformer, home), the shared
+builders (`common`: heatmap and bars; `grid`: heatmap grids and their named styles), one `palette`, and the
+page `export`s.
+"""

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-COLORSCALE = "Viridis"  # perceptually uniform, colour-blind safe
-DIVERGING = "RdBu"  # for signed matrices (weights, projections), centred on zero
-ACCENT = "#c2410c"
-MUTED = "#64748b"
+from attention_core.figures.palette import ACCENT, BAR, COLORSCALE, DIVERGING
+from attention_core.figures.palette import MUTED as MUTED  # figures/translation.py imports it from here
+
 CELL_TEXT_MAX = 12  # write numbers in cells up to this many rows/columns
 FONT = {"size": 15}
 
@@ -111,7 +110,7 @@ def weight_bars(
     if len(tokens) != w.shape[0]:
         raise ValueError(f"{len(tokens)} tokens for {w.shape[0]} weights")
     labels = axis_labels(tokens)
-    colors = [ACCENT if i == highlight else "#3e4989" for i in range(len(w))]
+    colors = [ACCENT if i == highlight else BAR for i in range(len(w))]
     fig = go.Figure(
         go.Bar(
             x=list(range(len(w))),

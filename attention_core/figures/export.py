@@ -93,7 +93,7 @@ def heatmap_panels(figure: go.Figure) -> list[Panel]:
     (`meta["masked_value"]`: 0 for masked or dropped weights, -inf for masked scores, what PyTorch holds)
     that value is put back; otherwise they stay NaN (an empty CSV cell).
     """
-    found = []
+    found: list[Panel] = []
     layout = figure.layout
     titles = [_plain(a.text) for a in (layout.annotations or ())]
     for trace in figure.data:

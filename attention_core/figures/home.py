@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from attention_core.figures.common import ACCENT, FONT
+from attention_core.figures.common import FONT
+from attention_core.figures.palette import TIMELINE_COLORS, TIMELINE_LINE
 
 MILESTONES = (
     (1986, "RNN", "Recurrent networks carry one hidden state from word to word."),
@@ -22,7 +23,7 @@ def timeline_figure() -> go.Figure:
         x=[1980, 2020],
         y=[0, 0],
         mode="lines",
-        line={"color": "#94a3b8", "width": 3},
+        line={"color": TIMELINE_LINE, "width": 3},
         hoverinfo="skip",
         showlegend=False,
     )
@@ -30,7 +31,7 @@ def timeline_figure() -> go.Figure:
         x=years,
         y=[0] * len(years),
         mode="markers+text",
-        marker={"size": 22, "color": ["#3e4989", "#31688e", "#35b779", ACCENT]},
+        marker={"size": 22, "color": TIMELINE_COLORS},
         text=[f"<b>{name}</b><br>{year if year != 1986 else '1980s'}" for year, name, _ in MILESTONES],
         textposition=["top center", "bottom center", "top center", "bottom center"],
         hovertext=[desc for *_, desc in MILESTONES],

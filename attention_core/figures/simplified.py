@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from attention_core.figures.common import ACCENT, FONT, MUTED, as_array, axis_labels
-
-# Okabe-Ito colours for the weighted steps (vermillion is kept for the query, black for the context vector)
-_STEP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#999999"]
-CONTEXT_COLOR = "#111111"
+from attention_core.figures.common import FONT, as_array, axis_labels
+from attention_core.figures.palette import (
+    ACCENT,
+    BLUE,
+    CONTEXT_COLOR,
+    ERROR_RED,
+    MUTED,
+    ORANGE,
+    SKY,
+    STEP_COLORS,
+)
 
 
 def _arrow(
@@ -113,7 +119,7 @@ def context_vector_3d(
         head = tail + step
         hover = f"{w[i]:.4f} × {label} = ({step[0]:.4f}, {step[1]:.4f}, {step[2]:.4f})"
         traces += _arrow(
-            tail, head, _STEP_COLORS[i % len(_STEP_COLORS)], f"{w[i]:.3f} × {label}", 6, hover, f"step{i}"
+            tail, head, STEP_COLORS[i % len(STEP_COLORS)], f"{w[i]:.3f} × {label}", 6, hover, f"step{i}"
         )
         tail = head
     hover = f"context vector z = ({z[0]:.4f}, {z[1]:.4f}, {z[2]:.4f})"
@@ -148,7 +154,7 @@ def normalisation_comparison(
     positions = list(range(len(labels)))
     s = as_array(attn_scores).reshape(-1)
     fig = go.Figure()
-    for values, name, color in ((by_sum, "divide by sum", "#56B4E9"), (softmax, "softmax", "#0072B2")):
+    for values, name, color in ((by_sum, "divide by sum", SKY), (softmax, "softmax", BLUE)):
         v = as_array(values).reshape(-1)
         fig.add_bar(
             x=positions,
@@ -191,14 +197,14 @@ OVERFLOW_COLUMNS = {
 }
 
 
-def overflow_table(demo: dict[str, object]) -> dict[str, list[str]]:
+def overflow_table(demo: Mapping[str, object]) -> dict[str, list[str]]:
     """The overflow demo as short-named columns of printable strings (inf and nan spelled out)."""
     return {
         OVERFLOW_COLUMNS.get(k, k): [_fmt(float(v)) for v in as_array(values)] for k, values in demo.items()
     }
 
 
-def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
+def overflow_figure(demo: Mapping[str, object], title: str = "") -> go.Figure:
     """Naive vs stable softmax on extreme scores: nan bars are drawn as red markers, not hidden."""
     naive = as_array(demo["softmax_naive"])
     stable = as_array(demo["softmax_stable"])
@@ -208,8 +214,8 @@ def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
     bad = ~np.isfinite(naive)
     fig = go.Figure()
     for values, name, color in (
-        (naive, "naive softmax", "#E69F00"),
-        (stable, "softmax with max subtracted", "#0072B2"),
+        (naive, "naive softmax", ORANGE),
+        (stable, "softmax with max subtracted", BLUE),
     ):
         printed = [_fmt(v) for v in values]
         fig.add_bar(
@@ -229,7 +235,7 @@ def overflow_figure(demo: dict[str, object], title: str = "") -> go.Figure:
             x=[p for p, b in zip(positions, bad, strict=True) if b],
             y=[0.05] * int(bad.sum()),
             mode="markers",
-            marker={"symbol": "x", "size": 16, "color": "#d62728"},
+            marker={"symbol": "x", "size": 16, "color": ERROR_RED},
             name="naive result is nan/inf",
             hoverinfo="skip",
         )

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from attention_core.figures.common import ACCENT, COLORSCALE, FONT, MUTED, plot_label
+from attention_core.figures.common import FONT, plot_label
 from attention_core.figures.frozen import FrozenFigure
+from attention_core.figures.palette import ACCENT, BAR, COLORSCALE, MUTED
 
 DETAIL_MAX = 48  # up to this many tokens: numbers/labels per cell, lines and bars
 MAX_BINS = 128  # larger matrices are summed into at most this many blocks per side
@@ -285,7 +286,7 @@ def top_keys(
             x=w[order],
             y=list(range(len(order))),
             orientation="h",
-            marker_color=[ACCENT if i == query_idx else "#3e4989" for i in order],
+            marker_color=[ACCENT if i == query_idx else BAR for i in order],
             text=[f"{100 * v:.1f}%" for v in w[order]],
             textposition="outside",
             customdata=[names[i] for i in order],
@@ -434,7 +435,7 @@ def next_token_bars(pairs: Sequence[tuple[str, float]], title: str = "") -> go.F
             x=probs,
             y=list(range(len(pairs))),
             orientation="h",
-            marker_color=[ACCENT, *["#3e4989"] * (len(pairs) - 1)],
+            marker_color=[ACCENT, *[BAR] * (len(pairs) - 1)],
             text=[f"{100 * p:.1f}%" for p in probs],
             textposition="outside",
             customdata=names,

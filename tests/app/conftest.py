@@ -32,3 +32,14 @@ def app() -> Callable[..., AppTest]:
 def notices(at: AppTest) -> list[str]:
     """The notices (st.warning) app.py shows at the top of the page: fallbacks, truncation, bad input."""
     return [el.value for el in at.warning]
+
+
+def keyed_text(at: AppTest, key: str) -> str:
+    """The text of every element inside the container with this key ('' when the page did not draw it)."""
+    try:
+        block = at.get_by_key(key)
+    except KeyError:
+        return ""
+    return " ".join(
+        str(getattr(node, "value", "")) for node in block if getattr(node, "value", None) is not None
+    )

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.text import tokenize
 from attention_core.translation import grammar as g
+from attention_core.views.multihead import divisors
 
 ROOT = Path(__file__).resolve().parents[2]
 Params = dict[str, str]
@@ -157,7 +157,7 @@ def _causal(draw: st.DrawFn, text: str) -> Params:
 
 def _multihead(draw: st.DrawFn, text: str) -> Params:
     d_out = draw(st.integers(1, 16))
-    heads = draw(st.sampled_from(sa.divisors(d_out)))
+    heads = draw(st.sampled_from(divisors(d_out)))
     params = {"mh_dout": str(d_out), "mh_heads": str(heads)}
     params |= {f"mh_h{i + 1}": draw(_switch()) for i in range(heads) if draw(st.booleans())}
     return params | _some(

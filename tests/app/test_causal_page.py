@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_core import self_attention as sa
+from attention_core import builders, stepwise
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
-from tests.app.conftest import notices, open_app
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs
 
 PAGE = "app_pages/causal.py"
@@ -31,12 +31,12 @@ def test_default_reproduces_the_book_masking() -> None:
     assert np.isnan(causal[upper]).all()  # hidden cells carry no value
     method1, method2 = _values(charts["ca_method1_fig"], 1), _values(charts["ca_method2_fig"], 1)
     assert np.allclose(method1[~upper], method2[~upper], atol=1e-6)
-    successes = " ".join(s.value for s in at.success)
-    assert "Both methods give the same weights" in successes and "CausalAttention" in successes
-    assert "book's settings" in successes
+    assert "Both methods give the same weights" in keyed_text(at, "ca_methods_check")
+    assert "CausalAttention" in keyed_text(at, "ca_module_check")
+    assert "book's settings" in keyed_text(at, "ca_book_note")
     assert "ca_dropout_fig" not in charts  # dropout off by default
     # the first token's context vector is its own value vector
-    W_value = sa.weight_matrices(sa.build_self_attention("linear", 3, 2, 789))[2]
+    W_value = builders.weight_matrices(builders.build_self_attention("linear", 3, 2, 789))[2]
     assert np.allclose(_values(charts["ca_context_fig"], 0)[0], (BOOK_INPUTS[0] @ W_value).numpy(), atol=1e-6)
     assert not notices(at)
 
@@ -55,21 +55,24 @@ def test_default_reproduces_the_book_masking() -> None:
 def test_book_settings_claim_only_for_the_books_setting(params: dict[str, str], claimed: bool) -> None:
     at = open_app(PAGE, params)
     assert not at.exception
-    successes = " ".join(s.value for s in at.success)
-    assert ("book's settings (section 3.5)" in successes) is claimed
+    assert ("book's settings (section 3.5)" in keyed_text(at, "ca_book_note")) is claimed
 
 
 def test_weights_are_shared_with_the_trainable_page() -> None:
     seed = "613"  # a setting no other test builds
     trainable = open_app("app_pages/trainable.py", {"tw_build": "linear", "tw_lseed": seed})
     assert not trainable.exception
-    misses = sa._seeded_weights.cache_info().misses
+    misses = builders._seeded_weights.cache_info().misses
     at = open_app(PAGE, {"ca_seed": seed})
     assert not at.exception
-    assert sa._seeded_weights.cache_info().misses == misses  # the trainable page's weights, not rebuilt
-    weights = sa.weight_matrices(sa.build_self_attention("linear", 3, 2, int(seed)))  # built afresh
+    assert builders._seeded_weights.cache_info().misses == misses  # the trainable page's weights, not rebuilt
+    weights = builders.weight_matrices(
+        builders.build_self_attention("linear", 3, 2, int(seed))
+    )  # built afresh
     unmasked = _values(chart_specs(at)["ca_weights_fig"], 0)
-    assert np.allclose(unmasked, sa.attention_steps(BOOK_INPUTS, *weights).attn_weights.numpy(), atol=1e-4)
+    assert np.allclose(
+        unmasked, stepwise.attention_steps(BOOK_INPUTS, *weights).attn_weights.numpy(), atol=1e-4
+    )
 
 
 def test_mask_toggle_changes_weights_and_visibility() -> None:
@@ -125,8 +128,10 @@ def test_link_restores_settings() -> None:
     assert not at.exception and not notices(at)
     assert at.radio(key="ca_build").value == "rand" and at.slider(key="ca_rseed").value == 42
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    module = sa.build_self_attention("rand", 3, 3, seed=42)
-    steps = sa.attention_steps(vectors_for(tokens, 3).vectors, *sa.weight_matrices(module), causal=True)
+    module = builders.build_self_attention("rand", 3, 3, seed=42)
+    steps = stepwise.attention_steps(
+        vectors_for(tokens, 3).vectors, *builders.weight_matrices(module), causal=True
+    )
     spec = chart_specs(at)["ca_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens
     assert np.allclose(_values(spec, 0), steps.context_vec.numpy(), atol=1e-6)
@@ -168,6 +173,6 @@ def test_presentation_mode_steps_run_alone(step: int, extra: dict[str, str]) -> 
     headers = [h.value for h in at.subheader if h.value.startswith("Step ")]
     assert len(headers) == 1 and headers[0].startswith(f"Step {step} ·")
     if step == 4 and not extra:  # the dropout step says how to switch it on
-        assert any("Dropout is off" in i.value for i in at.info)
+        assert "Dropout is off" in keyed_text(at, "ca_dropout_off")
     else:
         assert chart_specs(at)  # every other step draws a figure

@@ -107,7 +107,7 @@ def check_only_dependents_disabled(needs: set[str], fault: re.Pattern[str]) -> s
     return disabled
 
 
-# ---------------------------------------------------------------- translation models (pages 2-3)
+# ---------------------------------------------------------------- translation models (the RNN bottleneck and Bahdanau pages)
 
 TRANSLATION = ("ui.translation", "attention_core.translation.models")
 
@@ -167,14 +167,14 @@ def test_truncated_weights(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     )
 
 
-# ---------------------------------------------------------------- pretrained models (page 8) and model vectors
+# ---------------------------------------------------------------- pretrained models (the real-transformer page) and model vectors
 
 
 PRETRAINED = ("attention_core.pretrained", "attention_core import pretrained")
 
 
 def test_model_packages_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither model package installed: the real-model page explains; pages 4-7 fall back with a notice."""
+    """Neither model package installed: the real-model page explains; the self-attention pages fall back with a notice."""
     hidden = {spec.module for spec in pt.MODELS.values()}
 
     def find_spec(name: str, *args: object, **kwargs: object):
@@ -182,7 +182,7 @@ def test_model_packages_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     model_page = pages_using(*PRETRAINED)
-    needs = model_page | pages_using("ui.vectors")  # pages 4-7 read MiniLM's embedding table for "Model"
+    needs = model_page | pages_using("ui.vectors")  # "Model" vectors read MiniLM's embedding table
     disabled = check_only_dependents_disabled(needs, re.compile(r"not installed", re.I))
     assert model_page <= disabled
     for path in pages_using("ui.vectors"):  # model vectors: hashed fallback with a notice, charts drawn

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from streamlit.testing.v1.element_tree import Dataframe
 
-from attention_core import self_attention as sa
+from attention_core import builders, references
 from attention_core.embeddings import BOOK_INPUTS, vectors_for
-from attention_core.figures.self_attention import OFF_SCALE
-from tests.app.conftest import notices, open_app
+from attention_core.figures.palette import OFF_SCALE
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs
 
 PAGE = "app_pages/multihead.py"
@@ -32,7 +33,7 @@ def _z(spec: dict, i: int) -> np.ndarray:
 
 
 def _parity(at) -> dict[str, list]:
-    (frame,) = [df.value for df in at.dataframe]
+    (frame,) = [node.value for node in at.get_by_key("mh_parity_table") if isinstance(node, Dataframe)]
     return frame.to_dict(orient="list")
 
 
@@ -47,12 +48,12 @@ def test_default_reproduces_the_book_and_passes_parity() -> None:
     assert len(_panels(heads)) == 2
     upper = np.triu(np.ones((6, 6), dtype=bool), 1)
     assert np.isnan(_z(heads, 0)[upper]).all()  # causal by default
-    mha = sa.build_multihead(3, 2, 6, 2, 123)
+    mha = builders.build_multihead(3, 2, 6, 2, 123)
     assert np.allclose(_z(heads, 1)[~upper], mha(BOOK_INPUTS)[1][1].detach().numpy()[~upper], atol=1e-6)
     parity = _parity(at)
     assert parity["within 1e-5"] == ["yes", "yes"]
     assert all(d < 1e-5 for d in parity["largest difference"])
-    assert any("same result" in s.value for s in at.success)
+    assert "same result" in keyed_text(at, "mh_parity_result")
     assert len(_panels(charts["mh_pipeline_fig"])) == 2 + 3
     assert [str(o) for o in at.selectbox(key="mh_heads").options] == ["1", "2"]
     assert not notices(at)
@@ -86,7 +87,7 @@ def test_switching_a_head_off_changes_output_and_url() -> None:
     titles = [a["text"] for a in charts["mh_heads_fig"]["layout"]["annotations"]]
     assert titles[1].endswith("(off)") and not titles[0].endswith("(off)")
     full, selected, change = (_z(charts["mh_effect_fig"], i) for i in range(3))
-    mha = sa.build_multihead(3, 2, 6, 2, 123)
+    mha = builders.build_multihead(3, 2, 6, 2, 123)
     expected, _ = mha(BOOK_INPUTS, head_mask=[1, 0])
     assert np.allclose(selected, expected.detach().numpy(), atol=1e-6)
     assert np.allclose(change, selected - full, atol=1e-6)
@@ -128,8 +129,8 @@ def test_square_projection_adds_torch_multihead_to_the_check() -> None:
     charts = chart_specs(at)
     assert len(_panels(charts["mh_heads_fig"])) == 4
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    ref, _ = sa.torch_multihead_reference(
-        sa.build_multihead(12, 12, 6, 4, 5), vectors_for(tokens, 12).vectors
+    ref, _ = references.torch_multihead_reference(
+        builders.build_multihead(12, 12, 6, 4, 5), vectors_for(tokens, 12).vectors
     )
     assert np.allclose(_z(charts["mh_effect_fig"], 0), ref.numpy(), atol=1e-5)
 

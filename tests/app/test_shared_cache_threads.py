@@ -20,11 +20,11 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from attention_core import self_attention as sa
-from attention_core.figures import transformer as tf
+from attention_core.builders import build_multihead
+from attention_core.figures import transformer as model_figs
 from attention_core.figures.export import matrices_zip
 from attention_core.figures.frozen import FrozenFigure, freeze
-from attention_core.figures.self_attention import heatmap_grid
+from attention_core.figures.grid import heatmap_grid
 from attention_core.figures.translation import encoder_animation
 from ui.cache import private_copy, shared_cache
 from ui.figures import PRESENT_FONT, session_figure
@@ -36,7 +36,7 @@ def _figures() -> dict[str, go.Figure]:
     rng = np.random.default_rng(0)
     tokens = [f"t{i}" for i in range(10)]
     return {
-        "view": tf.model_view(rng.random((3, 4, 12, 12)).astype(np.float32)),
+        "view": model_figs.model_view(rng.random((3, 4, 12, 12)).astype(np.float32)),
         "grid": heatmap_grid(
             [rng.random((10, 10)) for _ in range(4)], tokens, tokens, list("abcd"), max_cols=2
         ),
@@ -83,7 +83,7 @@ def test_shared_values_are_frozen_and_each_call_gets_its_own_copy() -> None:
 def _session_work(state: dict[str, object], i: int) -> dict[str, str]:
     """What one session's rerun does with the cached figures: highlight, enlarge, serialise, export."""
     layer, head = i % 3, (i * 5) % 4
-    picked = tf.highlight_head(state["view"], (layer, head))  # type: ignore[arg-type]
+    picked = model_figs.highlight_head(state["view"], (layer, head))  # type: ignore[arg-type]
     grid = session_figure(state["grid"], presenting=i % 2 == 0)  # type: ignore[arg-type]
     animation = session_figure(state["animation"], presenting=i % 3 == 0)  # type: ignore[arg-type]
     for fig in (picked, grid, animation):  # st.plotly_chart's own path: to_dict, then JSON
@@ -128,9 +128,10 @@ def test_many_threads_read_the_same_cached_figures_at_once() -> None:
 
 
 def test_a_shared_multihead_module_gives_the_same_output_in_every_thread() -> None:
-    """The cached MultiHeadAttention stacks its weights once (before it is shared), under a lock if ever again."""
-    mha = sa.build_multihead(4, 4, 16, 2, 123).eval()
-    packed = mha.__dict__["_packed"]  # stacked at construction
+    """A MultiHeadAttention read by many threads keeps no per-call state: same output, same attributes."""
+    mha = build_multihead(4, 4, 16, 2, 123).eval()
+    attributes = dict(mha.__dict__)
+    params = {name: p.detach().clone() for name, p in mha.named_parameters()}
     x = torch.rand(8, 4, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         expected = mha(x)[0]
@@ -150,7 +151,8 @@ def test_a_shared_multihead_module_gives_the_same_output_in_every_thread() -> No
     for thread in threads:
         thread.join()
     assert len(outputs) == 400 and all(torch.equal(o, expected) for o in outputs)
-    assert mha.__dict__["_packed"] is packed  # read, never rebuilt
+    assert mha.__dict__.keys() == attributes.keys()  # nothing cached on the module by a call
+    assert all(torch.equal(p, params[name]) for name, p in mha.named_parameters())
 
 
 def test_st_cache_resource_is_still_what_shared_cache_uses() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from attention_core import simplified as sa
+from attention_core import simplified
 from attention_core.embeddings import vectors_for
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs, first_z
@@ -42,7 +42,7 @@ def test_changing_sentence_changes_figures() -> None:
     after = first_z(spec)
     assert spec["layout"]["yaxis"]["ticktext"] == ["the", "cat", "sat", "on", "the", "mat"]
     vectors = vectors_for(["the", "cat", "sat", "on", "the", "mat"], 3).vectors  # what the page shows
-    expected = sa.simplified_self_attention(vectors)[1]
+    expected = simplified.simplified_self_attention(vectors)[1]
     assert np.allclose(after, expected.numpy(), atol=1e-6)
     assert not np.allclose(before, after)
 

@@ -1,32 +1,26 @@
-"""The lesson plan page: it runs, and every prepared view it links to opens cleanly."""
+"""The lesson plan page: generated from the registry, and every prepared view it links to opens cleanly."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.app.conftest import notices, open_app
-from ui.lesson_plan import LESSON_PLAN
 from ui.pages import PAGES
 
 REGISTERED = {info.url_path: info for info in PAGES}
-VIEWS = [
-    (step.url_path, label, params)
-    for step in LESSON_PLAN
-    if step.url_path in REGISTERED
-    for label, params in step.views
-]
+PLANNED = [info for info in PAGES if info.plan is not None]
+VIEWS = [(info.url_path, view.label, dict(view.params)) for info in PLANNED for view in info.plan.views]
 
 
 def test_teach_page_lists_registered_pages_only() -> None:
     at = open_app("app_pages/teach.py")
     assert not at.exception
     headers = [h.value for h in at.subheader]
-    planned = [s for s in LESSON_PLAN if s.url_path in REGISTERED]
-    assert len(headers) == len(planned)
-    for header, step in zip(headers, planned, strict=True):
-        assert REGISTERED[step.url_path].title in header
+    assert len(headers) == len(PLANNED)
+    for header, info in zip(headers, PLANNED, strict=True):
+        assert info.title in header and f"{info.plan.minutes} min" in header
     links = at.get("page_link")
-    assert len(links) == len(planned) + len(VIEWS)
+    assert len(links) == len(PLANNED) + len(VIEWS)
 
 
 @pytest.mark.parametrize(("url_path", "label", "params"), VIEWS, ids=[v[1] for v in VIEWS])

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from attention_core import self_attention as sa
+from attention_core import builders, stepwise
 from attention_core.embeddings import vectors_for
-from tests.app.conftest import notices, open_app
+from attention_core.views import trainable as trainable_view_module
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs, first_z
 
 PAGE = "app_pages/trainable.py"
@@ -45,20 +46,23 @@ def test_default_reproduces_the_book_reference_table() -> None:
         first_z(charts["tw_attn_weights_fig"])[1], [0.1500, 0.2264, 0.2199, 0.1311, 0.0906, 0.1820], atol=5e-5
     )
     assert np.allclose(first_z(charts["tw_context_fig"])[1], [0.3061, 0.8210], atol=5e-5)
-    assert any("book's settings" in s.value for s in at.success)
+    assert "book's settings" in keyed_text(at, "tw_book_note")
     assert {"tw_weights_fig", "tw_scores_fig", "tw_saturation_fig"} <= set(charts)
     assert not notices(at)
 
 
 def test_steps_are_computed_once_per_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = sa.attention_steps
-    monkeypatch.setattr(sa, "attention_steps", lambda *a, **k: calls.append(k.get("scale")) or real(*a, **k))
+    real = stepwise.attention_steps
+    monkeypatch.setattr(
+        trainable_view_module,
+        "attention_steps",
+        lambda *a, **k: calls.append(k.get("scale")) or real(*a, **k),
+    )
     at = open_app(PAGE, {"tw_seed": "417"})  # a setting no other test caches
     assert not at.exception
     assert sorted(calls) == [False, True]  # both scalings, once, inside the cached step figures
-    caption = " ".join(c.value for c in at.caption)
-    assert "with scaling and" in caption
+    assert "with scaling and" in keyed_text(at, "tw_saturation_note")
     at.selectbox(key="tw_q").set_value(at.selectbox(key="tw_q").options[3]).run()  # a rerun, same setting
     assert not at.exception and len(calls) == 2
 
@@ -75,7 +79,7 @@ def test_scaling_toggle_changes_weights_and_url() -> None:
     assert np.allclose(_z(charts["tw_scores_fig"], 1), raw_scores)  # "scaled" panel = raw scores now
     assert not np.allclose(before, after, atol=1e-3)
     assert at.query_params["tw_scale"] == "0"
-    assert not any("book's settings" in s.value for s in at.success)
+    assert keyed_text(at, "tw_book_note") == ""
 
 
 def test_switch_to_linear_construction_gives_book_v2() -> None:
@@ -95,7 +99,7 @@ def test_seed_and_sizes_change_weights() -> None:
     at.slider(key="tw_dout").set_value(4).run()
     assert not at.exception
     charts = chart_specs(at)
-    W_query, W_key, W_value = sa.weight_matrices(sa.build_self_attention("rand", 3, 4, seed=7))
+    W_query, W_key, W_value = builders.weight_matrices(builders.build_self_attention("rand", 3, 4, seed=7))
     assert np.allclose(_z(charts["tw_weights_fig"], 0), W_query.numpy(), atol=1e-6)
     assert np.allclose(_z(charts["tw_weights_fig"], 1), W_key.numpy(), atol=1e-6)
     assert np.allclose(_z(charts["tw_weights_fig"], 2), W_value.numpy(), atol=1e-6)
@@ -118,7 +122,7 @@ def test_link_restores_settings_and_sentence() -> None:
     assert at.slider(key="tw_lseed").value == 5
     assert at.selectbox(key="tw_q").value == "6 · mat"
     tokens = ["the", "cat", "sat", "on", "the", "mat"]
-    module = sa.build_self_attention("linear", 4, 3, seed=5)
+    module = builders.build_self_attention("linear", 4, 3, seed=5)
     context_vec, _ = module(vectors_for(tokens, 4).vectors)
     spec = chart_specs(at)["tw_context_fig"]
     assert spec["layout"]["yaxis"]["ticktext"] == tokens

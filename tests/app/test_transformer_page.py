@@ -73,11 +73,11 @@ def test_layer_and_head_change_the_figure_and_the_url(minilm: pt.LoadedModel) ->
 def test_model_view_is_built_once_per_text_and_only_the_outline_moves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from attention_core.figures import transformer as tf
+    from attention_core.figures import transformer as model_figs
 
     calls = []
-    real = tf.model_view
-    monkeypatch.setattr(tf, "model_view", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = model_figs.model_view
+    monkeypatch.setattr(model_figs, "model_view", lambda *a, **k: calls.append(1) or real(*a, **k))
     at = _open({"text": "A text that only this test uses, so the cached model view is built here"})
     grid = chart_specs(at)["tf_grid"]
     at.slider(key="tf_layer").set_value(3).run()

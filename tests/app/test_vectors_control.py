@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attention_core import embeddings as emb
-from attention_core import simplified as sa
+from attention_core import simplified
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS, model_vectors
 from tests.app.conftest import notices, open_app
 from tests.support.plotly import chart_specs, first_z
@@ -21,11 +21,11 @@ def _weights(at) -> np.ndarray:
 def test_default_sentence_keeps_book_vectors_and_toggle_switches_to_model() -> None:
     at = open_app(PAGE)
     assert at.radio(key="vec").value == "book"
-    book = sa.simplified_self_attention(BOOK_INPUTS)[1].numpy()
+    book = simplified.simplified_self_attention(BOOK_INPUTS)[1].numpy()
     np.testing.assert_allclose(_weights(at), book, atol=1e-6)
     at.radio(key="vec").set_value("model").run()
     assert not at.exception
-    expected = sa.simplified_self_attention(model_vectors(list(BOOK_TOKENS), 3))[1].numpy()
+    expected = simplified.simplified_self_attention(model_vectors(list(BOOK_TOKENS), 3))[1].numpy()
     np.testing.assert_allclose(_weights(at), expected, atol=1e-6)
     assert not np.allclose(_weights(at), book)
     assert at.query_params["vec"] in ("model", ["model"])
@@ -35,14 +35,14 @@ def test_default_sentence_keeps_book_vectors_and_toggle_switches_to_model() -> N
 def test_typed_sentence_gets_model_vectors() -> None:
     at = open_app(PAGE, {"text": "the cat chased the dog"})
     tokens = ["the", "cat", "chased", "the", "dog"]
-    expected = sa.simplified_self_attention(model_vectors(tokens, 3))[1].numpy()
+    expected = simplified.simplified_self_attention(model_vectors(tokens, 3))[1].numpy()
     np.testing.assert_allclose(_weights(at), expected, atol=1e-6)
 
 
 def test_link_with_model_vectors_and_dimension() -> None:
     at = open_app(PAGE, {"vec": "model", "dim": "6"})
     assert at.radio(key="vec").value == "model" and not at.exception
-    expected = sa.simplified_self_attention(model_vectors(list(BOOK_TOKENS), 6))[1].numpy()
+    expected = simplified.simplified_self_attention(model_vectors(list(BOOK_TOKENS), 6))[1].numpy()
     np.testing.assert_allclose(_weights(at), expected, atol=1e-6)
 
 
@@ -61,5 +61,5 @@ def test_missing_model_package_falls_back_to_hashed_with_notice(monkeypatch: pyt
     assert not at.exception
     assert any("hashed" in n for n in notices(at))
     tokens = ["the", "cat", "chased", "the", "dog"]
-    expected = sa.simplified_self_attention(emb.embed_tokens(tokens, 3, source="hashed"))[1].numpy()
+    expected = simplified.simplified_self_attention(emb.embed_tokens(tokens, 3, source="hashed"))[1].numpy()
     np.testing.assert_allclose(_weights(at), expected, atol=1e-6)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server
+from tests.support.server import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -53,3 +53,18 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def by_key(page, key: str):
+    """The element Streamlit drew for the widget, chart or container with this key (its `st-key-` class)."""
+    return page.locator(f".st-key-{key}")
+
+
+def chart(page, key: str):
+    """The Plotly chart placed with this key."""
+    return by_key(page, key).locator(".js-plotly-plot").first
+
+
+def sentence_box(page):
+    """The shared sentence box in the sidebar."""
+    return by_key(page, "text").locator("textarea")

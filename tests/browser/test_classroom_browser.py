@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import by_key, sentence_box, wait_for_app
 
 FIGURE_DATA_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => el.data.map(t => ({
     type: t.type, z: t.z ? Array.from(t.z, r => Array.from(r)) : null,
@@ -27,12 +27,12 @@ def test_shared_link_reproduces_figures_in_fresh_browser(
     page: Page, browser: Browser, streamlit_url: str, screenshot_dir
 ) -> None:
     _open(page, f"{streamlit_url}/simplified")
-    box = page.get_by_role("textbox", name="Your sentence")
+    box = sentence_box(page)
     box.fill("a small cat sees a big dog")
     box.press("Control+Enter")
     expect(page).to_have_url(re.compile("text=a"))
     wait_for_app(page)
-    page.get_by_role("combobox").first.click()
+    by_key(page, "q").get_by_role("combobox").click()
     page.get_by_role("option", name="3 · cat").click()
     expect(page).to_have_url(re.compile("q=3"))
     wait_for_app(page)
@@ -59,10 +59,10 @@ def test_next_step_through_whole_lesson(page: Page, streamlit_url: str, screensh
         expect(page.get_by_role("heading", name=re.compile(rf"^Step {step} ·"))).to_be_visible()
         assert page.get_by_role("heading", name=re.compile(r"^Step \d ·")).count() == 1
         if step < 6:
-            page.get_by_role("button", name=re.compile("^Next")).click()
+            by_key(page, "lesson_next").locator("button").click()
             expect(page).to_have_url(re.compile(rf"step={step + 1}"))
             wait_for_app(page)
-    expect(page.get_by_role("button", name=re.compile("^Next"))).to_be_disabled()
+    expect(by_key(page, "lesson_next").locator("button")).to_be_disabled()
     page.keyboard.press("ArrowLeft")  # the Previous button's keyboard shortcut
     expect(page).to_have_url(re.compile("step=5"))
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -73,7 +73,7 @@ def test_html_export_opens_offline(page: Page, browser: Browser, streamlit_url: 
     _open(page, f"{streamlit_url}/simplified")
     n_figures = page.locator(".js-plotly-plot").count()
     with page.expect_download(timeout=60_000) as download_info:
-        page.get_by_role("button", name=re.compile("Download this page")).click()
+        by_key(page, "export_html").locator("button").click()
     target = tmp_path / "page.html"
     download_info.value.save_as(target)
 

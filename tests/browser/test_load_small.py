@@ -6,8 +6,8 @@ import math
 
 import psutil
 
-from bench.common import free_port, streamlit_server
 from bench.load import gc_env, parse_args, print_report, run_load
+from tests.support.server import free_port, streamlit_server
 
 
 def test_four_sessions_without_errors() -> None:

@@ -16,7 +16,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import sentence_box, wait_for_app
 from ui.pages import PAGES
 
 SENTENCE_PAYLOAD = (
@@ -85,7 +85,7 @@ def test_payloads_in_link_and_sentence_stay_text(page: Page, streamlit_url: str,
 
     page.goto(_url(streamlit_url, info.url_path, {"text": SENTENCE_PAYLOAD}))
     _settle(page)
-    box = page.get_by_role("textbox", name="Your sentence")
+    box = sentence_box(page)
     expect(box).to_have_value(SENTENCE_PAYLOAD)
     _assert_clean(page, dialogs, f"{info.url_path}?text=payload")
 
@@ -116,6 +116,6 @@ def test_unknown_page_address_opens_the_app(page: Page, streamlit_url: str) -> N
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{streamlit_url}/no-such-page%3Cimg%20data-pwned%20src=x%20onerror=alert(1)%3E?text=the%20cat")
     _settle(page)
-    expect(page.get_by_role("textbox", name="Your sentence")).to_have_value("the cat")
+    expect(sentence_box(page)).to_have_value("the cat")
     expect(page.get_by_text(re.compile("Page not found", re.I)).first).to_be_visible()
     _assert_clean(page, dialogs, "unknown page")

@@ -6,13 +6,16 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import chart, sentence_box, wait_for_app
 
 
 def _heatmap_ticks(page: Page) -> list[str]:
     """The y tick labels of the attention-weights heatmap, as the browser drew them."""
-    chart = page.locator(".js-plotly-plot").filter(has_text="Attention weights (softmax of each row)")
-    return chart.locator(".yaxislayer-above .ytick text").evaluate_all("els => els.map(e => e.textContent)")
+    return (
+        chart(page, "weights_matrix_fig")
+        .locator(".yaxislayer-above .ytick text")
+        .evaluate_all("els => els.map(e => e.textContent)")
+    )
 
 
 def test_type_sentence_updates_heatmap(page: Page, streamlit_url: str, screenshot_dir) -> None:
@@ -24,7 +27,7 @@ def test_type_sentence_updates_heatmap(page: Page, streamlit_url: str, screensho
     expect(page.get_by_text("[0.4419, 0.6515, 0.5683]")).to_be_visible()
     assert _heatmap_ticks(page) == ["Your", "journey", "starts", "with", "one", "step"]
 
-    box = page.get_by_role("textbox", name="Your sentence")
+    box = sentence_box(page)
     box.fill("the cat sat on the mat")
     box.press("Control+Enter")
     expect(page).to_have_url(re.compile(r"text=the\+cat\+sat|text=the%20cat%20sat"))
@@ -44,7 +47,7 @@ def test_link_restores_sentence_and_html_stays_text(page: Page, streamlit_url: s
     page.goto(f"{streamlit_url}/simplified?text=" + payload.replace(" ", "%20"))
     page.wait_for_selector(".js-plotly-plot")
     wait_for_app(page)
-    expect(page.get_by_role("textbox", name="Your sentence")).to_have_value(payload)
+    expect(sentence_box(page)).to_have_value(payload)
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("[data-testid='stMain'] b:text('bold')").count() == 0
     assert "img" in _heatmap_ticks(page)

@@ -7,16 +7,14 @@ import urllib.parse
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import by_key, chart, wait_for_app
 
 LOAD_MS = 240_000  # a cold server loads MiniLM (and maybe converts SmolLM2) on first use
 TEXT = "The cat sat on the mat because it was tired."
 
 
 def _head_chart(page: Page):
-    return page.locator(".js-plotly-plot").filter(
-        has_text=re.compile(r"Layer \d+, head \d+: attention weights")
-    )
+    return chart(page, "tf_head_map")
 
 
 def _head_title(page: Page) -> str:
@@ -35,10 +33,10 @@ def _open(page: Page, streamlit_url: str, params: str = "") -> None:
     expect(_head_chart(page)).to_be_visible(timeout=LOAD_MS)
 
 
-def _step_slider(page: Page, index: int, url_key: str, target: int) -> None:
-    """Press ArrowRight on the index-th slider one step at a time, waiting for each rerun, up to `target`."""
+def _step_slider(page: Page, url_key: str, target: int) -> None:
+    """Press ArrowRight on the slider with this key one step at a time, waiting for each rerun, up to `target`."""
     for value in range(2, target + 1):
-        thumb = page.get_by_role("slider").nth(index)
+        thumb = by_key(page, url_key).get_by_role("slider")
         thumb.focus()
         thumb.press("ArrowRight")
         expect(page).to_have_url(re.compile(rf"{url_key}={value}(&|$)"), timeout=30_000)
@@ -57,12 +55,12 @@ def test_switch_layer_and_head_changes_the_figure(page: Page, streamlit_url: str
     before = _head_image(page)
     page.screenshot(path=str(screenshot_dir / "transformer-minilm-layer1-head1.png"))
 
-    _step_slider(page, 0, "tf_layer", 3)  # layer 1 -> 3
+    _step_slider(page, "tf_layer", 3)  # layer 1 -> 3
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 3, head 1'))",
         timeout=30_000,
     )
-    _step_slider(page, 1, "tf_head", 4)  # head 1 -> 4
+    _step_slider(page, "tf_head", 4)  # head 1 -> 4
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.startsWith('Layer 3, head 4'))",
         timeout=30_000,
@@ -105,7 +103,7 @@ def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, 
     wait_for_app(page)
     page.screenshot(path=str(screenshot_dir / "transformer-minilm-clicked-l5-h9.png"))
     # move away with the slider, then click the same tile again: it must be enlarged again
-    thumb = page.get_by_role("slider").nth(1)
+    thumb = by_key(page, "tf_head").get_by_role("slider")
     thumb.focus()
     thumb.press("ArrowLeft")
     expect(page).to_have_url(re.compile(r"tf_head=8(&|$)"), timeout=30_000)
@@ -118,7 +116,7 @@ def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, 
 
 def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str, screenshot_dir) -> None:
     _open(page, streamlit_url)
-    page.get_by_text("SmolLM2-135M · decoder").click()
+    by_key(page, "tf_model").locator("label[data-baseweb='radio']").nth(1).click()  # SmolLM2
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent === 'Next-token probabilities')",
         timeout=LOAD_MS,
@@ -126,6 +124,6 @@ def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str,
     wait_for_app(page, timeout=LOAD_MS)
     expect(page.get_by_text("4-bit quantized")).to_be_visible()
     # the query menu shows the decoder's own token at the same position (no stale label from MiniLM)
-    expect(page.get_by_role("combobox", name="Query token")).to_have_value("2 · ␣cat")
+    expect(by_key(page, "tf_q").get_by_role("combobox")).to_have_value("2 · ␣cat")
     expect(page.get_by_text("the causal mask at work")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "transformer-smollm2.png"))

@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 import attention_core as ac
+from attention_core import builders as sa_builders
+from attention_core import modules as sa
 from attention_core import pretrained as pt
-from attention_core import self_attention as sa
 
 X = ac.BOOK_INPUTS  # (6, 3): "Your journey starts with one step"
 
@@ -29,12 +30,12 @@ class ContextOnly(sa.MultiHeadAttention):
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: sa.build_self_attention("rand", 3, 2, 123),
-        lambda: sa.build_self_attention("linear", 3, 2, 789),
-        lambda: sa.build_self_attention("rand", 3, 4, 5, scale=False),
-        lambda: sa.build_causal_attention(3, 2, 6, 0.0, 123),
-        lambda: sa.build_multihead(3, 4, 6, 2, 123),
-        lambda: sa.build_multihead(3, 6, 6, 3, 1, causal=False),
+        lambda: sa_builders.build_self_attention("rand", 3, 2, 123),
+        lambda: sa_builders.build_self_attention("linear", 3, 2, 789),
+        lambda: sa_builders.build_self_attention("rand", 3, 4, 5, scale=False),
+        lambda: sa_builders.build_causal_attention(3, 2, 6, 0.0, 123),
+        lambda: sa_builders.build_multihead(3, 4, 6, 2, 123),
+        lambda: sa_builders.build_multihead(3, 6, 6, 3, 1, causal=False),
         lambda: sa.MultiHeadAttentionWrapper(3, 2, 6, 0.0, 2),
     ],
     ids=["v1", "v2", "v1-unscaled", "causal", "mha", "mha-not-causal", "wrapper"],
@@ -63,7 +64,7 @@ def test_works_on_a_class_that_returns_only_context_vectors() -> None:
 
 def test_dropout_is_not_in_the_weights() -> None:
     """In train mode the module drops weights; attention_weights gives the weights before dropout."""
-    module = sa.build_causal_attention(3, 2, 6, 0.5, 123).train()
+    module = sa_builders.build_causal_attention(3, 2, 6, 0.5, 123).train()
     with torch.no_grad():
         module.eval()
         _, clean = module(X)

@@ -1,4 +1,4 @@
-"""Real word vectors for pages 4-7: MiniLM's embedding table, projected by the shipped PCA asset."""
+"""Real word vectors for the self-attention pages: MiniLM's embedding table, projected by the shipped PCA asset."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from attention_core import api, bpe
 from attention_core import own_model as om
 from attention_core.checkpoint import load_gpt_bytes
 from attention_core.gpt import GPTConfig, GPTModel
+from attention_core.views import own_model as ov
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def tok() -> bpe.Gpt2Tokenizer:
 
 def test_run_equals_the_models_forward_pass(demo, tok: bpe.Gpt2Tokenizer) -> None:
     text = "the small black cat sees three european dogs ."
-    run = om.run_own_model(demo.model, tok, text)
+    run = ov.own_model_view(demo.model, tok, text)
     ids = tok.encode(text)
     assert list(run.token_ids) == ids and list(run.labels) == [tok.label(i) for i in ids]
     with torch.no_grad():
@@ -49,16 +50,16 @@ def test_run_equals_the_models_forward_pass(demo, tok: bpe.Gpt2Tokenizer) -> Non
 
 def test_long_text_is_cut_to_the_context_length(demo, tok: bpe.Gpt2Tokenizer) -> None:
     text = " ".join(["the cat sleeps ."] * 40)
-    run = om.run_own_model(demo.model, tok, text)
+    run = ov.own_model_view(demo.model, tok, text)
     assert run.limit == demo.config.context_length == len(run.token_ids)
     assert run.total_tokens == len(tok.encode(text)) > run.limit and run.truncated
 
 
 def test_tokens_beyond_a_small_vocabulary_are_named(tok: bpe.Gpt2Tokenizer) -> None:
     small = GPTModel(GPTConfig(vocab_size=1000, context_length=16, emb_dim=8, n_heads=2, n_layers=1)).eval()
-    with pytest.raises(om.TextNotReadableError, match=r"1,000 tokens.*␣cat.*3797"):
-        om.run_own_model(small, tok, "a cat")
-    assert om.run_own_model(small, tok, "a the").shape[-1] == 2  # ids 64 and 262 are inside it
+    with pytest.raises(ov.TextNotReadableError, match=r"1,000 tokens.*␣cat.*3797"):
+        ov.own_model_view(small, tok, "a cat")
+    assert ov.own_model_view(small, tok, "a the").shape[-1] == 2  # ids 64 and 262 are inside it
 
 
 def test_the_shipped_demo_is_what_its_script_reports(demo) -> None:

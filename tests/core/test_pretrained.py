@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from attention_core import pretrained as pt
-from attention_core.self_attention import MultiHeadAttention
+from attention_core.modules import MultiHeadAttention
 
 TEXT = "The cat sat on the mat because it was tired."
 

@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 
-from attention_core import self_attention as sa
+from attention_core import modules, stepwise
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
 from attention_core.figures.common import heatmap, weight_bars
 from attention_core.figures.export import (
@@ -18,7 +18,7 @@ from attention_core.figures.export import (
     matrices_zip,
     page_html,
 )
-from attention_core.figures.self_attention import heatmap_grid, masked_heatmap
+from attention_core.figures.grid import heatmap_grid, masked_heatmap
 
 TOKENS = ["the", "cat", "<b>sat</b>"]
 
@@ -86,8 +86,8 @@ def _causal_grid():
     """The causal page's 'method 2' figure on the book's six tokens: -inf scores, then softmax."""
     inputs = BOOK_INPUTS.clone()  # (6, 3)
     attn_scores = inputs @ inputs.T  # (6, 6)
-    masked_scores, attn_weights = sa.mask_before_softmax(attn_scores, d_k=3)
-    future = sa.causal_mask(len(BOOK_TOKENS)).numpy()
+    masked_scores, attn_weights = stepwise.mask_before_softmax(attn_scores, d_k=3)
+    future = modules.causal_mask(len(BOOK_TOKENS)).numpy()
     fig = heatmap_grid(
         [masked_scores, attn_weights],
         list(BOOK_TOKENS),
@@ -125,7 +125,7 @@ def test_causal_grid_csv_holds_what_torch_prints() -> None:
 
 def test_dropout_panel_exports_dropped_and_masked_cells_as_zero() -> None:
     _, attn_weights, future, _ = _causal_grid()
-    dropped = sa.dropout_weights(attn_weights, 0.5, seed=123)
+    dropped = stepwise.dropout_weights(attn_weights, 0.5, seed=123)
     dropped_cells = ((dropped == 0) & (attn_weights != 0)).numpy()
     assert dropped_cells.any()
     fig = heatmap_grid(

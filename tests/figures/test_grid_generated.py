@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attention_core import self_attention as sa
-from attention_core.figures import self_attention as fsa
 from attention_core.figures import translation as ftr
+from attention_core.figures.grid import grid_cells, heatmap_grid
+from attention_core.figures.multihead import pipeline_figure
+from attention_core.figures.trainable import saturation_figure
+from attention_core.stepwise import softmax_saturation
+from attention_core.views.multihead import divisors
 from tests.support.domains import assert_valid_domains
 
 spacing = st.floats(min_value=0.0, max_value=0.3, allow_nan=False)
@@ -34,9 +37,9 @@ def test_grid_domains_inside_unit_square_ordered_and_disjoint(
     rows = -(-n_panels // grid_cols)
     if hspace * (grid_cols - 1) >= 1 or vspace * (rows - 1) >= 1:
         with pytest.raises(ValueError, match="no room"):
-            fsa._grid(n_panels, grid_cols, hspace, vspace, widths[:grid_cols] if use_widths else None)
+            grid_cells(n_panels, grid_cols, hspace, vspace, widths[:grid_cols] if use_widths else None)
         return
-    cells = fsa._grid(n_panels, grid_cols, hspace, vspace, widths[:grid_cols] if use_widths else None)
+    cells = grid_cells(n_panels, grid_cols, hspace, vspace, widths[:grid_cols] if use_widths else None)
     assert len(cells) == n_panels
     assert len({c[0] for c in cells}) == n_panels  # one x axis per panel
     for _, _, (x0, x1), (y0, y1) in cells:
@@ -66,20 +69,18 @@ def test_heatmap_grid_builds_for_every_size(
     mats = [rng.random((n_tokens, n_cols)) for _ in range(n_panels)]
     rows, cols = [f"t{i}" for i in range(n_tokens)], [f"d{j}" for j in range(n_cols)]
     hidden = np.triu(np.ones((n_tokens, n_cols), dtype=bool), 1) if causal else None
-    fig = fsa.heatmap_grid(
-        mats, rows, cols, [f"p{i}" for i in range(n_panels)], max_cols=max_cols, hidden=hidden
-    )
+    fig = heatmap_grid(mats, rows, cols, [f"p{i}" for i in range(n_panels)], max_cols=max_cols, hidden=hidden)
     assert_valid_domains(fig)
     assert len([t for t in fig.data if t.name != "hidden"]) == n_panels
 
 
 @given(n_tokens=st.integers(1, 80), d_out=st.integers(1, 16), data=st.data())
 def test_pipeline_figure_builds_for_every_head_count(n_tokens: int, d_out: int, data: st.DataObject) -> None:
-    heads = data.draw(st.sampled_from(sa.divisors(d_out)))
+    heads = data.draw(st.sampled_from(divisors(d_out)))
     hd = d_out // heads
     rng = np.random.default_rng(n_tokens * 17 + d_out)
     active = data.draw(st.lists(st.booleans(), min_size=heads, max_size=heads))
-    fig = fsa.pipeline_figure(
+    fig = pipeline_figure(
         rng.random((n_tokens, d_out)),
         rng.random((heads, n_tokens, hd)),
         rng.random((n_tokens, d_out)),
@@ -98,5 +99,5 @@ def test_make_subplots_builders_keep_valid_domains(n_tokens: int) -> None:
     weights = rng.random((max(1, n_tokens // 2), n_tokens))
     weights /= weights.sum(-1, keepdims=True)
     assert_valid_domains(ftr.decoder_focus_animation(weights, tokens[: weights.shape[0]], tokens))
-    curve = sa.softmax_saturation([1, 4, 16], num_tokens=max(2, n_tokens), trials=5, seed=0)
-    assert_valid_domains(fsa.saturation_figure(curve, max(2, n_tokens)))
+    curve = softmax_saturation([1, 4, 16], num_tokens=max(2, n_tokens), trials=5, seed=0)
+    assert_valid_domains(saturation_figure(curve, max(2, n_tokens)))

@@ -1,4 +1,4 @@
-"""Figures for pages 5-7: what they draw is exactly the numbers and labels they were given."""
+"""Figures of the trainable, causal and multi-head pages: what they draw is exactly the numbers and labels they were given."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from attention_core import self_attention as sa
+from attention_core import builders, modules, stepwise
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
-from attention_core.figures import self_attention as fsa
+from attention_core.figures import causal as causal_figs
+from attention_core.figures import grid, palette
+from attention_core.figures import multihead as multihead_figs
+from attention_core.figures import trainable as trainable_figs
 from tests.support.plotly import figure_dict
 
 TOKENS = list(BOOK_TOKENS)
@@ -20,8 +23,8 @@ def _heatmaps(spec: dict) -> list[dict]:
 
 def test_masked_heatmap_hides_cells_and_keeps_exact_values() -> None:
     weights = torch.softmax(torch.rand(6, 6, generator=torch.Generator().manual_seed(0)), dim=-1)
-    hidden = sa.causal_mask(6).numpy()
-    spec = figure_dict(fsa.masked_heatmap(weights, TOKENS, TOKENS, hidden, "w", hidden_text="−∞"))
+    hidden = modules.causal_mask(6).numpy()
+    spec = figure_dict(grid.masked_heatmap(weights, TOKENS, TOKENS, hidden, "w", hidden_text="−∞"))
     values, overlay = _heatmaps(spec)
     z = np.asarray(values["z"], dtype=float)
     assert np.isnan(z[hidden]).all()
@@ -30,12 +33,12 @@ def test_masked_heatmap_hides_cells_and_keeps_exact_values() -> None:
     assert (text[hidden] == "−∞").all() and (text[~hidden] == "").all()
     assert spec["layout"]["yaxis"]["ticktext"] == TOKENS
     with pytest.raises(ValueError, match="hidden mask"):
-        fsa.masked_heatmap(weights, TOKENS, TOKENS, hidden[:3])
+        grid.masked_heatmap(weights, TOKENS, TOKENS, hidden[:3])
 
 
 def test_masked_heatmap_escapes_token_html() -> None:
     tokens = ["<b>", "x"]
-    spec = figure_dict(fsa.masked_heatmap(np.eye(2), tokens, tokens, np.zeros((2, 2), dtype=bool)))
+    spec = figure_dict(grid.masked_heatmap(np.eye(2), tokens, tokens, np.zeros((2, 2), dtype=bool)))
     assert spec["layout"]["xaxis"]["ticktext"][0] == "&lt;b&gt;"
     overlay = _heatmaps(spec)[1]
     assert all("<b>" not in str(c) for c in np.asarray(overlay["customdata"], dtype=object).ravel())
@@ -43,7 +46,7 @@ def test_masked_heatmap_escapes_token_html() -> None:
 
 @pytest.mark.parametrize("causal", [True, False])
 def test_visibility_figure(causal: bool) -> None:
-    spec = figure_dict(fsa.visibility_figure(TOKENS, causal))
+    spec = figure_dict(causal_figs.visibility_figure(TOKENS, causal))
     (trace,) = _heatmaps(spec)
     z = np.asarray(trace["z"], dtype=float)
     assert np.array_equal(np.diag(z), np.full(6, 2.0))  # each token sees itself
@@ -57,8 +60,8 @@ def test_visibility_figure(causal: bool) -> None:
 
 
 def test_saturation_figure_plots_the_curve() -> None:
-    curve = sa.softmax_saturation([1, 8, 64], num_tokens=6, trials=50, seed=1)
-    spec = figure_dict(fsa.saturation_figure(curve, num_tokens=6))
+    curve = stepwise.softmax_saturation([1, 8, 64], num_tokens=6, trials=50, seed=1)
+    spec = figure_dict(trainable_figs.saturation_figure(curve, num_tokens=6))
     lines = [t for t in spec["data"] if t["type"] == "scatter"]
     assert len(lines) == 4
     assert np.allclose(lines[0]["y"], curve["max_weight_raw"].numpy())
@@ -69,7 +72,7 @@ def test_saturation_figure_plots_the_curve() -> None:
 def test_heatmap_grid_marks_inactive_panels() -> None:
     weights = [np.full((6, 6), 1 / 6), np.eye(6)]
     spec = figure_dict(
-        fsa.heatmap_grid(
+        grid.heatmap_grid(
             weights, TOKENS, TOKENS, ["head 1", "head 2 (off)"], active=[True, False], zmin=0, zmax=1
         )
     )
@@ -77,17 +80,17 @@ def test_heatmap_grid_marks_inactive_panels() -> None:
     assert len(traces) == 2
     assert np.allclose(np.asarray(traces[1]["z"], dtype=float), np.eye(6))
     assert traces[0]["showscale"] is True and traces[1]["showscale"] is False
-    assert traces[1]["colorscale"][0][1] == fsa.OFF_SCALE[0][1]
-    assert traces[0]["colorscale"][0][1] != fsa.OFF_SCALE[0][1]
+    assert traces[1]["colorscale"][0][1] == palette.OFF_SCALE[0][1]
+    assert traces[0]["colorscale"][0][1] != palette.OFF_SCALE[0][1]
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert titles == ["head 1", "head 2 (off)"]
     with pytest.raises(ValueError, match="same shape"):
-        fsa.heatmap_grid([np.eye(2), np.eye(3)], ["a", "b"], ["a", "b"], ["1", "2"])
+        grid.heatmap_grid([np.eye(2), np.eye(3)], ["a", "b"], ["a", "b"], ["1", "2"])
 
 
 def test_heatmap_grid_wraps_into_rows() -> None:
     spec = figure_dict(
-        fsa.heatmap_grid([np.eye(3)] * 6, ["a", "b", "c"], ["a", "b", "c"], list("123456"), max_cols=4)
+        grid.heatmap_grid([np.eye(3)] * 6, ["a", "b", "c"], ["a", "b", "c"], list("123456"), max_cols=4)
     )
     assert len(_heatmaps(spec)) == 6
     assert "xaxis6" in spec["layout"] and "yaxis6" in spec["layout"]
@@ -95,10 +98,10 @@ def test_heatmap_grid_wraps_into_rows() -> None:
 
 
 def test_pipeline_figure_draws_split_attend_concat_project() -> None:
-    mha = sa.build_multihead(3, 4, 6, num_heads=2, seed=123)
-    steps = sa.multihead_steps(mha, BOOK_INPUTS, [1, 0])
+    mha = builders.build_multihead(3, 4, 6, num_heads=2, seed=123)
+    steps = stepwise.multihead_steps(mha, BOOK_INPUTS, [1, 0])
     spec = figure_dict(
-        fsa.pipeline_figure(
+        multihead_figs.pipeline_figure(
             steps.queries, steps.head_context, steps.concat, steps.context_vec, TOKENS, [True, False]
         )
     )
@@ -114,16 +117,18 @@ def test_pipeline_figure_draws_split_attend_concat_project() -> None:
     assert "head 1<br>off" not in titles
     assert len(spec["layout"]["shapes"]) == 3 * 2  # each head outlined on Q, on its own panel, on the concat
     with pytest.raises(ValueError, match="shapes"):
-        fsa.pipeline_figure(steps.queries[:, :3], steps.head_context, steps.concat, steps.context_vec, TOKENS)
+        multihead_figs.pipeline_figure(
+            steps.queries[:, :3], steps.head_context, steps.concat, steps.context_vec, TOKENS
+        )
 
 
 def test_heatmap_grid_hides_cells_per_panel_with_labels() -> None:
     scores = torch.rand(4, 4, generator=torch.Generator().manual_seed(2))
-    future = sa.causal_mask(4)
-    masked_scores, weights = sa.mask_before_softmax(scores, d_k=2)
+    future = modules.causal_mask(4)
+    masked_scores, weights = stepwise.mask_before_softmax(scores, d_k=2)
     cell_text = np.where(np.eye(4, dtype=bool), "drop", "0")
     spec = figure_dict(
-        fsa.heatmap_grid(
+        grid.heatmap_grid(
             [masked_scores, weights],
             list("abcd"),
             list("abcd"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from attention_core import simplified as sa
+from attention_core import simplified
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
 from attention_core.figures.home import MILESTONES, timeline_figure
 from attention_core.figures.simplified import (
@@ -19,8 +19,8 @@ from tests.support.plotly import figure_dict
 
 
 def _journey() -> tuple[torch.Tensor, torch.Tensor]:
-    weights = sa.softmax_stable(sa.attn_scores_for_query(BOOK_INPUTS, 1))
-    return weights, sa.context_vector(BOOK_INPUTS, weights)
+    weights = simplified.softmax_stable(simplified.attn_scores_for_query(BOOK_INPUTS, 1))
+    return weights, simplified.context_vector(BOOK_INPUTS, weights)
 
 
 def test_3d_chain_ends_at_context_vector() -> None:
@@ -48,8 +48,8 @@ def test_3d_requires_three_dims() -> None:
 
 
 def test_normalisation_comparison_bars() -> None:
-    scores = sa.attn_scores_for_query(BOOK_INPUTS, 1)
-    by_sum, soft = sa.normalize_by_sum(scores), sa.softmax_stable(scores)
+    scores = simplified.attn_scores_for_query(BOOK_INPUTS, 1)
+    by_sum, soft = simplified.normalize_by_sum(scores), simplified.softmax_stable(scores)
     fig = figure_dict(normalisation_comparison(scores, by_sum, soft, list(BOOK_TOKENS)))
     assert [t["name"] for t in fig["data"]] == ["divide by sum", "softmax"]
     assert np.allclose(np.asarray(fig["data"][0]["y"]), by_sum.numpy())
@@ -58,7 +58,7 @@ def test_normalisation_comparison_bars() -> None:
 
 
 def test_overflow_figure_marks_nan() -> None:
-    demo = sa.overflow_demo([1.0, 2.0, 3.0, 400.0])
+    demo = simplified.overflow_demo([1.0, 2.0, 3.0, 400.0])
     fig = figure_dict(overflow_figure(demo))
     names = [t["name"] for t in fig["data"]]
     assert "naive result is nan/inf" in names
@@ -70,7 +70,7 @@ def test_overflow_figure_marks_nan() -> None:
 
 
 def test_overflow_figure_without_overflow_has_no_marker() -> None:
-    fig = figure_dict(overflow_figure(sa.overflow_demo([1.0, 2.0, 3.0])))
+    fig = figure_dict(overflow_figure(simplified.overflow_demo([1.0, 2.0, 3.0])))
     assert "naive result is nan/inf" not in [t["name"] for t in fig["data"]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_core.figures import transformer as tf
+from attention_core.figures import transformer as model_figs
 from tests.support.plotly import figure_dict
 
 
@@ -30,7 +30,7 @@ LABELS = ["the", "cat", "sat", "on", "the", "mat"]
 
 
 def test_position_names_keep_repeats_distinct_and_escape_html() -> None:
-    names = tf.position_names([*LABELS, "<b>x</b>"])
+    names = model_figs.position_names([*LABELS, "<b>x</b>"])
     assert len(set(names)) == len(names) == 7
     assert names[0] == "1 · the" and names[4] == "5 · the"
     assert "<b>" not in names[-1] and "&lt;b&gt;" in names[-1]
@@ -38,9 +38,9 @@ def test_position_names_keep_repeats_distinct_and_escape_html() -> None:
 
 def test_block_sum_keeps_rows_stochastic_and_matches_hand_sum() -> None:
     att = _attention(1, 1, 10)[0, 0]
-    same, edges = tf.block_sum(att, 16)
+    same, edges = model_figs.block_sum(att, 16)
     assert same.shape == (10, 10) and list(edges) == list(range(11))
-    blocks, edges = tf.block_sum(att, 4)
+    blocks, edges = model_figs.block_sum(att, 4)
     assert blocks.shape == (4, 4) and edges[0] == 0 and edges[-1] == 10
     np.testing.assert_allclose(blocks.sum(-1), 1.0, atol=1e-5)
     a, b = edges[1], edges[2]
@@ -58,7 +58,7 @@ def _tile(spec: dict, row: int, col: int) -> np.ndarray:
 
 def test_model_view_tiles_every_head_exactly_and_marks_the_selection() -> None:
     att = _attention(3, 4, 7)
-    spec = figure_dict(tf.model_view(att, selected=(2, 1)))
+    spec = figure_dict(model_figs.model_view(att, selected=(2, 1)))
     heatmaps = [t for t in spec["data"] if t["type"] == "heatmap"]
     assert len(heatmaps) == 1  # one light trace for all heads
     z = np.asarray(heatmaps[0]["z"], dtype=float)
@@ -77,7 +77,7 @@ def test_model_view_tiles_every_head_exactly_and_marks_the_selection() -> None:
 
 def test_model_view_puts_more_layers_than_heads_across() -> None:
     att = _attention(10, 3, 4)
-    spec = figure_dict(tf.model_view(att, selected=(7, 2)))
+    spec = figure_dict(model_figs.model_view(att, selected=(7, 2)))
     assert spec["layout"]["xaxis"]["title"]["text"] == "layer"
     assert spec["layout"]["yaxis"]["title"]["text"] == "head"
     np.testing.assert_allclose(_tile(spec, 2, 7), att[7, 2], rtol=1e-6)  # row = head, column = layer
@@ -90,34 +90,34 @@ def test_highlight_head_outlines_a_copy_and_leaves_the_view_alone(
     layers: int, heads: int, selected: tuple[int, int]
 ) -> None:
     att = _attention(layers, heads, 5)
-    view = tf.model_view(att)
+    view = model_figs.model_view(att)
     assert not view.layout.shapes
-    marked = tf.highlight_head(view, selected)
+    marked = model_figs.highlight_head(view, selected)
     assert not view.layout.shapes  # the (cached) view is not changed
-    assert marked.to_json() == tf.model_view(att, selected=selected).to_json()
+    assert marked.to_json() == model_figs.model_view(att, selected=selected).to_json()
     (box,) = marked.layout.shapes
     picks = next(t for t in marked.data if t.name == "pick")
     i = [list(c) for c in picks.customdata].index([selected[0] + 1, selected[1] + 1])
     assert box.x0 < picks.x[i] < box.x1 and box.y0 < picks.y[i] < box.y1  # the box is around that head
     with pytest.raises(ValueError):
-        tf.highlight_head(tf.attention_heatmap(att[0, 0], list("abcde")), selected)
+        model_figs.highlight_head(model_figs.attention_heatmap(att[0, 0], list("abcde")), selected)
 
 
 @pytest.mark.parametrize(("layers", "heads"), [(6, 12), (30, 9)])
 def test_model_view_payload_bounded_at_512_tokens(layers: int, heads: int) -> None:
     att = _long_attention(layers, heads, 512)
-    fig = tf.model_view(att, selected=(0, 0))
+    fig = model_figs.model_view(att, selected=(0, 0))
     spec = figure_dict(fig)
     z = np.asarray(spec["data"][0]["z"], dtype=float)
-    assert np.isfinite(z).sum() <= tf.MODEL_VIEW_CELLS
+    assert np.isfinite(z).sum() <= model_figs.MODEL_VIEW_CELLS
     np.testing.assert_allclose(_tile(spec, 0, 0).sum(-1), 1.0, atol=1e-4)  # blocks keep rows stochastic
     assert "key block" in spec["data"][0]["x"][0]
-    assert tf.payload_bytes(fig) < 320_000
+    assert model_figs.payload_bytes(fig) < 320_000
 
 
 def test_small_heatmap_labels_tokens_and_writes_numbers() -> None:
     att = _attention(1, 1, 6)[0, 0]
-    spec = figure_dict(tf.attention_heatmap(att, LABELS, "one head"))
+    spec = figure_dict(model_figs.attention_heatmap(att, LABELS, "one head"))
     assert spec["layout"]["yaxis"]["ticktext"] == LABELS  # positions on the axis, tokens as labels
     assert spec["data"][0]["texttemplate"]
     np.testing.assert_allclose(np.asarray(spec["data"][0]["z"]), att, rtol=1e-6)
@@ -126,7 +126,7 @@ def test_small_heatmap_labels_tokens_and_writes_numbers() -> None:
 def test_medium_heatmap_is_exact_with_unique_position_names() -> None:
     tokens = ["a", "b"] * 40  # 80 tokens, each repeated 40 times
     att = _attention(1, 1, 80)[0, 0]
-    spec = figure_dict(tf.attention_heatmap(att, tokens))
+    spec = figure_dict(model_figs.attention_heatmap(att, tokens))
     trace = spec["data"][0]
     assert len(set(trace["x"])) == 80 and trace["x"][2] == "3 · a"
     np.testing.assert_allclose(np.asarray(trace["z"]), att, rtol=1e-6)
@@ -135,7 +135,7 @@ def test_medium_heatmap_is_exact_with_unique_position_names() -> None:
 def test_long_heatmap_is_binned_and_bounded() -> None:
     tokens = [f"w{i}" for i in range(512)]
     att = _long_attention(1, 1, 512)[0, 0]
-    fig = tf.attention_heatmap(att, tokens, max_bins=128)
+    fig = model_figs.attention_heatmap(att, tokens, max_bins=128)
     trace = figure_dict(fig)["data"][0]
     z = np.asarray(trace["z"])
     assert z.shape == (128, 128)
@@ -145,45 +145,45 @@ def test_long_heatmap_is_binned_and_bounded() -> None:
     layout = figure_dict(fig)["layout"]
     assert layout["xaxis"]["ticktext"][:2] == ["1–4", "33–36"]  # short, sparse tick labels
     assert len(layout["yaxis"]["tickvals"]) <= 16
-    assert tf.payload_bytes(fig) < 150_000
+    assert model_figs.payload_bytes(fig) < 150_000
 
 
 def test_window_heatmap_numbers_positions_from_offset() -> None:
     tokens = [f"w{i}" for i in range(100)]
     att = _attention(1, 1, 60)[0, 0]
-    spec = figure_dict(tf.attention_heatmap(att, tokens[40:], offset=40))
+    spec = figure_dict(model_figs.attention_heatmap(att, tokens[40:], offset=40))
     assert spec["data"][0]["y"][0] == "41 · w40"
 
 
 def test_head_lines_draw_no_line_to_masked_keys() -> None:
     att = _attention(1, 1, 6, causal=True)[0, 0]
-    spec = figure_dict(tf.head_lines(att[2], LABELS, 2, causal=True))
+    spec = figure_dict(model_figs.head_lines(att[2], LABELS, 2, causal=True))
     lines = [t for t in spec["data"] if t["mode"] == "lines"]
     assert len(lines) == 3  # keys 0, 1, 2 only
     keys = spec["data"][-1]
     np.testing.assert_allclose(np.asarray(keys["customdata"]), att[2], rtol=1e-6)
     assert keys["text"][0].startswith("the")
     with pytest.raises(ValueError):
-        tf.head_lines(att[2], LABELS[:3], 2)
+        model_figs.head_lines(att[2], LABELS[:3], 2)
 
 
 def test_heads_for_query_rows_are_that_query_in_every_head() -> None:
     att = _attention(1, 4, 6)[0]
-    spec = figure_dict(tf.heads_for_query(att, LABELS, 3, head=1))
+    spec = figure_dict(model_figs.heads_for_query(att, LABELS, 3, head=1))
     np.testing.assert_allclose(np.asarray(spec["data"][0]["z"]), att[:, 3, :], rtol=1e-6)
     assert spec["data"][0]["x"][4] == "5 · the"
     assert len(spec["layout"]["shapes"]) == 1
 
 
 def test_next_token_bars_show_spaces_and_escape() -> None:
-    spec = figure_dict(tf.next_token_bars([(" was", 0.5), ("<i>", 0.2), ("\n", 0.1)]))
+    spec = figure_dict(model_figs.next_token_bars([(" was", 0.5), ("<i>", 0.2), ("\n", 0.1)]))
     assert spec["layout"]["yaxis"]["ticktext"] == ["␣was", "&lt;i&gt;", "↵"]
     np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.5, 0.2, 0.1])
 
 
 def test_top_keys_lists_the_strongest_keys_first() -> None:
     weights = np.array([0.05, 0.4, 0.05, 0.3, 0.2])
-    spec = figure_dict(tf.top_keys(weights, ["a", "b", "a", "c", "d"], query_idx=3, k=3))
+    spec = figure_dict(model_figs.top_keys(weights, ["a", "b", "a", "c", "d"], query_idx=3, k=3))
     np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.4, 0.3, 0.2])
     assert spec["layout"]["yaxis"]["ticktext"] == ["2 · b", "4 · c", "5 · d"]
     assert spec["data"][0]["marker"]["color"][1] != spec["data"][0]["marker"]["color"][0]  # the query itself

@@ -1,29 +1,70 @@
-"""Figures for trainable, causal and multi-head attention: masked heatmaps, head grids, the MHA pipeline."""
+"""Heatmap grids: matrices of one shape side by side on one colour scale, masked cells greyed out.
+
+`heatmap_grid` draws the panels of every self-attention page; the named styles below are its usual settings
+(`heatmap_grid(mats, rows, cols, titles, **TOKEN_ROWS)`), so each kind of matrix looks the same everywhere.
+`masked_heatmap` is the single-matrix version.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any, TypedDict
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from attention_core.figures.common import (
-    ACCENT,
-    COLORSCALE,
-    DIVERGING,
-    FONT,
-    MUTED,
-    as_array,
-    axis_labels,
-    heatmap,
-)
+from attention_core.figures.common import FONT, as_array, axis_labels, heatmap
+from attention_core.figures.palette import COLORSCALE, DIVERGING, HIDDEN_COLOR, INK, OFF_SCALE
 
-HEAD_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HIDDEN_COLOR = "#cbd5e1"  # masked / dropped cells: light grey, clearly "not a value"
-OFF_SCALE = [[0.0, "#f1f5f9"], [1.0, "#64748b"]]  # a switched-off head is drawn in greys
+
+class GridStyle(TypedDict, total=False):
+    """Keyword settings of `heatmap_grid` that a kind of matrix always uses."""
+
+    colorscale: str
+    value_name: str
+    x_title: str
+    y_title: str
+    decimals: int
+    zmin: float
+
+
+# W_query, W_key, W_value: (d_in, d_out), signed
+PROJECTIONS: GridStyle = {
+    "colorscale": DIVERGING,
+    "value_name": "weight",
+    "x_title": "output dimension",
+    "y_title": "input dimension",
+    "decimals": 4,
+}
+# one row per token (Q, K, V, context vectors, outputs): (T, d), signed
+TOKEN_ROWS: GridStyle = {
+    "colorscale": DIVERGING,
+    "value_name": "value",
+    "x_title": "dimension",
+    "y_title": "token",
+    "decimals": 4,
+}
+# query x key scores before softmax: (T, T), signed
+SCORES: GridStyle = {
+    "colorscale": DIVERGING,
+    "value_name": "score",
+    "x_title": "key (attended to)",
+    "y_title": "query (attending)",
+    "decimals": 4,
+}
+# query x key attention weights: (T, T), from 0
+WEIGHTS: GridStyle = {
+    "zmin": 0.0,
+    "decimals": 4,
+    "x_title": "key (attended to)",
+    "y_title": "query (attending)",
+}
+# two weight matrices side by side, some cells greyed out (a causal mask, dropout)
+MASKED_PAIR: GridStyle = {"zmin": 0.0, "decimals": 4}
+# two signed matrices side by side whose grey cells are labelled per panel
+SIGNED_PAIR: GridStyle = {"colorscale": DIVERGING, "value_name": "value", "decimals": 4}
 
 
 def _masked_value(matrix: np.ndarray, hidden: np.ndarray) -> str | None:
@@ -46,7 +87,7 @@ def masked_heatmap(
     *,
     hidden_text: str = "masked",
     hidden_hover: str = "masked: a later token",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> go.Figure:
     """A heatmap whose `hidden` cells (bool, same shape) are greyed out and labelled instead of coloured."""
     z = as_array(matrix).copy()
@@ -68,7 +109,7 @@ def masked_heatmap(
             showscale=False,
             text=np.where(mask, hidden_text, ""),
             texttemplate="%{text}" if show_text else None,
-            textfont={"size": 12, "color": "#334155"},
+            textfont={"size": 12, "color": INK},
             customdata=np.stack(
                 [
                     np.broadcast_to(np.array(rows, dtype=object)[:, None], z.shape),
@@ -85,139 +126,12 @@ def masked_heatmap(
     return fig
 
 
-def visibility_figure(
-    tokens: Sequence[str], causal: bool, title: str = "What each token can see"
-) -> go.Figure:
-    """Row i lists the tokens query i may attend to: visible keys in colour with their text, hidden ones grey."""
-    labels = axis_labels(tokens)
-    n = len(labels)
-    visible = np.ones((n, n), dtype=bool)
-    if causal:
-        visible = np.tril(visible)
-    z = np.where(visible, 1.0, 0.0)
-    z[np.arange(n), np.arange(n)] = 2.0  # the token itself
-    text = np.where(visible, np.array(labels, dtype=object)[None, :].repeat(n, 0), "")
-    hover = np.where(
-        visible,
-        np.char.add(np.array(labels, dtype=str)[:, None], np.array([" can see "] * n)[None, :]),
-        np.char.add(np.array(labels, dtype=str)[:, None], np.array([" cannot see "] * n)[None, :]),
-    )
-    hover = np.char.add(hover.astype(str), np.array(labels, dtype=str)[None, :])
-    ticks = list(range(n))
-    layout = {
-        "title": {"text": title},
-        "height": max(260, min(720, 70 + 42 * n)),
-        "margin": {"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        "font": FONT,
-        "xaxis": {
-            "tickvals": ticks,
-            "ticktext": labels,
-            "title": {"text": "key (can it be seen?)"},
-            "tickangle": -45 if n > 8 else 0,
-        },
-        "yaxis": {
-            "tickvals": ticks,
-            "ticktext": labels,
-            "title": {"text": "query (the token reading)"},
-            "autorange": "reversed",
-        },
-    }
-    trace = {
-        "type": "heatmap",
-        "z": z,
-        "x": ticks,
-        "y": ticks,
-        "zmin": 0,
-        "zmax": 2,
-        "colorscale": [
-            [0.0, "#e2e8f0"],
-            [0.33, "#e2e8f0"],
-            [0.34, "#93c5fd"],
-            [0.66, "#93c5fd"],
-            [0.67, ACCENT],
-            [1, ACCENT],
-        ],
-        "showscale": False,
-        "text": text,
-        "texttemplate": "%{text}" if n <= 16 else None,
-        "textfont": {"size": 13},
-        "hovertext": hover,
-        "hovertemplate": "%{hovertext}<extra></extra>",
-        "xgap": 2,
-        "ygap": 2,
-    }
-    return go.Figure({"data": [trace], "layout": layout})
-
-
-def saturation_figure(curve: dict[str, object], num_tokens: int, title: str = "") -> go.Figure:
-    """Why scale by √d_k: the largest softmax weight and the entropy as d_k grows, with and without scaling."""
-    d_k = as_array(curve["d_k"])
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(
-            "Largest weight in a row (1 = one-hot)",
-            "Entropy of a row (bits; higher = more spread)",
-        ),
-        horizontal_spacing=0.12,
-    )
-    series = (
-        ("without scaling: softmax(q·k)", "max_weight_raw", "entropy_raw", ACCENT, "solid"),
-        ("scaled: softmax(q·k / √d_k)", "max_weight_scaled", "entropy_scaled", "#0072B2", "dash"),
-    )
-    for name, max_key, ent_key, color, dash in series:
-        for col, key, fmt in ((1, max_key, ".4f"), (2, ent_key, ".3f")):
-            fig.add_trace(
-                go.Scatter(
-                    x=d_k,
-                    y=as_array(curve[key]),
-                    mode="lines+markers",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
-                    line={"color": color, "width": 3, "dash": dash},
-                    marker={"size": 8},
-                    hovertemplate=f"d_k = %{{x:.0f}}<br>{name}<br>%{{y:{fmt}}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-    uniform_max, uniform_ent = 1.0 / num_tokens, math.log2(num_tokens)
-    fig.add_hline(
-        y=1.0,
-        line={"color": MUTED, "dash": "dot"},
-        row=1,
-        col=1,
-        annotation_text="one-hot",
-        annotation_position="bottom right",
-    )
-    fig.add_hline(
-        y=uniform_max, line={"color": MUTED, "dash": "dot"}, row=1, col=1, annotation_text="uniform"
-    )
-    fig.add_hline(
-        y=uniform_ent, line={"color": MUTED, "dash": "dot"}, row=1, col=2, annotation_text="uniform"
-    )
-    fig.update_xaxes(
-        type="log", title="d_k (query/key dimension)", tickvals=d_k, ticktext=[f"{v:.0f}" for v in d_k]
-    )
-    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
-    fig.update_yaxes(range=[0, uniform_ent * 1.1], row=1, col=2)
-    fig.update_layout(
-        title={"text": title},
-        height=380,
-        font=FONT,
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
-    )
-    return fig
-
-
 def _panel_height(n_rows: int) -> int:
     """Pixels per grid row: enough for the cells, the tick labels and the next row's titles."""
     return max(260, min(460, 140 + 34 * n_rows))
 
 
-def _grid(
+def grid_cells(
     n_panels: int,
     grid_cols: int,
     hspace: float,
@@ -256,7 +170,7 @@ def _grid(
     return out
 
 
-def _title(text: str, x_domain: list[float], y_domain: list[float], size: int = 15) -> dict:
+def panel_title(text: str, x_domain: list[float], y_domain: list[float], size: int = 15) -> dict:
     """A subplot title centred above its panel (as make_subplots places them)."""
     return {
         "text": text,
@@ -271,7 +185,7 @@ def _title(text: str, x_domain: list[float], y_domain: list[float], size: int = 
     }
 
 
-def _custom(rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
+def grid_custom(rows: Sequence[str], cols: Sequence[str]) -> np.ndarray:
     """Row and column labels per cell, for hover text: (n_rows, n_cols, 2)."""
     n_rows, n_cols = len(rows), len(cols)
     return np.stack(
@@ -334,7 +248,7 @@ def heatmap_grid(
     grid_cols = min(max_cols, len(mats))
     grid_rows = math.ceil(len(mats) / grid_cols)
     height = _panel_height(n_rows) * grid_rows + 40
-    cells = _grid(
+    cells = grid_cells(
         len(mats),
         grid_cols,
         hspace=0.04 if grid_cols > 2 else 0.08,
@@ -348,7 +262,7 @@ def heatmap_grid(
         lo = zmin if zmin is not None else (float(min(f.min() for f in finite)) if finite else 0.0)
         hi = zmax if zmax is not None else (float(max(f.max() for f in finite)) if finite else 1.0)
     show_text = max(n_rows, n_cols) <= 12 and n_cols * grid_cols <= 18  # numbers only where they fit
-    custom = _custom(rows_l, cols_l)
+    custom = grid_custom(rows_l, cols_l)
     first_active = next((i for i, a in enumerate(active) if a), None)
     positions = list(range(n_cols)), list(range(n_rows))
     data: list[dict] = []
@@ -403,7 +317,7 @@ def heatmap_grid(
             "autorange": "reversed",
             "title": {"text": y_title if c == 0 else None},
         }
-        layout["annotations"].append(_title(title, x_domain, y_domain))
+        layout["annotations"].append(panel_title(title, x_domain, y_domain))
     for i, (hide, text) in enumerate(zip(hides, texts, strict=True)):
         if not hide.any():
             continue
@@ -420,7 +334,7 @@ def heatmap_grid(
                 "showscale": False,
                 "text": np.where(hide, text, ""),
                 "texttemplate": "%{text}" if show_text else None,
-                "textfont": {"size": 11, "color": "#334155"},
+                "textfont": {"size": 11, "color": INK},
                 "customdata": custom,
                 "hovertemplate": (
                     f"{titles[i]}<br>{y_title}: %{{customdata[0]}}<br>{x_title}: %{{customdata[1]}}<br>"
@@ -431,118 +345,4 @@ def heatmap_grid(
                 "name": "hidden",
             }
         )
-    return go.Figure({"data": data, "layout": layout})
-
-
-def pipeline_figure(
-    queries: object,
-    head_context: object,
-    concat: object,
-    context_vec: object,
-    tokens: Sequence[str],
-    active: Sequence[bool] | None = None,
-) -> go.Figure:
-    """Multi-head attention as labelled matrices: split Q into heads -> each head attends -> concatenate -> project.
-
-    queries (T, d_out), head_context (h, T, hd), concat (T, d_out), context_vec (T, d_out).
-    """
-    q = as_array(queries)
-    heads = as_array(head_context)
-    cat = as_array(concat)
-    out = as_array(context_vec)
-    h, n_tokens, hd = heads.shape
-    d_out = q.shape[1]
-    if hd * h != d_out or cat.shape != (n_tokens, d_out) or out.shape != (n_tokens, d_out):
-        raise ValueError("pipeline shapes do not fit: expected (T, h*hd) around (h, T, hd)")
-    active = list(active) if active is not None else [True] * h
-    labels = axis_labels(tokens)
-    dims_all = [f"{j + 1}" for j in range(d_out)]
-    panels: list[tuple[str, np.ndarray, list[str], str | list]] = [
-        (f"<b>1 · split</b><br>Q ({n_tokens}×{d_out})<br>{h} × {hd} dims", q, dims_all, DIVERGING)
-    ]
-    for i in range(h):
-        name = f"<b>2 · attend</b><br>head {i + 1}<br>{'off' if not active[i] else f'({n_tokens}×{hd})'}"
-        dims = [f"{i * hd + j + 1}" for j in range(hd)]
-        panels.append((name, heads[i], dims, DIVERGING if active[i] else OFF_SCALE))
-    panels.append(
-        (f"<b>3 · concat</b><br>heads side<br>by side ({n_tokens}×{d_out})", cat, dims_all, DIVERGING)
-    )
-    panels.append((f"<b>4 · project</b><br>out_proj<br>({n_tokens}×{d_out})", out, dims_all, DIVERGING))
-    widths = [max(2, p[1].shape[1]) for p in panels]
-    cells = _grid(len(panels), len(panels), hspace=min(0.05, 0.5 / len(panels)), vspace=0.0, widths=widths)
-    bound = float(max(np.abs(q).max(), np.abs(heads).max(), np.abs(cat).max(), np.abs(out).max(), 1e-9))
-    show_text = n_tokens <= 8 and d_out <= 4
-    title_size = 12 if len(panels) <= 8 else 10
-    data: list[dict] = []
-    layout: dict = {
-        "height": max(320, min(720, 150 + 40 * n_tokens)),
-        "font": FONT,
-        "margin": {"l": 10, "r": 10, "t": 110, "b": 10},
-        "annotations": [],
-        "shapes": [],
-    }
-    for col, ((title, m, dims, scale), (xname, yname, x_domain, y_domain)) in enumerate(
-        zip(panels, cells, strict=True), start=1
-    ):
-        data.append(
-            {
-                "type": "heatmap",
-                "z": m,
-                "x": list(range(m.shape[1])),
-                "y": list(range(n_tokens)),
-                "xaxis": xname,
-                "yaxis": yname,
-                "zmin": -bound,
-                "zmax": bound,
-                "colorscale": scale,
-                "showscale": col == len(panels),
-                "colorbar": {"thickness": 14, "title": {"text": "value", "side": "right"}},
-                "customdata": _custom(labels, dims),
-                "hovertemplate": "token: %{customdata[0]}<br>dimension %{customdata[1]}<br>value: %{z:.6f}<extra></extra>",
-                "texttemplate": "%{z:.3f}" if show_text else None,
-                "textfont": {"size": 11},
-                "xgap": 1,
-                "ygap": 1,
-                "name": title.split("<br>")[0].replace("<b>", "").replace("</b>", ""),
-                "meta": {"title": " ".join(title.replace("<b>", "").replace("</b>", "").split("<br>"))},
-            }
-        )
-        layout["xaxis" + xname[1:]] = {
-            "domain": x_domain,
-            "anchor": yname,
-            "tickvals": list(range(m.shape[1])),
-            "ticktext": dims,
-            "title": {"text": "dim"},
-        }
-        layout["yaxis" + yname[1:]] = {
-            "domain": y_domain,
-            "anchor": xname,
-            "tickvals": list(range(n_tokens)),
-            "ticktext": labels if col == 1 else [""] * n_tokens,
-            "autorange": "reversed",
-        }
-        layout["annotations"].append(_title(title, x_domain, y_domain, size=title_size))
-
-    def frame(xname: str, yname: str, x0: float, x1: float, i: int) -> dict:
-        return {
-            "type": "rect",
-            "xref": xname,
-            "yref": yname,
-            "x0": x0,
-            "x1": x1,
-            "y0": -0.5,
-            "y1": n_tokens - 0.5,
-            "line": {
-                "color": HEAD_COLORS[i % len(HEAD_COLORS)],
-                "width": 4,
-                "dash": "solid" if active[i] else "dot",
-            },
-        }
-
-    # each head's slice framed in its colour: on Q (split), on its own panel, and on the concatenation
-    for col in (0, len(panels) - 2):
-        for i in range(h):
-            layout["shapes"].append(frame(cells[col][0], cells[col][1], i * hd - 0.5, (i + 1) * hd - 0.5, i))
-    for i in range(h):
-        layout["shapes"].append(frame(cells[1 + i][0], cells[1 + i][1], -0.5, hd - 0.5, i))
     return go.Figure({"data": data, "layout": layout})
