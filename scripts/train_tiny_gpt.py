@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--sentences", type=int, default=4000, help="training sentences from the toy grammar")
     p.add_argument(
+        "--eval-batches", type=int, default=8, help="held-out batches the saved loss is measured on"
+    )
+    p.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: the same weights on any machine)"
     )
     return p.parse_args(argv)
