@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 from attention_core import api, bpe
 from attention_core import own_model as om
@@ -83,7 +84,13 @@ def test_the_script_is_seeded_and_writes_a_loadable_checkpoint(tmp_path: Path) -
         main(["--steps", "2", "--sentences", "40", "--eval-batches", "1", "--out", str(tmp_path / run)])
     assert torch.get_num_threads() == threads  # the script restores the caller's thread count
     a, b = tmp_path / "a", tmp_path / "b"
-    assert (a / om.DEMO_WEIGHTS).read_bytes() == (b / om.DEMO_WEIGHTS).read_bytes()
+    # the same tensors, bit for bit, and the same metadata (safetensors writes its metadata map in any order)
+    with safe_open(a / om.DEMO_WEIGHTS, "pt") as fa, safe_open(b / om.DEMO_WEIGHTS, "pt") as fb:
+        names = sorted(fa.keys())
+        assert fa.metadata() == fb.metadata() and names == sorted(fb.keys())
+        for name in names:
+            ta, tb = fa.get_tensor(name), fb.get_tensor(name)
+            assert ta.dtype == tb.dtype and torch.equal(ta, tb), name
     loaded = load_gpt_bytes((a / om.DEMO_CONFIG).read_bytes(), (a / om.DEMO_WEIGHTS).read_bytes())
     info = json.loads((a / om.DEMO_INFO).read_text())
     assert info["steps"] == 2 and loaded.num_parameters == info["parameters"]
