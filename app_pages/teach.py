@@ -1,4 +1,4 @@
-"""Teach with this app: a lesson plan for one lecture, with questions and links to prepared views."""
+"""Teach with this app: a lesson plan (its length summed from the stops) with questions and prepared views."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def teach_ui() -> None:
     plan = [(info, info.plan) for info in PAGES if info.plan is not None]
     total = sum(step.minutes for _, step in plan)
     st.markdown(
-        f"A suggested order for a {total}-minute lecture. Switch on **Presentation mode** in the sidebar: type gets "
+        f"A suggested order for about {total} minutes of lecture. Switch on **Presentation mode** in the sidebar: type gets "
         "larger and each lesson page shows one step at a time with **Previous / Next** (or the Left / Right "
         "keys). Ask the question *before* revealing the next step. Every link below opens a prepared view, and "
         "the **Share this view** box in the sidebar gives you a link to whatever is on screen."

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
-from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -17,6 +15,7 @@ from attention_core.views.transformer import TransformerView, transformer_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import step_header, token_names
+from ui.models import loaded_model, registry
 from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
 from ui.widgets import url_selectbox, url_slider, url_token_select
@@ -43,42 +42,12 @@ MODEL_LABELS = {
 }
 
 
-@st.cache_resource(show_spinner=False)
-def _registry() -> dict[str, Any]:
-    """One per server process: loaded models, load errors, and a lock so a model loads once."""
-    return {"lock": threading.Lock(), "models": {}, "errors": {}}
-
-
-def loaded_model(key: str) -> pt.LoadedModel | None:
-    """The model, loaded once per server (with a visible status the first time); None if unavailable."""
-    reg = _registry()
-    if key in reg["models"]:
-        return reg["models"][key]
-    spec = pt.MODELS[key]
-    if key not in reg["errors"]:
-        with st.status(f"Loading {spec.name} ...", expanded=True) as status:
-            with reg["lock"]:
-                if key not in reg["models"]:
-                    try:
-                        reg["models"][key] = pt.load_model(key, progress=status.write)
-                    except pt.ModelUnavailableError as exc:
-                        reg["errors"][key] = str(exc)
-            if key in reg["models"]:
-                status.update(label=f"{spec.name} is loaded.", state="complete", expanded=False)
-            else:
-                status.update(label=f"{spec.name} could not be loaded.", state="error", expanded=False)
-    if key in reg["errors"]:
-        st.error(escape_markdown(reg["errors"][key]), icon=":material/error:")
-        return None
-    return reg["models"][key]
-
-
 # One 512-token SmolLM2 entry holds ~283 MB of attentions plus ~31 MB each for the head mean and the
 # rollout, so only two (model, text) analyses are kept, and none longer than 15 minutes.
 @shared_cache(max_entries=2, ttl=15 * 60)
 def analyse(key: str, text: str) -> TransformerView:
     """Run the text through the model once; cached per (model, text) and shared by all sessions (read-only)."""
-    return transformer_view(_registry()["models"][key], text)
+    return transformer_view(registry()["models"][key], text)
 
 
 @shared_cache(max_entries=2, ttl=15 * 60)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app_pages import causal, multihead, own_model, simplified, trainable, transformer
+from app_pages import causal, generate, multihead, own_model, simplified, trainable, transformer
 from ui.lesson import STEP_KEY
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
@@ -33,7 +33,7 @@ class PreparedView:
 
 @dataclass(frozen=True)
 class LessonStop:
-    """The page's stop in the lecture: how long, why, what to ask, and prepared views."""
+    """The page's stop in the lesson plan: how long, why, what to ask, and prepared views."""
 
     minutes: int
     goal: str
@@ -80,7 +80,7 @@ PAGES: tuple[PageInfo, ...] = (
         ":material/school:",
         "teach",
         "Start",
-        "A lesson plan for one lecture: the order, questions to ask, and links to prepared views.",
+        "A lesson plan: the order, questions to ask, and links to prepared views.",
         in_lesson=False,
     ),
     PageInfo(
@@ -236,6 +236,29 @@ PAGES: tuple[PageInfo, ...] = (
                 "Why is the decoder's pattern triangular and the encoder's not?",
             ),
             (PreparedView("The decoder's triangle: SmolLM2", {transformer.MODEL_KEY: "smollm2"}),),
+        ),
+    ),
+    PageInfo(
+        "app_pages/generate.py",
+        "Generating text",
+        ":material/edit_note:",
+        "generate",
+        "Real models",
+        "SmolLM2 writes one token at a time: each new token attends to all before it; the KV cache, measured.",
+        plan=LessonStop(
+            4,
+            "Causal attention at work: a decoder writes token by token and keeps a KV cache.",
+            (
+                "Why does each new token only need its own query, but everyone's keys and values?",
+                "Raise the temperature: which candidates gain, and why does greedy never change?",
+            ),
+            (
+                PreparedView("One token at a time", PRESENT),
+                PreparedView(
+                    "Sampling, hot",
+                    {generate.STRATEGY_KEY: "sample", generate.TEMP_KEY: "1.5", generate.SEED_KEY: "7"},
+                ),
+            ),
         ),
     ),
     PageInfo(

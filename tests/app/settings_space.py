@@ -207,6 +207,29 @@ def _transformer(draw: st.DrawFn, text: str) -> Params:
     return params | _some(draw, {"tf_layer": _int(1, layers), "tf_head": _int(1, heads), "tf_q": _int(1, 12)})
 
 
+def _generate(draw: st.DrawFn, text: str) -> Params:
+    params = _some(
+        draw,
+        {
+            "gen_strategy": st.sampled_from(["greedy", "sample"]),
+            "gen_temp": _rate(0.1, 2.0),
+            "gen_topk": _int(0, 200),
+            "gen_topp": _rate(0.05, 1.0),
+            "gen_seed": _int(0, 999),
+            "gen_len": _int(1, 64),
+            "gen_layer": _int(1, 30),
+            "gen_head": _int(1, 9),
+            "gen_mean": _switch(),
+        },
+    )
+    if draw(st.booleans()):  # a link with written tokens (replayed: a few forward passes each)
+        ids = draw(st.lists(st.integers(0, 49_151), min_size=1, max_size=3))
+        params["gen_out"] = ".".join(map(str, ids))
+        if draw(st.booleans()):  # the pass on screen; the model may end the text early, then it falls back
+            params["gen_view"] = str(draw(st.integers(1, len(ids))))
+    return params
+
+
 def _own_model(draw: st.DrawFn, text: str) -> Params:
     # the demo model has 2 layers x 4 heads and a 64-token context; a query beyond the text falls back
     return _some(draw, {"own_layer": _int(1, 2), "own_head": _int(1, 4), "own_q": _int(1, 64)})
@@ -239,6 +262,7 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "causal": PageSpace("app_pages/causal.py", _causal, 18, 3, (1, 1, 0, 0, 1)),
     "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0)),
     "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
+    "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
     # steps: the model (uploaders), tokens, the model view, one head (3 charts), the next token
     "own_model": PageSpace("app_pages/own_model.py", _own_model, 12, 5, (0, 0, 1, 3, 1)),
 }

@@ -48,10 +48,13 @@ def screenshot_dir() -> Path:
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished its run (no running indicator) and charts are drawn."""
+    """Wait until Streamlit has finished its run: no running indicator and no stale element left from the last
+    run (CI once found a by-key button twice, a stale copy beside the new one)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')",
+        timeout=timeout,
     )
 
 

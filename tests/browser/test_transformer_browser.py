@@ -116,7 +116,7 @@ def test_click_in_model_view_enlarges_that_head(page: Page, streamlit_url: str, 
 
 def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str, screenshot_dir) -> None:
     _open(page, streamlit_url)
-    by_key(page, "tf_model").locator("label[data-baseweb='radio']").nth(1).click()  # SmolLM2
+    by_key(page, "tf_model").locator("[data-testid='stRadioOption']").nth(1).click()  # SmolLM2
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent === 'Next-token probabilities')",
         timeout=LOAD_MS,

@@ -4,7 +4,6 @@ replica's students redispatched, and everything stopped afterwards; `python -m d
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import psutil
 import websockets
 
+from bench.load import _run_async  # asyncio.run in a fresh thread: pytest-playwright keeps a loop running
 from deploy.haproxy import BALANCER_HEALTH_PATH, COOKIE, REPLICA_HEADER
 from deploy.replicas import ROOT, Cluster, free_port, http_get
 
@@ -52,7 +52,7 @@ def test_sticky_sessions_health_checks_and_failover(tmp_path: Path) -> None:
         # ... and with it, every request and the websocket reach that replica.
         for name in ("r1", "r2"):
             assert {get(cluster.url + "/", name)[0] for _ in range(5)} == {name}
-            assert asyncio.run(websocket_replica(cluster.port, name)) == name
+            assert _run_async(websocket_replica(cluster.port, name)) == name
         # New browsers are spread over the replicas (leastconn; the page requests are short).
         assert {get(cluster.url + "/")[0] for _ in range(6)} == {"r1", "r2"}
 
@@ -60,7 +60,7 @@ def test_sticky_sessions_health_checks_and_failover(tmp_path: Path) -> None:
         cluster.wait_state("r2", "DOWN", timeout=20)
         served, renamed = get(cluster.url + "/", "r2")
         assert (served, renamed) == ("r1", "r1"), "a student of the dead replica is moved to a live one"
-        assert asyncio.run(websocket_replica(cluster.port, "r2")) == "r1"
+        assert _run_async(websocket_replica(cluster.port, "r2")) == "r1"
         assert cluster.balancer_health() == 200
         cluster.kill("r1")
         cluster.wait_state("r1", "DOWN", timeout=20)
