@@ -24,12 +24,25 @@ def _select(key: str, value: object):
     return action
 
 
+def _slide(key: str, value: int):
+    def action(at: AppTest) -> None:
+        at.slider(key=key).set_value(value)
+
+    return action
+
+
 # page -> widget changes that cycle during the benchmark (other pages register theirs here)
 PAGE_ACTIONS = {
     "app_pages/simplified.py": [
         _select("q", "1 · Your"),
         _select("q", "3 · starts"),
         _select("q", "2 · journey"),
+    ],
+    "app_pages/own_model.py": [
+        _slide("own_layer", 2),
+        _slide("own_head", 3),
+        _slide("own_layer", 1),
+        _slide("own_head", 1),
     ],
 }
 

@@ -17,6 +17,7 @@ from app_pages import (
     gqa,
     learn,
     multihead,
+    own_model,
     positions,
     rnn_bottleneck,
     simplified,
@@ -273,6 +274,28 @@ PAGES: tuple[PageInfo, ...] = (
                 PreparedView(
                     "Sampling, hot",
                     {generate.STRATEGY_KEY: "sample", generate.TEMP_KEY: "1.5", generate.SEED_KEY: "7"},
+                ),
+            ),
+        ),
+    ),
+    PageInfo(
+        "app_pages/own_model.py",
+        "Your own GPT",
+        ":material/upload_file:",
+        "own_model",
+        "Real models",
+        "Load a checkpoint of the book's GPTModel (safetensors or .pth) and see its attention on your text.",
+        plan=LessonStop(
+            3,
+            "The same views on a GPT the students trained themselves (chapters 4-5), or on the tiny demo.",
+            (
+                "In the model view, which heads look mostly at the previous token? Which at the first one?",
+                "Why is every square a lower triangle, whatever the checkpoint?",
+            ),
+            (
+                PreparedView(
+                    "The demo's layer 2, head 3",
+                    at_step(4, **{own_model.LAYER_KEY: "2", own_model.HEAD_KEY: "3"}),
                 ),
             ),
         ),

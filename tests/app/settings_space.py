@@ -323,6 +323,11 @@ def _sinks(draw: st.DrawFn, text: str) -> Params:
     )
 
 
+def _own_model(draw: st.DrawFn, text: str) -> Params:
+    # the demo model has 2 layers x 4 heads and a 64-token context; a query beyond the text falls back
+    return _some(draw, {"own_layer": _int(1, 2), "own_head": _int(1, 4), "own_q": _int(1, 64)})
+
+
 @dataclass(frozen=True)
 class PageSpace:
     """One page's settings (drawn given the sentence), its example budget, and the charts it must keep."""
@@ -358,6 +363,8 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "sliding_window": PageSpace("app_pages/sliding_window.py", _sliding_window, 6, 6, (1, 1, 3, 1)),
     "positions": PageSpace("app_pages/positions.py", _positions, 14, 8, (1, 1, 2, 1, 2, 1)),
     "sinks": PageSpace("app_pages/sinks.py", _sinks, 4, 7, (2, 3, 2, 0)),
+    # steps: the model (uploaders), tokens, the model view, one head (3 charts), the next token
+    "own_model": PageSpace("app_pages/own_model.py", _own_model, 12, 5, (0, 0, 1, 3, 1)),
 }
 
 
