@@ -223,6 +223,11 @@ def check_state_dict(config: GPTConfig, state: Mapping[str, torch.Tensor]) -> No
     )
 
 
+# Trained weights are small (|w| < 100 in GPT-2); from 1e6 on, a block's query-key products can overflow float32
+# (about (1e6 * emb_dim) ** 2 * emb_dim for the book's 768), so such values mean a damaged file.
+MAX_WEIGHT_MAGNITUDE = 1e6
+
+
 def _check_values(state: Mapping[str, torch.Tensor], config: GPTConfig) -> None:
     """Float tensors with finite values; a stored causal mask must be the causal mask."""
     for key, tensor in state.items():
@@ -240,6 +245,12 @@ def _check_values(state: Mapping[str, torch.Tensor], config: GPTConfig) -> None:
         if not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(
                 f"`{key}` contains NaN or infinite values (training may have diverged); this model cannot run."
+            )
+        largest = float(tensor.detach().abs().max()) if tensor.numel() else 0.0
+        if largest >= MAX_WEIGHT_MAGNITUDE:
+            raise CheckpointError(
+                f"`{key}` holds values as large as {largest:.3g}; trained weights stay far below "
+                f"{MAX_WEIGHT_MAGNITUDE:.0e}, and the model's outputs would overflow. The file is probably damaged."
             )
 
 

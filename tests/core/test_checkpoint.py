@@ -374,3 +374,10 @@ def test_build_model_from_a_state_dict(model: GPTModel) -> None:
     torch.testing.assert_close(logits(loaded.model), logits(model), atol=0, rtol=0)
     state, fmt, notes = read_state_dict(save_safetensors(_sd(model)))
     assert fmt == "safetensors" and notes == [] and set(state) == set(model.state_dict())
+
+
+def test_weights_too_large_to_run_are_refused(model: GPTModel) -> None:
+    sd = _sd(model)
+    sd["trf_blocks.0.att.W_query.weight"][0, 0] = 3e37  # finite, but the scores would overflow to inf
+    with pytest.raises(CheckpointError, match="as large as 3e\\+37"):
+        build_model(CFG, sd)
