@@ -15,14 +15,14 @@ from attention_core import own_model as om
 from attention_core.checkpoint import CheckpointError, LoadedGPT, load_gpt_bytes
 from attention_core.figures import transformer as tf
 from attention_core.figures.frozen import FrozenFigure
-from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.text import escape_markdown
 from attention_core.views import own_model as ov
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
 from ui.lesson import Lesson
+from ui.models import model_text
 from ui.notices import add_notice
-from ui.sentence import TEXT_KEY
 from ui.widgets import url_slider, url_token_select
 
 # widget keys (the three settings are in the URL; an uploaded file cannot be)
@@ -84,21 +84,6 @@ def _upload_analysis(upload: Upload, text: str) -> tuple[ov.OwnModelView, go.Fig
     grid = tf.model_view(run.attentions)
     st.session_state[_RUN] = ((upload.token, text), run, grid)
     return run, grid
-
-
-def _page_text(limit_chars: int) -> str:
-    """The shared sentence as typed (cleaned, bounded); empty text falls back to the default with a notice."""
-    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    if len(raw) > limit_chars:
-        add_notice(f"The text has {len(raw):,} characters; only the first {limit_chars:,} are read here.")
-        raw = raw[:limit_chars]
-    text, notices = clean_text(raw)
-    for message in notices:
-        add_notice(message)
-    if not text.strip():
-        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
-        return DEFAULT_SENTENCE
-    return text
 
 
 def _forget() -> None:
@@ -355,7 +340,7 @@ def own_model_ui() -> None:
     if upload is None and isinstance(demo, str):
         st.error(escape_markdown(demo), icon=":material/error:")
     shown = upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
-    text = _page_text(ov.MAX_TEXT_CHARS)
+    text = model_text(ov.MAX_TEXT_CHARS)
     run: ov.OwnModelView | None = None
     grid: go.Figure | FrozenFigure | None = None
     if shown is not None:

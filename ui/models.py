@@ -46,14 +46,12 @@ def loaded_model(key: str) -> pt.LoadedModel | None:
     return reg["models"][key]
 
 
-def model_text() -> str:
+def model_text(limit_chars: int = pt.MAX_TEXT_CHARS) -> str:
     """The shared sentence for a real model: cleaned and bounded; empty text falls back to the default (noticed)."""
     raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    if len(raw) > pt.MAX_TEXT_CHARS:
-        add_notice(
-            f"The text has {len(raw):,} characters; only the first {pt.MAX_TEXT_CHARS:,} are read here."
-        )
-        raw = raw[: pt.MAX_TEXT_CHARS]
+    if len(raw) > limit_chars:
+        add_notice(f"The text has {len(raw):,} characters; only the first {limit_chars:,} are read here.")
+        raw = raw[:limit_chars]
     text, notices = clean_text(raw)
     for message in notices:
         add_notice(message)
