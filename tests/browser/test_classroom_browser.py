@@ -73,7 +73,8 @@ def test_html_export_opens_offline(page: Page, browser: Browser, streamlit_url: 
     _open(page, f"{streamlit_url}/simplified")
     n_figures = page.locator(".js-plotly-plot").count()
     with page.expect_download(timeout=60_000) as download_info:
-        by_key(page, "export_html").locator("button").click()
+        # this Streamlit's download button with help holds two <button>s; the labelled one is in the tooltip target
+        by_key(page, "export_html").locator("[data-testid='stTooltipHoverTarget'] button").click()
     target = tmp_path / "page.html"
     download_info.value.save_as(target)
 
