@@ -196,9 +196,9 @@ def _typed_step(text: str, presenting: bool) -> None:
         return
     ids, _labels, _total = model_ids(loaded, text, MAX_SINK_TOKENS)
     t = ids.shape[1]
-    if t <= MIN_TYPED_WINDOW:
+    if t < MIN_TYPED_WINDOW + 2:  # the window slider runs from MIN_TYPED_WINDOW to t - 1: it needs two values
         st.info(
-            f"This test needs at least {MIN_TYPED_WINDOW + 1} tokens: type a longer text.",
+            f"This test needs at least {MIN_TYPED_WINDOW + 2} tokens: type a longer text.",
             icon=":material/info:",
         )
         return
