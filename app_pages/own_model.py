@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -19,7 +18,7 @@ from attention_core.text import escape_markdown
 from attention_core.views import own_model as ov
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import settings_container, token_names
+from ui.layout import head_matrix_caption, settings_container, token_names
 from ui.lesson import Lesson
 from ui.models import model_text
 from ui.notices import add_notice
@@ -283,10 +282,7 @@ def _head_step(run: ov.OwnModelView, view: View) -> None:
             tf.attention_heatmap(matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"),
             HEAD_MAP_FIG,
         )
-        st.caption(
-            f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
-            f"total weight above the diagonal: {float(np.triu(matrix, k=1).sum()):.4f} — the causal mask at work."
-        )
+        st.caption(head_matrix_caption(matrix, causal=True))
     with right:
         st.markdown(f"**Head view** for the query {escape_markdown(token_names(labels)[query])}")
         if t <= tf.DETAIL_MAX:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import streamlit as st
 
 from attention_core import pretrained as pt
@@ -14,7 +13,7 @@ from attention_core.text import escape_markdown
 from attention_core.views.transformer import TransformerView, transformer_view
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import step_header, token_names
+from ui.layout import head_matrix_caption, step_header, token_names
 from ui.models import loaded_model, model_text, registry
 from ui.notices import add_notice
 from ui.widgets import url_selectbox, url_slider, url_token_select
@@ -184,7 +183,6 @@ def transformer_ui() -> None:
 
     step_header(3, f"Layer {layer}, head {head}")
     matrix = run.attentions[li, hi]  # (T, T)
-    upper = float(np.triu(matrix, k=1).sum())
     zoom_from = 1
     if t > model_figs.MAX_BINS:
         zoom_from = url_slider(
@@ -201,11 +199,7 @@ def transformer_ui() -> None:
             model_figs.attention_heatmap(matrix, labels, f"Layer {layer}, head {head}: attention weights"),
             HEAD_MAP_FIG,
         )
-        st.caption(
-            f"Rows sum to 1 (min {float(matrix.sum(-1).min()):.4f}, max {float(matrix.sum(-1).max()):.4f}); "
-            f"total weight above the diagonal: {upper:.4f}"
-            + (" — the causal mask at work." if spec.causal else " — tokens attend to later tokens too.")
-        )
+        st.caption(head_matrix_caption(matrix, spec.causal))
     with right:
         st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
         if t <= model_figs.DETAIL_MAX:

@@ -33,6 +33,17 @@ def vector_text(values: object, decimals: int = 4) -> str:
     return "[" + ", ".join(f"{v:.{decimals}f}" for v in as_array(values).reshape(-1)) + "]"
 
 
+def head_matrix_caption(matrix: np.ndarray, causal: bool) -> str:
+    """The caption under one head's (T, T) weights, computed from them: row sums and the weight above the diagonal."""
+    sums = matrix.sum(-1)  # (T,)
+    upper = float(np.triu(matrix, k=1).sum())
+    return (
+        f"Rows sum to 1 (min {float(sums.min()):.4f}, max {float(sums.max()):.4f}); "
+        f"total weight above the diagonal: {upper:.4f}"
+        + (" — the causal mask at work." if causal else " — tokens attend to later tokens too.")
+    )
+
+
 def step_header(number: int, title: str) -> None:
     """A numbered step heading, so a lesson reads top to bottom."""
     st.subheader(f"Step {number} · {title}", divider="gray")
