@@ -133,3 +133,56 @@ def weight_bars(
     fig.update_xaxes(tickvals=list(range(len(w))), ticktext=labels, title="token")
     fig.update_yaxes(title=value_name, range=[0, max(top * 1.2, 1e-9)], tickformat=".0%")
     return fig
+
+
+def play_controls(
+    frame_names: Sequence[str],
+    labels: Sequence[str],
+    active: int,
+    y: float,
+    frame_ms: int,
+    from_current: bool,
+    current_value: dict,
+) -> dict:
+    """Play/Pause buttons and a slider over `frame_names` (one step per frame), side by side at height `y` (paper
+    units): layout entries for an animated figure. `current_value` is the slider's `currentvalue` setting."""
+    jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    play = {
+        "frame": {"duration": frame_ms, "redraw": True},
+        "transition": {"duration": 0},
+        "fromcurrent": from_current,
+        "mode": "immediate",
+    }
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": False,
+                "x": 0.0,
+                "y": y,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 0, "r": 10},
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], jump]},
+                ],
+            }
+        ],
+        "sliders": [
+            {
+                "active": active,
+                "x": 0.2,
+                "len": 0.8,
+                "y": y,
+                "yanchor": "top",
+                "pad": {"t": 0},
+                "currentvalue": current_value,
+                "steps": [
+                    {"label": label, "method": "animate", "args": [[name], jump]}
+                    for name, label in zip(frame_names, labels, strict=True)
+                ],
+            }
+        ],
+    }

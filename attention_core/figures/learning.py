@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from attention_core.figures.common import ACCENT, COLORSCALE, DIVERGING, FONT, MUTED, as_array, axis_labels
+from attention_core.figures.common import play_controls as common_play_controls
 
 HEAD_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")  # Okabe-Ito, one per head
 SERIES_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -23,47 +24,9 @@ Values = Sequence[float] | np.ndarray  # a curve or a row of numbers: a list or 
 
 
 def play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, y: float) -> dict:
-    """Play/Pause buttons and a step scrubber over `frame_names`, side by side at height `y` (paper units)."""
-    jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
-    play = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "transition": {"duration": 0},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": False,
-                "x": 0.0,
-                "y": y,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"t": 0, "r": 10},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], jump]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": active,
-                "x": 0.2,
-                "len": 0.8,
-                "y": y,
-                "yanchor": "top",
-                "pad": {"t": 0},
-                "currentvalue": {"prefix": "training step ", "visible": True, "xanchor": "right"},
-                "steps": [
-                    {"label": label, "method": "animate", "args": [[name], jump]}
-                    for name, label in zip(frame_names, labels, strict=True)
-                ],
-            }
-        ],
-    }
+    """Play/Pause buttons and a training-step scrubber over `frame_names`, side by side at height `y`."""
+    current = {"prefix": "training step ", "visible": True, "xanchor": "right"}
+    return common_play_controls(frame_names, labels, active, y, FRAME_MS, True, current)
 
 
 def _frame_names(steps: Sequence[int]) -> list[str]:

@@ -22,6 +22,7 @@ from attention_core.figures.common import (
     as_array,
     axis_labels,
     heatmap,
+    play_controls,
     plot_label,
 )
 from attention_core.translation.analysis import Architecture, Block, WorkedStep
@@ -50,52 +51,7 @@ def fmt_share(x: float) -> str:
 
 def _play_controls(frame_names: Sequence[str], labels: Sequence[str], active: int, y: float) -> dict:
     """Play/pause buttons and a slider over `frame_names` (one step per frame), side by side at height `y`."""
-    step_args = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": False,
-                "x": 0.0,
-                "y": y,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"t": 0, "r": 10},
-                "buttons": [
-                    {
-                        "label": "▶ Play",
-                        "method": "animate",
-                        "args": [
-                            None,
-                            {
-                                "frame": {"duration": FRAME_MS, "redraw": True},
-                                "transition": {"duration": 0},
-                                "fromcurrent": False,
-                                "mode": "immediate",
-                            },
-                        ],
-                    },
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], step_args]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": active,
-                "x": 0.2,
-                "len": 0.8,
-                "y": y,
-                "yanchor": "top",
-                "pad": {"t": 0},
-                "currentvalue": {"visible": False},
-                "steps": [
-                    {"label": label, "method": "animate", "args": [[name], step_args]}
-                    for name, label in zip(frame_names, labels, strict=True)
-                ],
-            }
-        ],
-    }
+    return play_controls(frame_names, labels, active, y, FRAME_MS, False, {"visible": False})
 
 
 def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str = "") -> go.Figure:
