@@ -9,7 +9,6 @@ import streamlit as st
 import torch
 
 from attention_core.builders import seeded_weights
-from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures import transformer as tf
 from attention_core.figures import variants as fv
 from attention_core.text import escape_markdown
@@ -17,7 +16,7 @@ from attention_core.variants import kv_cache as kc
 from attention_core.variants import windows as win
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import settings_container, token_names
+from ui.layout import settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.models import loaded_model, model_ids, model_text
 from ui.sentence import current_tokens
@@ -41,7 +40,6 @@ STEPS = (
     "SmolLM2 with a window",
     "How small can the window be?",
 )
-BOOK_SEED = 789  # the book's nn.Linear weights (section 3.4.2)
 MAX_LAYERS = 8
 MAX_LLM_TOKENS = 64  # SmolLM2 runs every window of the sweep in one batch: keep it light
 DEFAULT_WINDOW, DEFAULT_LLM_WINDOW, DEFAULT_LAYERS = 3, 4, 3
@@ -99,15 +97,9 @@ def _toy_ui(lesson: Lesson) -> None:
     t = len(tokens)
     settings = settings_container(lesson.presenting)
     with settings:
-        s1, s2, s3 = st.columns(3)
-        with s1:
-            seed = url_slider(
-                "Random seed", 0, 999, SEED_KEY, BOOK_SEED, help="The book's nn.Linear weights use 789."
-            )
-        with s2:
-            d_in = url_slider("Embedding size d_in", MIN_DIM, MAX_DIM, DIN_KEY, 3)
-        with s3:
-            d_out = url_slider("Output size d_out", 1, 16, DOUT_KEY, 2)
+        seed, d_in, d_out = weight_sizes_ui(
+            "linear", SEED_KEY, DIN_KEY, DOUT_KEY
+        )  # the book's nn.Linear weights
         vectors = vector_source_ui(tokens, d_in)
     with settings if lesson.presenting else st.container():  # presenting: the figure stays above the fold
         c1, c2, c3 = st.columns([2, 1, 2])
