@@ -20,8 +20,8 @@ from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import head_matrix_caption, settings_container, token_names
 from ui.lesson import Lesson
-from ui.models import model_text
 from ui.notices import add_notice
+from ui.sentence import bounded_text
 from ui.widgets import url_slider, url_token_select
 
 # widget keys (the three settings are in the URL; an uploaded file cannot be)
@@ -336,7 +336,7 @@ def own_model_ui() -> None:
     if upload is None and isinstance(demo, str):
         st.error(escape_markdown(demo), icon=":material/error:")
     shown = upload.loaded if upload is not None else demo if isinstance(demo, LoadedGPT) else None
-    text = model_text(ov.MAX_TEXT_CHARS)
+    text = bounded_text(ov.MAX_TEXT_CHARS)
     run: ov.OwnModelView | None = None
     grid: go.Figure | FrozenFigure | None = None
     if shown is not None:

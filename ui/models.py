@@ -8,9 +8,9 @@ from typing import Any
 import streamlit as st
 
 from attention_core import pretrained as pt
-from attention_core.text import DEFAULT_SENTENCE, clean_text, escape_markdown
+from attention_core.text import escape_markdown
 from ui.notices import add_notice
-from ui.sentence import TEXT_KEY
+from ui.sentence import bounded_text
 
 
 @st.cache_resource(show_spinner=False)
@@ -47,18 +47,8 @@ def loaded_model(key: str) -> pt.LoadedModel | None:
 
 
 def model_text(limit_chars: int = pt.MAX_TEXT_CHARS) -> str:
-    """The shared sentence for a real model: cleaned and bounded; empty text falls back to the default (noticed)."""
-    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
-    if len(raw) > limit_chars:
-        add_notice(f"The text has {len(raw):,} characters; only the first {limit_chars:,} are read here.")
-        raw = raw[:limit_chars]
-    text, notices = clean_text(raw)
-    for message in notices:
-        add_notice(message)
-    if not text.strip():
-        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
-        return DEFAULT_SENTENCE
-    return text
+    """The shared sentence for a real model: cleaned, bounded to the models' character limit."""
+    return bounded_text(limit_chars)
 
 
 def model_ids(loaded: pt.LoadedModel, text: str, max_tokens: int) -> tuple[Any, list[str], int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attention_core.text import DEFAULT_SENTENCE, MAX_TOKENS, PreparedText, prepare_text
+from attention_core.text import DEFAULT_SENTENCE, MAX_TOKENS, PreparedText, clean_text, prepare_text
 from ui.notices import add_notice
 from ui.widgets import url_text
 
@@ -32,3 +32,18 @@ def current_tokens(max_tokens: int = MAX_TOKENS) -> PreparedText:
     for message in prepared.notices:
         add_notice(message)
     return prepared
+
+
+def bounded_text(limit_chars: int) -> str:
+    """The shared sentence as raw text: cleaned and cut to `limit_chars`; empty text falls back to the default (noticed)."""
+    raw = str(st.session_state.get(TEXT_KEY, DEFAULT_SENTENCE) or "")
+    if len(raw) > limit_chars:
+        add_notice(f"The text has {len(raw):,} characters; only the first {limit_chars:,} are read here.")
+        raw = raw[:limit_chars]
+    text, notices = clean_text(raw)
+    for message in notices:
+        add_notice(message)
+    if not text.strip():
+        add_notice(f"The sentence box is empty: showing the default sentence “{DEFAULT_SENTENCE}”.")
+        return DEFAULT_SENTENCE
+    return text
