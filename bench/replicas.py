@@ -81,7 +81,7 @@ def _load_page(url: str, cookie: str | None, timeout: float) -> tuple[int, str |
 # A widget's value can sit in three places: set by the server this run (e.g. read from the URL), kept by the
 # browser from the student's last choice, or the default. Those fields are left out of the comparison; the
 # values are compared through the URL instead, which the server writes from every widget's value at the
-# end of each run (ui/state.py), so the same query string means the same widget values.
+# end of each run (ui/url.py sync_url), so the same query string means the same widget values.
 VALUE_FIELDS = ("default", "value", "set_value", "raw_value", "raw_values")
 WIDGETS = (
     "checkbox",

@@ -161,7 +161,7 @@ def violations(path: Path, source: str | None = None) -> list[str]:
 
 def test_the_scan_sees_the_project() -> None:
     files = {p.relative_to(ROOT).as_posix() for p in python_files()}
-    assert {"app.py", "ui/state.py", "ui/sentence.py", "attention_core/text.py"} <= files
+    assert {"app.py", "ui/url.py", "ui/sentence.py", "attention_core/text.py"} <= files
     assert any(f.startswith("app_pages/") for f in files)
 
 
