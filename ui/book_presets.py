@@ -39,7 +39,9 @@ def matching(shown: Sequence[tuple[Printout, object]]) -> list[Printout]:
     return [printout for printout, numbers in shown if matches(printout, numbers)]
 
 
-def book_note(key: str, shown: Sequence[tuple[Printout, object]], what: str = "These numbers") -> list[Printout]:
+def book_note(
+    key: str, shown: Sequence[tuple[Printout, object]], what: str = "These numbers"
+) -> list[Printout]:
     """A note naming each printout the shown numbers equal to 4 decimals (nothing when none does)."""
     found = matching(shown)
     if found:
