@@ -180,7 +180,7 @@ def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
 
 
 def _listed(values: np.ndarray, positions: tuple[int, ...]) -> str:
-    return ", ".join(f"{values[i]:g}" for i in positions)
+    return ", ".join(dict.fromkeys(f"{values[i]:g}" for i in positions))  # each score once: exp(-1000)
 
 
 def overflow_sentence(demo: OverflowView) -> str:

@@ -47,5 +47,5 @@ def book_note(
     if found:
         with st.container(key=key):
             names = "; ".join(p.label for p in found)
-            st.success(f"{what} match {names}, to 4 decimals.", icon=":material/menu_book:")
+            st.success(f"{what}: equal to {names}, to 4 decimals.", icon=":material/menu_book:")
     return found

@@ -127,6 +127,8 @@ def test_overflow_sentence_follows_the_scores(preset: str, overflows: bool) -> N
     text = keyed_text(at, "sa_overflow_note")
     assert ("overflows to inf" in text) is overflows
     assert ("no exponent overflows" in text) is not overflows
+    if preset.startswith("-1000"):
+        assert "exp(-1000) underflows" in text  # each score named once
 
 
 @pytest.mark.parametrize("rate", ["0", "0.5"])
