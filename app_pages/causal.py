@@ -5,13 +5,15 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from attention_core.book import CAUSAL_ATTENTION, DROPPED_WEIGHTS, MASKED_WEIGHTS, Printout
 from attention_core.builders import Construction
 from attention_core.figures.causal import CausalFigures, causal_figures
 from attention_core.text import escape_markdown
 from attention_core.views.causal import CausalView, causal_view
+from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import BOOK_SEEDS, settings_container, token_names, weight_sizes_ui
+from ui.layout import settings_container, token_names, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.vectors import vector_source_ui
@@ -30,14 +32,19 @@ SEE_FIG, WEIGHTS_FIG, METHOD1_FIG, METHOD2_FIG = (
 )
 # message keys (tests find the page's checks by these)
 BOOK_NOTE_KEY, METHODS_CHECK_KEY, MODULE_CHECK_KEY = "ca_book_note", "ca_methods_check", "ca_module_check"
-DROPOUT_OFF_KEY = "ca_dropout_off"
+DROPOUT_OFF_KEY, DROPOUT_SUMS_KEY = "ca_dropout_off", "ca_dropout_sums"
+BOOK_DROP_NOTE_KEY, BOOK_CONTEXT_NOTE_KEY = "ca_book_drop_note", "ca_book_ctx_note"
+# one-click book settings, one per printout this page reproduces
+BOOK_MASKED_KEY, BOOK_DROPOUT_KEY, BOOK_CAUSAL_KEY = "ca_book_masked", "ca_book_dropout", "ca_book_causal"
 DROPOUT_FIG, CONTEXT_FIG = "ca_dropout_fig", "ca_context_fig"
 
 CONSTRUCTIONS: dict[Construction, str] = {
     "linear": "nn.Linear · SelfAttention_v2 / CausalAttention",
     "rand": "torch.rand · SelfAttention_v1",
 }
-BOOK_DROPOUT_RATE, BOOK_DROPOUT_SEED = 0.5, 123  # section 3.5.2: torch.manual_seed(123), nn.Dropout(0.5)
+BOOK_DROPOUT_RATE = DROPPED_WEIGHTS.settings.dropout  # section 3.5.2: torch.manual_seed(123), nn.Dropout(0.5)
+BOOK_DROPOUT_SEED = DROPPED_WEIGHTS.settings.dropout_seed
+ROW_SUM_TOL = 5e-5  # "rows sum to 1" when every row sum rounds to 1.0000
 STEPS = (
     "What each token can see",
     "The weights, with and without the mask",
@@ -90,6 +97,7 @@ def _weights_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> N
     show_figure(figures.weights, WEIGHTS_FIG)
     low, high = view.row_sum_range
     st.caption(f"Row sums of the weights used: {low:.4f} to {high:.4f}.")
+    book_note(BOOK_NOTE_KEY, [(MASKED_WEIGHTS, view.attn_weights)], "The weights used")
 
 
 def _methods_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
@@ -131,18 +139,27 @@ def _dropout_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> N
                 icon=":material/grain:",
             )
     else:
+        low, high = stats.row_sum_range
+        still_one = abs(low - 1) <= ROW_SUM_TOL and abs(high - 1) <= ROW_SUM_TOL
         st.markdown(
             f"Each weight is zeroed with probability p = {stats.rate:g}; the ones kept are multiplied by "
-            f"1 / (1 − p) = {stats.scale:.4g}, so on average the weights keep their size. Rows no longer "
-            "sum to 1, and a new random pattern is drawn at every training step."
+            f"1 / (1 − p) = {stats.scale:.4f}, so on average the weights keep their size. A new random pattern "
+            "is drawn at every training step."
         )
         show_figure(figures.dropout, DROPOUT_FIG)
-        st.caption(
-            f"{stats.n_dropped} of {stats.n_allowed} weights dropped. Every kept weight grew by "
-            f"×{stats.kept_ratio[0]:.4f} to ×{stats.kept_ratio[1]:.4f}. Row sums now "
-            f"{stats.row_sum_range[0]:.4f} to {stats.row_sum_range[1]:.4f}."
-            + (" Masked cells stay 0: dropout never reveals the future." if view.masked else "")
-        )
+        with st.container(key=DROPOUT_SUMS_KEY):
+            st.caption(
+                f"{stats.n_dropped} of {stats.n_allowed} weights dropped. Every kept weight grew by "
+                f"×{stats.kept_ratio[0]:.4f} to ×{stats.kept_ratio[1]:.4f}. Row sums now "
+                f"{low:.4f} to {high:.4f}"
+                + (
+                    ": every row still sums to 1."
+                    if still_one
+                    else ": the rows no longer sum to 1 (the scaling keeps them right only on average)."
+                )
+                + (" Masked cells stay 0: dropout never reveals the future." if view.masked else "")
+            )
+        book_note(BOOK_DROP_NOTE_KEY, [(DROPPED_WEIGHTS, view.dropped)], "The weights after dropout")
 
 
 def _context_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> None:
@@ -153,13 +170,44 @@ def _context_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> N
         "token's context vector is just its own value vector."
     )
     show_figure(figures.context, CONTEXT_FIG)
+    book_note(BOOK_CONTEXT_NOTE_KEY, [(CAUSAL_ATTENTION, view.context_vec)], "These context vectors")
     if view.module_check is not None:
         with st.container(key=MODULE_CHECK_KEY):
             st.success(
-                f"The book's `CausalAttention` module with these weights gives the same context vectors "
-                f"(largest difference {view.module_check.largest_difference:.1e}).",
+                f"`CausalAttention` ({CAUSAL_ATTENTION.source}) loaded with these weights gives the same "
+                f"context vectors (largest difference {view.module_check.largest_difference:.1e}).",
                 icon=":material/check_circle:",
             )
+
+
+def book_preset(printout: Printout) -> dict[str, object]:
+    """This page's widget values for one of the book's printouts (mask, construction, seed, sizes, dropout)."""
+    book = printout.settings
+    construction: Construction = "rand" if book.construction == "rand" else "linear"
+    return {
+        MASK_KEY: book.causal,
+        BUILD_KEY: construction,
+        SEED_KEYS[construction]: book.seed,
+        D_IN_KEY: book.d_in,
+        D_OUT_KEY: book.d_out,
+        DROPOUT_KEY: book.dropout > 0,
+        RATE_KEY: book.dropout if book.dropout > 0 else BOOK_DROPOUT_RATE,
+        DROP_SEED_KEY: book.dropout_seed,
+    }
+
+
+BOOK_BUTTONS = (
+    (BOOK_MASKED_KEY, MASKED_WEIGHTS, "Book: masked weights (3.5.1)"),
+    (BOOK_DROPOUT_KEY, DROPPED_WEIGHTS, "Book: dropout (3.5.2)"),
+    (BOOK_CAUSAL_KEY, CAUSAL_ATTENTION, "Book: CausalAttention (listing 3.3)"),
+)
+
+
+def _book_buttons_ui() -> None:
+    """One button per printout of section 3.5: each sets the book's settings for it."""
+    for column, (key, printout, label) in zip(st.columns(len(BOOK_BUTTONS)), BOOK_BUTTONS, strict=True):
+        with column:
+            book_button(key, printout, book_preset(printout), label)
 
 
 STEP_UIS = (
@@ -225,6 +273,7 @@ def causal_ui() -> None:
         )
         seed, d_in, d_out = weight_sizes_ui(construction, SEED_KEYS[construction], D_IN_KEY, D_OUT_KEY)
         vectors = vector_source_ui(tokens, d_in)
+        _book_buttons_ui()
     lesson.nav_ui()
 
     view, figures = _view(
@@ -240,23 +289,6 @@ def causal_ui() -> None:
         drop_seed,
         vectors.vectors,
     )
-
-    # Section 3.5 masks the nn.Linear weights (seed 789, d_out 2) of the book's vectors; its dropout is p = 0.5
-    # after seed 123. The torch.rand construction (section 3.4) or the mask off is not that setting.
-    book_setting = (
-        vectors.source == "book"
-        and construction == "linear"
-        and d_out == 2
-        and seed == BOOK_SEEDS["linear"]
-        and masked
-        and (not dropout or (rate == BOOK_DROPOUT_RATE and drop_seed == BOOK_DROPOUT_SEED))
-    )
-    if book_setting and not lesson.presenting:
-        with st.container(key=BOOK_NOTE_KEY):
-            st.success(
-                "These are the book's settings (section 3.5): the weights below match the notebook to 4 decimals.",
-                icon=":material/menu_book:",
-            )
 
     for number, step_ui in enumerate(STEP_UIS, start=1):
         if lesson.show(number):

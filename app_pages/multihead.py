@@ -9,13 +9,29 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from attention_core.book import (
+    MULTIHEAD_ATTENTION,
+    MULTIHEAD_WRAPPER,
+    Printout,
+    largest_gap,
+    matches,
+    printout_text,
+)
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.multihead import MultiHeadFigures, multihead_figures
 from attention_core.text import MAX_TOKENS
-from attention_core.views.multihead import DROPOUT_SEED, MultiHeadView, divisors, multihead_view
+from attention_core.views.multihead import (
+    DROPOUT_SEED,
+    MultiHeadView,
+    WrapperView,
+    divisors,
+    multihead_view,
+    wrapper_view,
+)
+from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import settings_container, vector_text
+from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.vectors import vector_source_ui
@@ -28,21 +44,20 @@ HEAD_KEY_PREFIX = "mh_h"  # head i's switch is head_key(i) = "mh_h<i>", 1-based
 # chart keys
 PARITY_TABLE_KEY, PARITY_RESULT_KEY = "mh_parity_table", "mh_parity_result"  # tests find the check by these
 HEADS_FIG, EFFECT_FIG, PIPELINE_FIG = "mh_heads_fig", "mh_effect_fig", "mh_pipeline_fig"
+# the book's printouts: one-click settings, the computed notes, the wrapper's table and its comparison
+BOOK_MHA_KEY, BOOK_WRAPPER_KEY = "mh_book_mha", "mh_book_wrapper"
+BOOK_NOTE_KEY, BOOK_COMPARE_KEY, WRAPPER_NOTE_KEY = "mh_book_note", "mh_book_compare", "mh_wrapper_note"
+WRAPPER_TABLE_KEY, WRAPPER_CHECK_KEY = "mh_wrapper_table", "mh_wrapper_check"
 
 MAX_D_OUT = 16
-BOOK_SEED = 123
+BOOK_SEED = MULTIHEAD_ATTENTION.settings.seed
 STEPS = (
     "Each head attends on its own",
     "What switching heads off changes",
     "Split → attend → concatenate → project",
     "Check against PyTorch",
+    "The book's first version: a wrapper of heads",
 )
-BOOK_OUTPUT = """[[0.3190, 0.4858],
- [0.2943, 0.3897],
- [0.2856, 0.3593],
- [0.2693, 0.3873],
- [0.2639, 0.3928],
- [0.2575, 0.4028]]"""
 
 
 @shared_cache(max_entries=64)
@@ -66,6 +81,20 @@ def _view(
         _inputs, d_out, num_heads, seed, causal, dropout, head_on, context_length=MAX_TOKENS
     )
     return view, multihead_figures(view, tokens)
+
+
+@shared_cache(max_entries=32)
+def _wrapper(
+    tokens: tuple[str, ...],
+    source: str,
+    d_in: int,
+    head_d_out: int,
+    num_heads: int,
+    seed: int,
+    _inputs: torch.Tensor,
+) -> WrapperView:
+    """The wrapper and its one-module twin for one setting (read-only; `_inputs` follows the key)."""
+    return wrapper_view(_inputs, head_d_out, num_heads, seed)
 
 
 def head_key(head: int) -> str:
@@ -94,12 +123,30 @@ class _Shown(NamedTuple):
     n_tokens: int
     d_in: int
     d_out: int
-    book: bool  # the book's setting (seed 123, two causal heads, d_out 2, book vectors)
+    seed: int
+    names: list[str]  # position names of the tokens
+    wrapper: WrapperView
 
 
 def _matrix_text(m: np.ndarray) -> str:
     """A matrix printed row by row like the notebook: [[a, b], [c, d]]."""
     return "[" + ",\n ".join(vector_text(row) for row in m) + "]"
+
+
+def _compare_with_book(printout: Printout, shown: np.ndarray) -> str:
+    """One computed sentence: do the shown numbers equal the printout to 4 decimals, or by how much not."""
+    gap = largest_gap(printout, shown)
+    if gap is None:
+        rows, cols = printout.array.shape
+        return (
+            f"The book prints a {rows}×{cols} matrix for {printout.name}; this setting gives "
+            f"{shown.shape[0]}×{shown.shape[1]}, so there is nothing to compare."
+        )
+    if matches(printout, shown):
+        return f"Equal to {printout.label} to 4 decimals (largest difference {gap:.1e})."
+    return (
+        f"Not {printout.label}: largest difference {gap:.4f}. The book's settings button above reproduces it."
+    )
 
 
 def _heads_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
@@ -200,14 +247,96 @@ def _parity_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) ->
             f"embedding size to {d_out} (or d_out to {d_in}) to add it to the check.",
             icon=":material/info:",
         )
-    if shown.book:
-        st.markdown("The book prints these context vectors for `MultiHeadAttention` (seed 123, two heads):")
-        st.code(BOOK_OUTPUT, language=None)
-        st.markdown("This page computes:")
-        st.code(_matrix_text(view.output_all), language=None)
+    st.markdown(
+        f"The book prints these context vectors for `MultiHeadAttention` ({MULTIHEAD_ATTENTION.source}, "
+        "seed 123, d_out 2, two causal heads):"
+    )
+    b1, b2 = st.columns(2)
+    b1.code(printout_text(MULTIHEAD_ATTENTION.array), language=None)
+    b2.code(_matrix_text(view.output_all), language=None)
+    with st.container(key=BOOK_COMPARE_KEY):
+        st.caption(
+            "Left: the book's printout. Right: this page, all heads on. "
+            + _compare_with_book(MULTIHEAD_ATTENTION, view.output_all)
+        )
+    book_note(BOOK_NOTE_KEY, [(MULTIHEAD_ATTENTION, view.output_all)], "This page's output")
 
 
-STEP_UIS = (_heads_ui, _effect_ui, _pipeline_ui, _parity_ui)  # one function per entry of STEPS
+def _wrapper_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) -> None:
+    """Step 5: the book's first construction, MultiHeadAttentionWrapper, and how it relates to the efficient class."""
+    wrapper = shown.wrapper
+    h, d, d_in = wrapper.num_heads, wrapper.head_d_out, shown.d_in
+    st.markdown(
+        f"Before the efficient class, the book builds multi-head attention the plain way: "
+        f"`MultiHeadAttentionWrapper` keeps {h} separate `CausalAttention` head{'s' * (h > 1)}, each with its own "
+        f"{d_in}×{d} weights, runs them one after another and concatenates their outputs: {h} × {d} = "
+        f"**{wrapper.d_out} output dimensions**. Here each head gets this page's d_out ({d}) and seed; the "
+        "wrapper's heads are always causal and have no output projection."
+    )
+    st.code(
+        f"torch.manual_seed({shown.seed})\n"
+        f"mha = MultiHeadAttentionWrapper(d_in={d_in}, d_out={d}, context_length={shown.n_tokens}, "
+        f"dropout=0.0, num_heads={h})\n"
+        "# forward: torch.cat([head(x) for head in self.heads], dim=-1)",
+        language="python",
+    )
+    with st.container(key=WRAPPER_TABLE_KEY):
+        matrix_table(
+            wrapper.context_vec,
+            shown.names,
+            [f"head {j // d + 1} · d{j % d + 1}" for j in range(wrapper.d_out)],
+        )
+    book_note(WRAPPER_NOTE_KEY, [(MULTIHEAD_WRAPPER, wrapper.context_vec)], "These context vectors")
+    st.markdown(
+        f"**How the two relate.** Stack the {h} heads' W_query weights ({d}×{d_in} each) row under row and you "
+        f"get one {wrapper.d_out}×{d_in} weight: the `W_query` of a `MultiHeadAttention` with d_out = "
+        f"{wrapper.d_out} and {h} heads. Its `.view(b, T, {h}, {d})` cuts the big projection's output back into "
+        "the same per-head pieces, so one matrix product does the work of the loop. Copy the wrapper's weights "
+        "in that way (and set `out_proj` to the identity, since the wrapper has none):"
+    )
+    with st.container(key=WRAPPER_CHECK_KEY):
+        if wrapper.equal:
+            st.success(
+                f"The wrapper and one `MultiHeadAttention` holding its stacked weights give the same output: "
+                f"largest difference {wrapper.max_difference:.1e} over {shown.n_tokens}×{wrapper.d_out} numbers.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.error(
+                f"The two differ by up to {wrapper.max_difference:.1e}: this is a bug, please report it.",
+                icon=":material/error:",
+            )
+
+
+def book_preset(printout: Printout) -> dict[str, object]:
+    """This page's widget values for the book's MultiHeadAttention or wrapper printout (both: seed 123, d_out 2,
+    two causal heads, no dropout, every head on)."""
+    book = printout.settings
+    return {
+        D_OUT_KEY: book.d_out,
+        SEED_KEY: book.seed,
+        D_IN_KEY: book.d_in,
+        HEADS_KEY: book.num_heads,
+        CAUSAL_KEY: book.causal,
+        DROPOUT_KEY: book.dropout > 0,
+        **{head_key(i + 1): True for i in range(book.num_heads)},
+    }
+
+
+BOOK_BUTTONS = (
+    (BOOK_MHA_KEY, MULTIHEAD_ATTENTION, "Book: MultiHeadAttention (listing 3.5)"),
+    (BOOK_WRAPPER_KEY, MULTIHEAD_WRAPPER, "Book: MultiHeadAttentionWrapper (listing 3.4)"),
+)
+
+
+def _book_buttons_ui() -> None:
+    """One button per printout of section 3.6."""
+    for column, (key, printout, label) in zip(st.columns(len(BOOK_BUTTONS)), BOOK_BUTTONS, strict=True):
+        with column:
+            book_button(key, printout, book_preset(printout), label)
+
+
+STEP_UIS = (_heads_ui, _effect_ui, _pipeline_ui, _parity_ui, _wrapper_ui)  # one function per entry of STEPS
 
 
 def multihead_ui() -> None:
@@ -248,6 +377,7 @@ def multihead_ui() -> None:
                 "Dropout rate p", 0.05, 0.9, RATE_KEY, 0.5, 0.05, disabled=not use_dropout
             )
         vectors = vector_source_ui(tokens, d_in)
+        _book_buttons_ui()
     c1, c2 = st.columns([1, 1], vertical_alignment="center")
     with c1:
         num_heads = url_selectbox(
@@ -294,7 +424,9 @@ def multihead_ui() -> None:
         n_tokens=len(tokens),
         d_in=d_in,
         d_out=d_out,
-        book=vectors.source == "book" and d_out == 2 and num_heads == 2 and seed == BOOK_SEED and causal,
+        seed=seed,
+        names=token_names(tokens),
+        wrapper=_wrapper(tuple(tokens), vectors.source, d_in, d_out, num_heads, seed, vectors.vectors),
     )
 
     for number, step_ui in enumerate(STEP_UIS, start=1):

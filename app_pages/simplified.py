@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from attention_core.embeddings import MAX_DIM, MIN_DIM
+from attention_core.book import SIMPLIFIED_ALL, SIMPLIFIED_CONTEXT, SIMPLIFIED_WEIGHTS
+from attention_core.embeddings import BOOK_TOKENS, MAX_DIM, MIN_DIM
 from attention_core.figures.common import heatmap, plot_label, weight_bars
 from attention_core.figures.simplified import (
     context_vector_3d,
@@ -18,9 +19,16 @@ from attention_core.figures.simplified import (
     overflow_figure,
     overflow_table,
 )
-from attention_core.simplified import overflow_demo
 from attention_core.text import escape_markdown
-from attention_core.views.simplified import AllTokensView, QueryView, all_tokens_view, query_view
+from attention_core.views.simplified import (
+    AllTokensView,
+    OverflowView,
+    QueryView,
+    all_tokens_view,
+    overflow_view,
+    query_view,
+)
+from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
@@ -31,6 +39,9 @@ from ui.widgets import url_selectbox, url_slider, url_token_select
 
 # URL / widget keys (links, the lesson plan and tests rely on them; this page predates the prefix rule)
 QUERY_KEY, DIM_KEY, DEMO_KEY = "q", "dim", "demo"
+OVERFLOW_NOTE_KEY = "sa_overflow_note"  # the computed sentence under the overflow demo
+BOOK_QUERY_KEY = "sa_book_query"  # one-click book settings: the book's sentence, vectors and query "journey"
+BOOK_WEIGHTS_NOTE_KEY, BOOK_CONTEXT_NOTE_KEY, BOOK_ALL_NOTE_KEY = "sa_book_w", "sa_book_ctx", "sa_book_all"
 # chart keys
 NORM_FIG, OVERFLOW_FIG, WEIGHTS_FIG, CONTEXT_3D = "norm_fig", "overflow_fig", "weights_fig", "context_3d"
 SCORES_FIG, WEIGHTS_MATRIX_FIG, CONTEXT_FIG = "scores_fig", "weights_matrix_fig", "context_fig"
@@ -153,14 +164,42 @@ def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
     with st.container(border=True):
         st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
         preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
-        demo = overflow_demo(OVERFLOW_PRESETS[preset])
+        demo = overflow_view(OVERFLOW_PRESETS[preset])
+        arrays = {
+            "scores": demo.scores,
+            "exp_naive": demo.exp_naive,
+            "softmax_naive": demo.softmax_naive,
+            "exp_shifted": np.exp(demo.scores - demo.scores.max()),
+            "softmax_stable": demo.softmax_stable,
+        }
         d1, d2 = st.columns([1, 1])
-        show_figure(overflow_figure(demo, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
-        d2.dataframe(pd.DataFrame(overflow_table(demo)), width="stretch")
-        d2.caption(
-            "Naive: exp overflows to inf, and inf / inf is nan. Stable: subtracting the largest score first "
-            "leaves every exponent ≤ 0, so nothing overflows — and the result is mathematically the same."
+        show_figure(overflow_figure(arrays, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
+        d2.dataframe(pd.DataFrame(overflow_table(arrays)), width="stretch")
+        with d2.container(key=OVERFLOW_NOTE_KEY):
+            st.caption(overflow_sentence(demo))
+
+
+def _listed(values: np.ndarray, positions: tuple[int, ...]) -> str:
+    return ", ".join(dict.fromkeys(f"{values[i]:g}" for i in positions))  # each score once: exp(-1000)
+
+
+def overflow_sentence(demo: OverflowView) -> str:
+    """What naive and stable softmax do to the shown scores, computed from them."""
+    if demo.overflows:
+        naive = f"Naive: exp({_listed(demo.scores, demo.overflowed)}) overflows to inf in a 32-bit float" + (
+            ", and inf / inf is nan." if demo.naive_is_nan else "."
         )
+    else:
+        naive = "Naive: no exponent overflows for these scores, so both give the same weights"
+        if demo.underflowed:
+            naive += (
+                f" (exp({_listed(demo.scores, demo.underflowed)}) underflows to 0, which is harmless here)"
+            )
+        naive += "."
+    return (
+        f"{naive} Stable: subtracting the largest score first leaves every exponent ≤ 0, so nothing can "
+        "overflow, and the result is mathematically the same."
+    )
 
 
 def _weights_ui(view: QueryView, shown: _Shown) -> None:
@@ -177,6 +216,8 @@ def _weights_ui(view: QueryView, shown: _Shown) -> None:
         ),
         WEIGHTS_FIG,
     )
+    if view.query_idx == 1:  # the book prints the weights of its query "journey" (x^2)
+        book_note(BOOK_WEIGHTS_NOTE_KEY, [(SIMPLIFIED_WEIGHTS, view.attn_weights[None, :])], "These weights")
 
 
 def _context_ui(view: QueryView, shown: _Shown) -> None:
@@ -194,6 +235,10 @@ def _context_ui(view: QueryView, shown: _Shown) -> None:
     )
     st.markdown("Context vector for the query:")
     st.code(vector_text(view.context_vec), language=None)
+    if query_idx == 1:
+        book_note(
+            BOOK_CONTEXT_NOTE_KEY, [(SIMPLIFIED_CONTEXT, view.context_vec[None, :])], "This context vector"
+        )
     if dim == 3:
         show_figure(
             context_vector_3d(inputs, tokens, query_idx, view.attn_weights, view.context_vec), CONTEXT_3D
@@ -229,6 +274,7 @@ def _every_token_ui(view: QueryView, shown: _Shown) -> None:
         f"weights sums to 1 (row sums {low:.4f}–{high:.4f})."
     )
     show_figure(figs[CONTEXT_FIG], CONTEXT_FIG)
+    book_note(BOOK_ALL_NOTE_KEY, [(SIMPLIFIED_ALL, every.context_vecs)], "These context vectors")
 
 
 STEP_UIS = (
@@ -273,6 +319,12 @@ def simplified_ui() -> None:
             help="The book uses 3 so vectors can be drawn; any other size works the same way.",
         )
         vectors = vector_source_ui(tokens, dim)
+        book_button(
+            BOOK_QUERY_KEY,
+            SIMPLIFIED_CONTEXT,
+            {DIM_KEY: 3, QUERY_KEY: f"2 · {BOOK_TOKENS[1]}"},
+            "Book: query “journey” (3.3)",
+        )
     lesson.nav_ui()
 
     view = query_view(vectors.vectors, query_idx)

@@ -8,14 +8,16 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from attention_core.book import SELF_ATTENTION_V1, SELF_ATTENTION_V2, Printout
 from attention_core.builders import Construction
 from attention_core.figures.trainable import TrainableFigures, saturation_figure, trainable_figures
 from attention_core.stepwise import softmax_saturation
 from attention_core.text import escape_markdown
 from attention_core.views.trainable import TrainableView, trainable_view
+from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.layout import BOOK_SEEDS, matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
+from ui.layout import matrix_table, settings_container, token_names, vector_text, weight_sizes_ui
 from ui.lesson import Lesson
 from ui.sentence import current_tokens
 from ui.vectors import vector_source_ui
@@ -29,6 +31,7 @@ D_IN_KEY, D_OUT_KEY = "tw_din", "tw_dout"
 WEIGHTS_FIG, QKV_FIG, SCORES_FIG = "tw_weights_fig", "tw_qkv_fig", "tw_scores_fig"
 # message keys (tests find the page's checks by these)
 BOOK_NOTE_KEY, SATURATION_NOTE_KEY, MODULE_CHECK_KEY = "tw_book_note", "tw_saturation_note", "tw_module_check"
+BOOK_V1_KEY, BOOK_V2_KEY = "tw_book_v1", "tw_book_v2"  # one-click book settings for listings 3.1 and 3.2
 ATTN_WEIGHTS_FIG, CONTEXT_FIG, SATURATION_FIG = "tw_attn_weights_fig", "tw_context_fig", "tw_saturation_fig"
 
 CONSTRUCTIONS: dict[Construction, str] = {
@@ -153,8 +156,11 @@ def _weights_ui(view: TrainableView, figures: TrainableFigures, shown: _Shown) -
         )
     else:
         st.latex(r"A = \operatorname{softmax}\!\left(Q K^{\top}\right)\quad\text{(scaling switched off)}")
+        scaled_max, raw_max = view.mean_max_weight
         st.warning(
-            "Scaling is off: the weights below are sharper than the book's. Switch it back on to match the notebook.",
+            "Scaling is off (the book divides by √d_k): the largest weight per row now averages "
+            f"{raw_max:.4f}, against {scaled_max:.4f} with scaling"
+            + (", so the weights are sharper." if raw_max > scaled_max else "."),
             icon=":material/warning:",
         )
     show_figure(figures.attn_weights, ATTN_WEIGHTS_FIG)
@@ -210,8 +216,36 @@ def _constructions_ui(view: TrainableView, figures: TrainableFigures, shown: _Sh
             f"(largest difference {view.module_check.largest_difference:.1e}).",
             icon=":material/check_circle:",
         )
-    with st.expander("All context vectors as a table"):
+    with st.expander("All context vectors as a table", expanded=True):
         matrix_table(view.module_context_vec, names, [f"d{j + 1}" for j in range(d_out)])
+    book_note(
+        BOOK_NOTE_KEY, [(BOOK_PRINTOUTS[view.construction], view.module_context_vec)], "These context vectors"
+    )
+
+
+BOOK_PRINTOUTS: dict[Construction, Printout] = {"rand": SELF_ATTENTION_V1, "linear": SELF_ATTENTION_V2}
+BOOK_BUTTON_KEYS: dict[Construction, str] = {"rand": BOOK_V1_KEY, "linear": BOOK_V2_KEY}
+
+
+def book_preset(printout: Printout) -> dict[str, object]:
+    """This page's widget values for the book's SelfAttention_v1 or _v2 printout."""
+    book = printout.settings
+    construction: Construction = "rand" if book.construction == "rand" else "linear"
+    return {
+        BUILD_KEY: construction,
+        SEED_KEYS[construction]: book.seed,
+        D_IN_KEY: book.d_in,
+        D_OUT_KEY: book.d_out,
+        SCALE_KEY: True,
+    }
+
+
+def _book_buttons_ui() -> None:
+    """One button per printout of section 3.4 (listings 3.1 and 3.2)."""
+    for column, (construction, printout) in zip(st.columns(2), BOOK_PRINTOUTS.items(), strict=True):
+        with column:
+            label = f"Book: {printout.name} ({printout.source})"
+            book_button(BOOK_BUTTON_KEYS[construction], printout, book_preset(printout), label)
 
 
 STEP_UIS = (
@@ -266,20 +300,13 @@ def trainable_ui() -> None:
             construction, SEED_KEYS[construction], D_IN_KEY, D_OUT_KEY, "Size of queries, keys and values."
         )
         vectors = vector_source_ui(tokens, d_in)
+        _book_buttons_ui()
     lesson.nav_ui()
 
     view, figures = _view(
         tuple(tokens), vectors.source, construction, d_in, d_out, seed, scale, vectors.vectors
     )
     shown = _Shown(query_idx=query_idx, names=names, d_in=d_in, d_out=d_out, seed=seed)
-
-    is_book = vectors.source == "book" and d_out == 2 and seed == BOOK_SEEDS[construction] and scale
-    if is_book and not lesson.presenting:
-        with st.container(key=BOOK_NOTE_KEY):
-            st.success(
-                "These are the book's settings: every number below matches the notebook to 4 decimals.",
-                icon=":material/menu_book:",
-            )
 
     for number, step_ui in enumerate(STEP_UIS, start=1):
         if lesson.show(number):

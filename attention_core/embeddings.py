@@ -207,7 +207,7 @@ def vectors_for(tokens: list[str], dim: int, choice: str = "book") -> VectorChoi
         return VectorChoice(
             embed_tokens(tokens, dim, "book"),
             "book",
-            explanation="These are the book's six 3-D embeddings, so every number matches the notebook.",
+            explanation="These are the book's six 3-D embeddings (section 3.3), the numbers every listing of chapter 3 starts from.",
         )
     problem = model_vectors_problem()
     if problem is not None:

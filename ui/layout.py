@@ -25,7 +25,10 @@ def matrix_table(
 ) -> None:
     """Show a matrix as a read-only table (text is never rendered as HTML)."""
     df = pd.DataFrame(np.round(as_array(matrix), decimals), index=list(row_names), columns=list(col_names))
-    st.dataframe(df, width="stretch")
+    number = st.column_config.NumberColumn(
+        format=f"%.{decimals}f"
+    )  # 1.4950, never 1.495: one format per page
+    st.dataframe(df, width="stretch", column_config={str(c): number for c in df.columns})
 
 
 def vector_text(values: object, decimals: int = 4) -> str:

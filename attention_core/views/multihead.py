@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from attention_core.builders import build_multihead, seeded
+from attention_core.modules import CausalAttention, MultiHeadAttention, MultiHeadAttentionWrapper
 from attention_core.references import sdpa_reference, torch_multihead_reference
 from attention_core.stepwise import multihead_steps
 from attention_core.views.common import ParityCheck, frozen, largest_difference
@@ -116,4 +117,63 @@ def multihead_view(
         concat=frozen(steps.concat),
         context_vec=frozen(steps.context_vec),
         checks=tuple(checks),
+    )
+
+
+@dataclass(frozen=True)
+class WrapperView:
+    """The book's MultiHeadAttentionWrapper and one MultiHeadAttention holding its weights, side by side.
+
+    h = num_heads, d = each head's d_out; the wrapper's output has h * d columns.
+    """
+
+    num_heads: int
+    head_d_out: int
+    head_query_weights: np.ndarray  # (h, d, d_in), each head's nn.Linear weight
+    stacked_query_weight: np.ndarray  # (h * d, d_in), the heads' weights stacked: the big W_query's weight
+    context_vec: np.ndarray  # (T, h * d), torch.cat of the heads' context vectors
+    mha_context_vec: (
+        np.ndarray
+    )  # (T, h * d), MultiHeadAttention with the stacked weights, out_proj = identity
+    max_difference: float  # max |wrapper - MultiHeadAttention|
+
+    @property
+    def d_out(self) -> int:
+        """The wrapper's output size: h * d."""
+        return self.num_heads * self.head_d_out
+
+    @property
+    def equal(self) -> bool:
+        """The two constructions give the same output (within float32 rounding)."""
+        return self.max_difference <= PARITY_TOL
+
+
+def wrapper_view(inputs: torch.Tensor, head_d_out: int, num_heads: int, seed: int) -> WrapperView:
+    """`torch.manual_seed(seed)` then the book's wrapper of `num_heads` CausalAttention heads of `head_d_out`;
+    its weights copied into one MultiHeadAttention (d_out = num_heads * head_d_out, out_proj = identity)."""
+    d_in, num_tokens = inputs.shape[-1], inputs.shape[0]
+    d_out = num_heads * head_d_out
+    with seeded(seed):
+        wrapper = MultiHeadAttentionWrapper(d_in, head_d_out, num_tokens, 0.0, num_heads).eval()
+    with seeded(0):  # its own weights are overwritten below
+        mha = MultiHeadAttention(d_in, d_out, num_tokens, 0.0, num_heads).eval()
+    heads: list[CausalAttention] = [head for head in wrapper.heads if isinstance(head, CausalAttention)]
+    with torch.no_grad():
+        for name in ("W_query", "W_key", "W_value"):
+            # each head's Linear weight is (d, d_in); stacking rows gives (h * d, d_in), and the efficient
+            # class's .view(b, T, h, d) splits its output columns back into exactly these heads
+            stacked = torch.cat([getattr(head, name).weight for head in heads], dim=0)
+            getattr(mha, name).weight.copy_(stacked)
+        mha.out_proj.weight.copy_(torch.eye(d_out))  # (d_out, d_out): no mixing, so outputs are comparable
+        mha.out_proj.bias.zero_()
+        context_vec, _ = wrapper(inputs)  # (T, h * d)
+        mha_context_vec, _ = mha(inputs)  # (T, h * d)
+    return WrapperView(
+        num_heads=num_heads,
+        head_d_out=head_d_out,
+        head_query_weights=frozen(torch.stack([head.W_query.weight for head in heads])),
+        stacked_query_weight=frozen(mha.W_query.weight),
+        context_vec=frozen(context_vec),
+        mha_context_vec=frozen(mha_context_vec),
+        max_difference=largest_difference(context_vec, mha_context_vec),
     )

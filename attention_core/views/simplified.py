@@ -40,6 +40,39 @@ class AllTokensView:
     row_sum_range: tuple[float, float]  # smallest and largest row sum of the weights
 
 
+@dataclass(frozen=True)
+class OverflowView:
+    """The overflow demo for a few scores: what naive exp does to them in float32, and what the page may say."""
+
+    scores: np.ndarray  # (n,)
+    exp_naive: np.ndarray  # (n,), exp(x): inf where it overflows, 0 where it underflows
+    softmax_naive: np.ndarray  # (n,), nan when an exp overflowed
+    softmax_stable: np.ndarray  # (n,), exp(x - max) / sum
+    overflowed: tuple[int, ...]  # positions whose exp(x) is inf
+    underflowed: tuple[int, ...]  # positions whose exp(x) is exactly 0
+    naive_is_nan: bool  # naive softmax has a nan somewhere
+
+    @property
+    def overflows(self) -> bool:
+        """True when naive exp overflows for at least one score."""
+        return bool(self.overflowed)
+
+
+def overflow_view(scores: list[float]) -> OverflowView:
+    """Naive vs stable softmax on `scores` in float32, with which exponents overflow or underflow."""
+    demo = simple.overflow_demo(scores)
+    exp_naive = demo["exp_naive"].numpy()  # (n,)
+    return OverflowView(
+        scores=frozen(demo["scores"]),
+        exp_naive=frozen(demo["exp_naive"]),
+        softmax_naive=frozen(demo["softmax_naive"]),
+        softmax_stable=frozen(demo["softmax_stable"]),
+        overflowed=tuple(int(i) for i in np.flatnonzero(np.isinf(exp_naive))),
+        underflowed=tuple(int(i) for i in np.flatnonzero(exp_naive == 0)),
+        naive_is_nan=bool(np.isnan(demo["softmax_naive"].numpy()).any()),
+    )
+
+
 def query_view(inputs: torch.Tensor, query_idx: int) -> QueryView:
     """Scores, three normalisations and the context vector of query `query_idx` for (T, d_in) inputs."""
     attn_scores = simple.attn_scores_for_query(inputs, query_idx)  # (T,)

@@ -353,7 +353,7 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     "trainable": PageSpace("app_pages/trainable.py", _trainable, 18, 6, (1, 1, 1, 1, 1, 1, 0)),
     # with the mask off, the causal page's step 3 explains why there is nothing to compare instead of 2 charts
     "causal": PageSpace("app_pages/causal.py", _causal, 18, 3, (1, 1, 0, 0, 1)),
-    "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0)),
+    "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0, 0)),  # 5: wrapper table
     "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
     "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
     # the induction task draws 4 charts, the subject task 5 (steps per task: drawn by _learn)

@@ -33,7 +33,8 @@ def test_default_reproduces_the_book_masking() -> None:
     assert np.allclose(method1[~upper], method2[~upper], atol=1e-6)
     assert "Both methods give the same weights" in keyed_text(at, "ca_methods_check")
     assert "CausalAttention" in keyed_text(at, "ca_module_check")
-    assert "book's settings" in keyed_text(at, "ca_book_note")
+    assert "masked attention weights printout (section 3.5.1)" in keyed_text(at, "ca_book_note")
+    assert keyed_text(at, "ca_book_ctx_note") == ""  # seed 789's context vectors are not CausalAttention's
     assert "ca_dropout_fig" not in charts  # dropout off by default
     # the first token's context vector is its own value vector
     W_value = builders.weight_matrices(builders.build_self_attention("linear", 3, 2, 789))[2]
@@ -42,20 +43,21 @@ def test_default_reproduces_the_book_masking() -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "claimed"),
+    ("params", "masked", "dropped"),
     [
-        ({"ca_drop": "1"}, True),  # the book's dropout: p = 0.5 after seed 123
-        ({"ca_build": "rand"}, False),  # torch.rand with its book seed 123 is section 3.4, not 3.5
-        ({"ca_mask": "0"}, False),
-        ({"ca_drop": "1", "ca_rate": "0.2"}, False),
-        ({"ca_drop": "1", "ca_dseed": "7"}, False),
-        ({"ca_seed": "5"}, False),
+        ({"ca_drop": "1"}, True, True),  # the book's dropout: p = 0.5 after seed 123
+        ({"ca_build": "rand"}, False, False),  # torch.rand with its book seed 123 is section 3.4, not 3.5
+        ({"ca_mask": "0"}, False, False),
+        ({"ca_drop": "1", "ca_rate": "0.2"}, True, False),  # the weights before dropout are still the book's
+        ({"ca_drop": "1", "ca_dseed": "7"}, True, False),
+        ({"ca_seed": "5"}, False, False),
     ],
 )
-def test_book_settings_claim_only_for_the_books_setting(params: dict[str, str], claimed: bool) -> None:
+def test_book_claims_only_for_the_books_numbers(params: dict[str, str], masked: bool, dropped: bool) -> None:
     at = open_app(PAGE, params)
     assert not at.exception
-    assert ("book's settings (section 3.5)" in keyed_text(at, "ca_book_note")) is claimed
+    assert ("(section 3.5.1)" in keyed_text(at, "ca_book_note")) is masked
+    assert ("(section 3.5.2)" in keyed_text(at, "ca_book_drop_note")) is dropped
 
 
 def test_weights_are_shared_with_the_trainable_page() -> None:

@@ -46,7 +46,7 @@ def test_default_reproduces_the_book_reference_table() -> None:
         first_z(charts["tw_attn_weights_fig"])[1], [0.1500, 0.2264, 0.2199, 0.1311, 0.0906, 0.1820], atol=5e-5
     )
     assert np.allclose(first_z(charts["tw_context_fig"])[1], [0.3061, 0.8210], atol=5e-5)
-    assert "book's settings" in keyed_text(at, "tw_book_note")
+    assert "SelfAttention_v1 printout (listing 3.1)" in keyed_text(at, "tw_book_note")
     assert {"tw_weights_fig", "tw_scores_fig", "tw_saturation_fig"} <= set(charts)
     assert not notices(at)
 
