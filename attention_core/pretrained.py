@@ -55,7 +55,9 @@ class ModelSpec:
     module: str  # its import name
     summary: str
     quantized: bool = False
-    wordpiece: bool = False  # WordPiece tokens ('##' continues a word) rather than byte-level BPE ('Ġ' starts one)
+    wordpiece: bool = (
+        False  # WordPiece tokens ('##' continues a word) rather than byte-level BPE ('Ġ' starts one)
+    )
 
     @property
     def causal(self) -> bool:
@@ -378,7 +380,9 @@ def minilm_hidden_states(loaded: LoadedModel, text: str) -> tuple[list[str], np.
     return loaded.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()), hidden
 
 
-SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<|endoftext|>", "<|im_start|>", "<|im_end|>"})
+SPECIAL_TOKENS = frozenset(
+    {"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<|endoftext|>", "<|im_start|>", "<|im_end|>"}
+)
 _WORD_START = ("Ġ", "Ċ", "ĉ")  # byte-level BPE: a token that begins with a space / new line / tab
 
 

@@ -505,7 +505,9 @@ def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, he
     return fig
 
 
-def outline_cell(fig: go.Figure, query: int, key: int, num_tokens: int, max_bins: int = MAX_BINS) -> go.Figure:
+def outline_cell(
+    fig: go.Figure, query: int, key: int, num_tokens: int, max_bins: int = MAX_BINS
+) -> go.Figure:
     """Outline the (query, key) cell of an `attention_heatmap` figure (the block holding it, for long texts)."""
     edges = bin_edges(num_tokens, max_bins)
     row = int(np.searchsorted(edges, query, side="right") - 1)  # the block that holds the position

@@ -44,9 +44,61 @@ def transformer_view(model: LoadedModel, text: str) -> TransformerView:
 # ---------------------------------------------------------------- find the heads that link A to B
 
 LECTURE_LINK = ("jumped", "cat")  # the lectures' question about their sentence: who jumped?
-_NOT_NOUNS = frozenset(
-    "a an the this that these those my your his her its our their i you he she it we they me him us them "
-    "is are was were be been am do does did has have had and or but if of to in on at by for with from as".split()
+_NOT_NOUNS = frozenset(  # words the default B skips: articles, pronouns, auxiliaries, prepositions
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "him",
+        "us",
+        "them",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+    ]
 )
 
 
@@ -94,14 +146,16 @@ def link_view(
     attentions: (layers, heads, T, T), rows are queries. Positions are 0-based token positions.
     """
     a = np.asarray(attentions)
-    n_layers, n_heads, t, t2 = a.shape
+    _, n_heads, t, t2 = a.shape  # (layers, heads, T, T)
     if t != t2 or len(tokens) != t:
         raise ValueError(f"attentions {a.shape} do not match {len(tokens)} tokens")
     if not (0 <= source < t and 0 <= target < t):
         raise ValueError(f"positions {source}, {target} outside 0..{t - 1}")
     weights = np.array(a[:, :, source, target], dtype=np.float32)  # (layers, heads), a copy
     weights.flags.writeable = False
-    order = np.argsort(-weights.ravel(), kind="stable")  # flat index = layer * heads + head: ties keep that order
+    order = np.argsort(
+        -weights.ravel(), kind="stable"
+    )  # flat index = layer * heads + head: ties keep that order
     ranking = tuple(HeadLink(int(i // n_heads), int(i % n_heads), float(weights.flat[i])) for i in order)
     words = token_words(tokens, wordpiece)
     return LinkView(
