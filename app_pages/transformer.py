@@ -52,11 +52,12 @@ STEPS = (
     "Model view: every layer, every head",
     "One head, one query",
     "Aggregates: all heads, all layers",
-    "Find the heads that link A to B",
+    "Which heads link A to B",
     "What the model predicts next",
 )
 TOP_HEADS = 5  # heads listed under the link grid
 ZOOM_SIZE = 64  # tokens in the full-resolution window of a long text
+SHORT_LABELS = {"minilm": "MiniLM · encoder", "smollm2": "SmolLM2 · decoder"}  # presentation mode
 MODEL_LABELS = {
     "minilm": "all-MiniLM-L6-v2 · encoder (sees both ways)",
     "smollm2": "SmolLM2-135M · decoder (sees only the past)",
@@ -342,7 +343,9 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
     labels, names = run.labels, token_names(run.labels)
     default_a, default_b = default_link(run.tokens, wordpiece=spec.wordpiece)
     _follow_new_defaults(shown, names, default_a, default_b)
-    c_a, c_b = st.columns(2)
+    # On a projector the grid comes first and the two pickers under it, so the grid stays above the fold.
+    grid_area = st.container()
+    c_a, c_b = st.columns(2) if presenting else grid_area.columns(2)
     with c_a:
         source = url_token_select(
             "A · the token that attends (query)", names, FROM_KEY, default_a, help="Its row in every head."
@@ -353,8 +356,34 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
         )
     link = _link(shown.key, shown.text, source, target)
     best = link.best
-    with st.container(key=LINK_PIECES_KEY):
-        st.markdown(
+    if not link.visible:
+        with grid_area.container(key=LINK_BLIND_KEY):
+            st.warning(
+                f"In a decoder a token sees only itself and earlier tokens: A (position {source + 1}) comes "
+                f"before B (position {target + 1}), so every head gives it weight 0. Pick a B before A.",
+                icon=":material/visibility_off:",
+            )
+    n_layers, n_heads = link.weights.shape
+    show_figure(
+        model_figs.link_grid(
+            link.weights,
+            (best.layer, best.head),
+            f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
+            f"({model_figs.position_names(labels)[target]}) in every head",
+            height=250 if presenting else 320,
+        ),
+        LINK_GRID_FIG,
+        container=grid_area,
+    )
+    numbered = (
+        ""
+        if n_layers <= model_figs.LINK_NUMBERS_MAX
+        else (
+            f" Numbers are written in the {model_figs.LINK_NUMBERED} strongest cells; hover any cell for its weight."
+        )
+    )
+    with grid_area.container(key=LINK_PIECES_KEY):
+        st.caption(
             _piece_note("A", link.source_word, source, labels)
             + " · "
             + _piece_note("B", link.target_word, target, labels)
@@ -364,30 +393,13 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
                 if link.source_word.pieces > 1 or link.target_word.pieces > 1
                 else "."
             )
+            + numbered
         )
-    if not link.visible:
-        with st.container(key=LINK_BLIND_KEY):
-            st.warning(
-                f"In a decoder a token sees only itself and earlier tokens: A (position {source + 1}) comes "
-                f"before B (position {target + 1}), so every head gives it weight 0. Pick a B before A.",
-                icon=":material/visibility_off:",
-            )
-    n_layers, n_heads = link.weights.shape
-    grid_col, list_col = st.columns([3, 1])
-    show_figure(
-        model_figs.link_grid(
-            link.weights,
-            (best.layer, best.head),
-            f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
-            f"({model_figs.position_names(labels)[target]}) in every head",
-            height=300,
-        ),
-        LINK_GRID_FIG,
-        container=grid_col,
-    )
+    list_col, matrix_col = st.columns([2, 3])
     with list_col, st.container(key=LINK_TOP_KEY):
         st.markdown(
-            f"**Strongest of {n_layers * n_heads} heads** (spreading evenly, A would give B {link.uniform:.4f}):"
+            f"**The {TOP_HEADS} strongest of {n_layers * n_heads} heads** (spreading its attention evenly, "
+            f"A would give B {link.uniform:.4f}):"
         )
         st.markdown(
             "\n".join(
@@ -407,15 +419,14 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
     show_figure(
         model_figs.outline_cell(
             model_figs.attention_heatmap(
-                matrix,
-                labels,
-                f"The strongest head, layer {best.layer + 1}, head {best.head + 1}: A → B outlined",
+                matrix, labels, f"Strongest: layer {best.layer + 1}, head {best.head + 1} (A → B outlined)"
             ),
             source,
             target,
             len(labels),
         ),
         LINK_HEAD_FIG,
+        container=matrix_col,
     )
 
 
@@ -467,7 +478,7 @@ def transformer_ui() -> None:
         usable,
         MODEL_KEY,
         usable[0],
-        format_func=lambda k: MODEL_LABELS[k],
+        format_func=(SHORT_LABELS if lesson.presenting else MODEL_LABELS).__getitem__,
         widget=st.radio,
         horizontal=True,
     )

@@ -456,10 +456,15 @@ def next_token_bars(pairs: Sequence[tuple[str, float]], title: str = "") -> go.F
     return fig
 
 
+LINK_NUMBERS_MAX = 12  # up to this many layers every cell of the link grid shows its number
+LINK_NUMBERED = 10  # beyond that only the strongest heads' cells do (30 narrow columns cannot hold them all)
+
+
 def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, height: int = 420) -> go.Figure:
     """Every head's weight from token A to token B as one heatmap: layers across, heads down, best outlined.
 
-    weights: (layers, heads). The numbers are written into the cells; the hover names layer, head and weight.
+    weights: (layers, heads). Numbers are written into every cell up to `LINK_NUMBERS_MAX` layers, else into
+    the `LINK_NUMBERED` strongest cells; the hover names layer, head and weight for every cell.
     """
     w = np.asarray(weights, dtype=np.float32)
     if w.ndim != 2:
@@ -468,6 +473,14 @@ def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, he
     z = w.T  # (heads, layers): one column per layer
     layers = [str(i + 1) for i in range(n_layers)]
     heads = [str(i + 1) for i in range(n_heads)]
+    text = np.char.mod("%.2f", z)  # (heads, layers)
+    if n_layers > LINK_NUMBERS_MAX:
+        strongest = np.argsort(-z, axis=None, kind="stable")[
+            :LINK_NUMBERED
+        ]  # flat indices into (heads, layers)
+        keep = np.zeros(z.size, dtype=bool)
+        keep[strongest] = True
+        text = np.where(keep.reshape(z.shape), text, "")
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -476,8 +489,9 @@ def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, he
             colorscale=COLORSCALE,
             zmin=0.0,
             zmax=max(float(w.max()), 1e-6),
-            text=np.char.mod("%.2f", z),
+            text=text,
             texttemplate="%{text}",
+            textfont={"size": 13},
             hovertemplate="layer %{x}, head %{y}<br>weight A → B: %{z:.4f}<extra></extra>",
             colorbar={"thickness": 14, "title": {"text": "weight", "side": "right"}},
             xgap=1,
