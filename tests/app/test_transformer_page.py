@@ -249,7 +249,11 @@ STEP_CHARTS = {  # the charts each presentation step draws (MiniLM: step 6 expla
 
 def _ranked(attentions: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
     """(layer, head) pairs, strongest A -> B weight first, by a plain loop (ties: lower layer, lower head)."""
-    cells = [(float(attentions[i, j, a, b]), i, j) for i in range(attentions.shape[0]) for j in range(attentions.shape[1])]
+    cells = [
+        (float(attentions[i, j, a, b]), i, j)
+        for i in range(attentions.shape[0])
+        for j in range(attentions.shape[1])
+    ]
     return [(i, j) for _, i, j in sorted(cells, key=lambda c: (-c[0], c[1], c[2]))]
 
 
@@ -283,7 +287,9 @@ def test_changing_a_and_b_by_key_changes_the_ranking(minilm: pt.LoadedModel) -> 
     at.selectbox(key="tf_to").set_value(f"{dog + 1} · dog").run()
     assert not at.exception and at.query_params["tf_to"] in (str(dog + 1), [str(dog + 1)])
     a = run.labels.index("jumped")
-    np.testing.assert_allclose(first_z(chart_specs(at)["tf_link_grid"]), run.attentions[:, :, a, dog].T, atol=1e-6)
+    np.testing.assert_allclose(
+        first_z(chart_specs(at)["tf_link_grid"]), run.attentions[:, :, a, dog].T, atol=1e-6
+    )
     layer, head = _ranked(run.attentions, a, dog)[0]
     after = keyed_text(at, "tf_link_top")
     assert after != before and f"1. layer {layer + 1}, head {head + 1}:" in after
@@ -292,7 +298,9 @@ def test_changing_a_and_b_by_key_changes_the_ranking(minilm: pt.LoadedModel) -> 
     assert f"1. layer {layer + 1}, head {head + 1}:" in keyed_text(at, "tf_link_top")
     at.button(key="tf_open_best").click().run()  # the strongest head opens in step 3
     assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (layer + 1, head + 1)
-    assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith(f"Layer {layer + 1}, head {head + 1}")
+    assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith(
+        f"Layer {layer + 1}, head {head + 1}"
+    )
 
 
 def test_a_new_sentence_moves_untouched_a_and_b_to_its_defaults() -> None:

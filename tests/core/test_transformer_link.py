@@ -120,7 +120,9 @@ def test_bad_positions_are_refused() -> None:
 def test_default_link_without_the_lecture_words() -> None:
     a, b = default_link(["[CLS]", "your", "journey", "starts", "[SEP]"], wordpiece=True)
     assert (a, b) == (3, 2)  # last word 'starts' -> first word that is not an article or pronoun
-    a, b = default_link(["The", "Ġj", "umped", "Ġcat"], wordpiece=False)  # 'cat' after 'jumped': no lecture pair
+    a, b = default_link(
+        ["The", "Ġj", "umped", "Ġcat"], wordpiece=False
+    )  # 'cat' after 'jumped': no lecture pair
     assert (a, b) == (3, 1)
     assert default_link(["[CLS]", "[SEP]"], wordpiece=True) == (1, 0)
 

@@ -199,7 +199,9 @@ def test_link_grid_is_a_layers_by_heads_heatmap_with_the_best_outlined(layers: i
     assert trace["type"] == "heatmap"
     z = np.asarray(trace["z"], dtype=np.float32)
     np.testing.assert_array_equal(z, weights.T)  # rows = heads, columns = layers
-    assert trace["x"] == [str(i + 1) for i in range(layers)] and trace["y"] == [str(i + 1) for i in range(heads)]
+    assert trace["x"] == [str(i + 1) for i in range(layers)] and trace["y"] == [
+        str(i + 1) for i in range(heads)
+    ]
     assert "layer %{x}, head %{y}" in trace["hovertemplate"]
     text = np.asarray(trace["text"])
     written = text != ""
@@ -216,7 +218,9 @@ def test_link_grid_is_a_layers_by_heads_heatmap_with_the_best_outlined(layers: i
 @pytest.mark.parametrize(("t", "query", "key"), [(6, 4, 1), (300, 250, 3)])
 def test_outline_cell_marks_the_cell_or_its_block(t: int, query: int, key: int) -> None:
     labels = [f"w{i}" for i in range(t)]
-    fig = model_figs.outline_cell(model_figs.attention_heatmap(_attention(1, 1, t)[0, 0], labels), query, key, t)
+    fig = model_figs.outline_cell(
+        model_figs.attention_heatmap(_attention(1, 1, t)[0, 0], labels), query, key, t
+    )
     (box,) = figure_dict(fig)["layout"]["shapes"]
     edges = model_figs.bin_edges(t, model_figs.MAX_BINS)
     row = next(i for i in range(len(edges) - 1) if edges[i] <= query < edges[i + 1])
