@@ -368,7 +368,10 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
         model_figs.link_grid(
             link.weights,
             (best.layer, best.head),
-            f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
+            # on a projector the navigation bar names the step and the pickers under the grid name A and B
+            ""
+            if presenting
+            else f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
             f"({model_figs.position_names(labels)[target]}) in every head",
             height=250 if presenting else 320,
         ),
@@ -481,6 +484,7 @@ def transformer_ui() -> None:
         format_func=(SHORT_LABELS if lesson.presenting else MODEL_LABELS).__getitem__,
         widget=st.radio,
         horizontal=True,
+        label_visibility="collapsed" if lesson.presenting else "visible",  # a projector needs the rows
     )
     spec = pt.MODELS[key]
     if not lesson.presenting:
