@@ -343,9 +343,13 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
     labels, names = run.labels, token_names(run.labels)
     default_a, default_b = default_link(run.tokens, wordpiece=spec.wordpiece)
     _follow_new_defaults(shown, names, default_a, default_b)
-    # On a projector the grid comes first and the two pickers under it, so the grid stays above the fold.
-    grid_area = st.container()
-    c_a, c_b = st.columns(2) if presenting else grid_area.columns(2)
+    # On a projector the two pickers stand beside the grid, so both stay above the fold; elsewhere above it.
+    if presenting:
+        grid_area, side = st.columns([3, 1])
+        c_a, c_b = side.container(), side.container()
+    else:
+        grid_area = st.container()
+        c_a, c_b = grid_area.columns(2)
     with c_a:
         source = url_token_select(
             "A · the token that attends (query)", names, FROM_KEY, default_a, help="Its row in every head."
@@ -368,7 +372,7 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
         model_figs.link_grid(
             link.weights,
             (best.layer, best.head),
-            # on a projector the navigation bar names the step and the pickers under the grid name A and B
+            # on a projector the navigation bar names the step and the pickers beside the grid name A and B
             ""
             if presenting
             else f"Weight from A ({model_figs.position_names(labels)[source]}) to B "

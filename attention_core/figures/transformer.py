@@ -514,8 +514,10 @@ def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, he
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         font=FONT,
     )
-    fig.update_xaxes(title="layer", type="category", tickfont={"size": 12 if n_layers > 12 else 14})
-    fig.update_yaxes(title="head", type="category", autorange="reversed")
+    fig.update_xaxes(
+        title="layer", type="category", tickvals=layers, tickfont={"size": 12 if n_layers > 12 else 14}
+    )
+    fig.update_yaxes(title="head", type="category", tickvals=heads, autorange="reversed")
     return fig
 
 
