@@ -343,13 +343,15 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
     labels, names = run.labels, token_names(run.labels)
     default_a, default_b = default_link(run.tokens, wordpiece=spec.wordpiece)
     _follow_new_defaults(shown, names, default_a, default_b)
-    # On a projector the two pickers stand beside the grid, so both stay above the fold; elsewhere above it.
-    if presenting:
+    # On a projector the grid comes first: a narrow grid (MiniLM's 6 layers) has the two pickers beside it, a
+    # wide one (SmolLM2's 30 layers) takes the full width with the pickers under it. Elsewhere they sit above.
+    wide = run.shape[0] > model_figs.LINK_NUMBERS_MAX
+    if presenting and not wide:
         grid_area, side = st.columns([3, 1])
         c_a, c_b = side.container(), side.container()
     else:
         grid_area = st.container()
-        c_a, c_b = grid_area.columns(2)
+        c_a, c_b = st.columns(2) if presenting else grid_area.columns(2)
     with c_a:
         source = url_token_select(
             "A · the token that attends (query)", names, FROM_KEY, default_a, help="Its row in every head."
