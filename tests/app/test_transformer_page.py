@@ -12,7 +12,7 @@ import pytest
 
 from attention_core import pretrained as pt
 from attention_core.figures.transformer import MAX_BINS
-from tests.app.conftest import notices, open_app
+from tests.app.conftest import keyed_text, notices, open_app
 from tests.support.plotly import chart_specs, first_z
 
 PAGE = "app_pages/transformer.py"
@@ -232,3 +232,109 @@ def test_single_token_text_still_draws_every_view() -> None:
     charts = chart_specs(at)
     np.testing.assert_allclose(first_z(charts["tf_head_map"]), [[1.0]], atol=1e-6)  # it can only see itself
     assert {"tf_grid", "tf_head_lines", "tf_next"} <= set(charts)
+
+
+# ---------------------------------------------------------------- lesson steps and "which heads link A to B"
+
+LECTURE = "The cat that was sitting on the mat, which was next to the dog, jumped."
+STEP_CHARTS = {  # the charts each presentation step draws (MiniLM: step 6 explains there is no next token)
+    1: set(),
+    2: {"tf_grid"},
+    3: {"tf_head_map", "tf_head_lines", "tf_heads_query"},
+    4: {"tf_mean_map", "tf_rollout_map"},
+    5: {"tf_link_grid", "tf_link_head"},
+    6: set(),
+}
+
+
+def _ranked(attentions: np.ndarray, a: int, b: int) -> list[tuple[int, int]]:
+    """(layer, head) pairs, strongest A -> B weight first, by a plain loop (ties: lower layer, lower head)."""
+    cells = [
+        (float(attentions[i, j, a, b]), i, j)
+        for i in range(attentions.shape[0])
+        for j in range(attentions.shape[1])
+    ]
+    return [(i, j) for _, i, j in sorted(cells, key=lambda c: (-c[0], c[1], c[2]))]
+
+
+@pytest.mark.parametrize("model", ["minilm", "smollm2"])
+def test_lecture_sentence_opens_jumped_to_cat_and_its_best_head(model: str) -> None:
+    at = _open({"text": LECTURE, "tf_model": model})
+    assert not at.exception
+    run = pt.run_attention(pt.load_model(model), LECTURE)
+    a = next(i for i, t in enumerate(run.labels) if t.strip("␣") == "jumped")
+    b = next(i for i, t in enumerate(run.labels) if t.strip("␣") == "cat")
+    assert at.selectbox(key="tf_from").value.startswith(f"{a + 1} · ")
+    assert at.selectbox(key="tf_to").value.startswith(f"{b + 1} · ")
+    charts = chart_specs(at)
+    np.testing.assert_allclose(first_z(charts["tf_link_grid"]), run.attentions[:, :, a, b].T, atol=1e-6)
+    (layer, head), second = _ranked(run.attentions, a, b)[:2]
+    np.testing.assert_allclose(first_z(charts["tf_link_head"]), run.attentions[layer, head], atol=1e-6)
+    assert f"layer {layer + 1}, head {head + 1}" in charts["tf_link_head"]["layout"]["title"]["text"]
+    top = keyed_text(at, "tf_link_top")
+    assert f"1. layer {layer + 1}, head {head + 1}: **{run.attentions[layer, head, a, b]:.4f}**" in top
+    assert f"2. layer {second[0] + 1}, head {second[1] + 1}:" in top
+    (outline,) = charts["tf_link_head"]["layout"]["shapes"]  # the A -> B cell of the best head
+    assert (outline["x0"] + 0.5, outline["y0"] + 0.5) == (b, a)
+    assert "one token" in keyed_text(at, "tf_link_pieces")
+
+
+def test_changing_a_and_b_by_key_changes_the_ranking(minilm: pt.LoadedModel) -> None:
+    at = _open({"text": LECTURE})
+    run = pt.run_attention(minilm, LECTURE)
+    before = keyed_text(at, "tf_link_top")
+    dog = run.labels.index("dog")
+    at.selectbox(key="tf_to").set_value(f"{dog + 1} · dog").run()
+    assert not at.exception and at.query_params["tf_to"] in (str(dog + 1), [str(dog + 1)])
+    a = run.labels.index("jumped")
+    np.testing.assert_allclose(
+        first_z(chart_specs(at)["tf_link_grid"]), run.attentions[:, :, a, dog].T, atol=1e-6
+    )
+    layer, head = _ranked(run.attentions, a, dog)[0]
+    after = keyed_text(at, "tf_link_top")
+    assert after != before and f"1. layer {layer + 1}, head {head + 1}:" in after
+    at.selectbox(key="tf_from").set_value("2 · the").run()
+    layer, head = _ranked(run.attentions, 1, dog)[0]
+    assert f"1. layer {layer + 1}, head {head + 1}:" in keyed_text(at, "tf_link_top")
+    at.button(key="tf_open_best").click().run()  # the strongest head opens in step 3
+    assert (at.slider(key="tf_layer").value, at.slider(key="tf_head").value) == (layer + 1, head + 1)
+    assert chart_specs(at)["tf_head_map"]["layout"]["title"]["text"].startswith(
+        f"Layer {layer + 1}, head {head + 1}"
+    )
+
+
+def test_a_new_sentence_moves_untouched_a_and_b_to_its_defaults() -> None:
+    at = _open({"text": LECTURE})
+    at.text_area(key="text").set_value("Your journey starts with one step").run()
+    assert not at.exception
+    assert (at.selectbox(key="tf_from").value, at.selectbox(key="tf_to").value) == ("7 · step", "3 · journey")
+
+
+def test_decoder_says_a_cannot_see_a_later_b() -> None:
+    at = _open({"text": LECTURE, "tf_model": "smollm2", "tf_from": "2", "tf_to": "5"})
+    assert not at.exception
+    assert "weight 0" in keyed_text(at, "tf_link_blind")
+    assert first_z(chart_specs(at)["tf_link_grid"]).max() == 0.0
+
+
+def test_split_words_name_the_piece_used() -> None:
+    at = _open({"text": "The unbelievably jumpy kangaroo hopped.", "tf_model": "smollm2"})
+    assert not at.exception
+    note = keyed_text(at, "tf_link_pieces")
+    run = pt.run_attention(pt.load_model("smollm2"), "The unbelievably jumpy kangaroo hopped.")
+    words = pt.token_words(run.tokens, wordpiece=False)
+    hopped = next(w for w in words if w.text == "hopped")
+    assert hopped.pieces > 1  # SmolLM2 splits it: the note must say which piece A is
+    assert f"piece {hopped.pieces} of {hopped.pieces}" in note
+
+
+@pytest.mark.parametrize("step", range(1, 7))
+def test_presentation_shows_one_step_at_a_time(step: int) -> None:
+    at = _open({"text": LECTURE, "present": "1", "step": str(step)})
+    assert not at.exception
+    drawn = set(chart_specs(at))
+    assert STEP_CHARTS[step] <= drawn
+    others = set().union(*STEP_CHARTS.values()) - STEP_CHARTS[step]
+    assert not drawn & others, f"step {step} also drew {drawn & others}"
+    if step == 6:
+        assert keyed_text(at, "tf_no_next")  # MiniLM is an encoder: it says so instead of a chart

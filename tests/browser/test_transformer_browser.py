@@ -127,3 +127,25 @@ def test_decoder_view_is_triangular_and_predicts(page: Page, streamlit_url: str,
     expect(by_key(page, "tf_q").get_by_role("combobox")).to_have_value("2 · ␣cat")
     expect(page.get_by_text("the causal mask at work")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "transformer-smollm2.png"))
+
+
+LECTURE = "The cat that was sitting on the mat, which was next to the dog, jumped."
+
+
+def test_link_step_fits_a_projector(page: Page, streamlit_url: str, screenshot_dir) -> None:
+    """Presentation step 5 at 1280x720: the A -> B grid opens on jumped -> cat and lies inside the viewport."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{streamlit_url}/transformer?text={urllib.parse.quote(LECTURE)}&present=1&step=5")
+    grid = chart(page, "tf_link_grid")
+    expect(grid).to_be_visible(timeout=LOAD_MS)
+    wait_for_app(page, timeout=LOAD_MS)
+    expect(by_key(page, "tf_from").get_by_role("combobox")).to_have_value("18 · jumped")
+    expect(by_key(page, "tf_to").get_by_role("combobox")).to_have_value("3 · cat")
+    expect(chart(page, "tf_head_map")).to_have_count(0)  # one step at a time
+    page.screenshot(path=str(screenshot_dir / "transformer-present-step5.png"))
+    box = grid.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (
+        f"the grid ends at {box['y'] + box['height']:.0f} px"
+    )

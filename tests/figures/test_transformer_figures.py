@@ -187,3 +187,42 @@ def test_top_keys_lists_the_strongest_keys_first() -> None:
     np.testing.assert_allclose(np.asarray(spec["data"][0]["x"]), [0.4, 0.3, 0.2])
     assert spec["layout"]["yaxis"]["ticktext"] == ["2 · b", "4 · c", "5 · d"]
     assert spec["data"][0]["marker"]["color"][1] != spec["data"][0]["marker"]["color"][0]  # the query itself
+
+
+@pytest.mark.parametrize(("layers", "heads"), [(6, 12), (30, 9), (1, 1)])
+def test_link_grid_is_a_layers_by_heads_heatmap_with_the_best_outlined(layers: int, heads: int) -> None:
+    rng = np.random.default_rng(layers)
+    weights = rng.random((layers, heads)).astype(np.float32)
+    best = np.unravel_index(int(weights.argmax()), weights.shape)
+    fig = figure_dict(model_figs.link_grid(weights, (int(best[0]), int(best[1])), "A to B"))
+    (trace,) = fig["data"]
+    assert trace["type"] == "heatmap"
+    z = np.asarray(trace["z"], dtype=np.float32)
+    np.testing.assert_array_equal(z, weights.T)  # rows = heads, columns = layers
+    assert trace["x"] == [str(i + 1) for i in range(layers)] and trace["y"] == [
+        str(i + 1) for i in range(heads)
+    ]
+    assert "layer %{x}, head %{y}" in trace["hovertemplate"]
+    text = np.asarray(trace["text"])
+    written = text != ""
+    if layers <= model_figs.LINK_NUMBERS_MAX:
+        assert written.all()
+    else:
+        assert written.sum() == model_figs.LINK_NUMBERED
+        assert z[written].min() >= z[~written].max()  # the numbered cells are the strongest ones
+    assert text[best[1], best[0]] == f"{weights[best]:.2f}"
+    (box,) = fig["layout"]["shapes"]
+    assert box["x0"] < best[0] < box["x1"] and box["y0"] < best[1] < box["y1"]
+
+
+@pytest.mark.parametrize(("t", "query", "key"), [(6, 4, 1), (300, 250, 3)])
+def test_outline_cell_marks_the_cell_or_its_block(t: int, query: int, key: int) -> None:
+    labels = [f"w{i}" for i in range(t)]
+    fig = model_figs.outline_cell(
+        model_figs.attention_heatmap(_attention(1, 1, t)[0, 0], labels), query, key, t
+    )
+    (box,) = figure_dict(fig)["layout"]["shapes"]
+    edges = model_figs.bin_edges(t, model_figs.MAX_BINS)
+    row = next(i for i in range(len(edges) - 1) if edges[i] <= query < edges[i + 1])
+    col = next(i for i in range(len(edges) - 1) if edges[i] <= key < edges[i + 1])
+    assert (box["x0"] + 0.5, box["y0"] + 0.5) == (col, row)
