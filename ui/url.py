@@ -27,7 +27,9 @@ _KEEP_OFFSCREEN = "_ae_keep_offscreen"  # this run keeps settings that are not d
 _FROM_LINK = "_ae_from_link"  # this page visit began from a link carrying settings: unset ones take defaults
 _LABELS = "_ae_labels"  # {url key: (human label, value formatter)} of every setting seeded, for the exports
 RESERVED_PARAMS = frozenset({"embed", "embed_options"})  # Streamlit's own URL parameters
-PREFERENCE_KEYS = frozenset({"present"})  # viewer preferences a link without them leaves as they are (PRESENT_KEY)
+PREFERENCE_KEYS = frozenset(
+    {"present"}
+)  # viewer preferences a link without them leaves as they are (PRESENT_KEY)
 
 
 def begin_run(page_id: str, page_scoped: Iterable[str] = ()) -> None:
