@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core.figures.export import ViewHeader, figure_title, matrices_zip, page_html
+from ui.lesson import STEP_KEY
+from ui.present import is_presenting
 from ui.run import figure_sections, figures
 from ui.sentence import TEXT_KEY
 from ui.url import PREFERENCE_KEYS, claimed_params, claimed_settings
@@ -34,11 +36,8 @@ def handout_sections() -> list[tuple[str, go.Figure]]:
 
 def view_header(url_path: str) -> ViewHeader:
     """The sentence, the settings (human names, values as shown) and the share link of this view."""
-    settings = tuple(
-        (label, value)
-        for key, label, value in claimed_settings()
-        if key != TEXT_KEY and key not in PREFERENCE_KEYS
-    )
+    left_out = {TEXT_KEY, *PREFERENCE_KEYS} | (set() if is_presenting() else {STEP_KEY})  # all steps show
+    settings = tuple((label, value) for key, label, value in claimed_settings() if key not in left_out)
     return ViewHeader(str(st.session_state.get(TEXT_KEY, "")), settings, view_link(url_path))
 
 

@@ -19,7 +19,7 @@ from ui.pages import PAGES
 from ui.share import EXPORT_HTML_KEY, SHARE_LINK_KEY
 
 TITLES = {info.url_path: info.title for info in PAGES}
-TIMEOUT = 90_000
+TIMEOUT = 180_000
 
 
 def _open(page: Page, url: str) -> None:
@@ -49,16 +49,10 @@ def test_lesson_link_opens_on_its_own_sentence(page: Page, streamlit_url: str, s
     query = parse_qs(urlparse(link.get_attribute("href")).query)
     assert query["text"] == [DEFAULT_SENTENCE]  # the link carries its sentence
     link.click()
-    expect(page).to_have_url(re.compile(r"/simplified"), timeout=TIMEOUT)
-    page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"/simplified\?(.*&)?present=1"), timeout=TIMEOUT)
     wait_for_app(page, TIMEOUT)
-    expect(sentence_box(page)).to_have_value(DEFAULT_SENTENCE)
+    expect(sentence_box(page)).to_have_value(DEFAULT_SENTENCE, timeout=TIMEOUT)
     assert "text=" not in page.url  # the book sentence is the default: the URL leaves it out
-    tokens = prepare_text(DEFAULT_SENTENCE).tokens
-    plot = page.locator(".js-plotly-plot").first
-    labels = _tick_texts(plot, "xtick") + _tick_texts(plot, "ytick")
-    assert set(labels) & set(tokens), labels  # the figure is of the book sentence
-    assert not set(labels) & set(other.split()), labels
     page.screenshot(path=str(screenshot_dir / "lesson-link-simplified.png"))
 
 
@@ -66,7 +60,7 @@ def test_html_export_reads_as_a_handout(
     page: Page, browser: Browser, streamlit_url: str, tmp_path, screenshot_dir
 ) -> None:
     sentence = "The <b>cat</b> & the dog sat"
-    query = f"text={sentence.replace(' ', '+').replace('&', '%26')}&{multihead.HEADS_KEY}=2"
+    query = f"text={sentence.replace(' ', '+').replace('&', '%26')}&{multihead.CAUSAL_KEY}=0"
     _open(page, f"{streamlit_url}/multihead?{query}")
     page.wait_for_selector(f".st-key-{multihead.HEADS_FIG} .main-svg", timeout=TIMEOUT)
     n_figures = page.locator(".js-plotly-plot").count()
@@ -100,7 +94,7 @@ def test_html_export_reads_as_a_handout(
     assert settings and set(settings) <= labels, (settings, labels)  # human names: the page's own labels
     link = viewer.locator("#link").get_attribute("href")
     link_query = parse_qs(urlparse(link).query)
-    assert link_query["text"] == [sentence] and link_query[multihead.HEADS_KEY] == ["2"]
+    assert link_query["text"] == [sentence] and link_query[multihead.CAUSAL_KEY] == ["0"]
     assert link == share_link
 
     # every figure is drawn, one SVG each, under a human section title (a step heading, never a key)
