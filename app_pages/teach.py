@@ -16,7 +16,8 @@ def teach_ui() -> None:
         f"A suggested order for a lecture of about {total} minutes. Switch on **Presentation mode** in the "
         "sidebar: type gets larger and each lesson page shows one step at a time with **Previous / Next** (or "
         "the Left / Right keys). Ask the question *before* revealing the next step. Every link below opens a "
-        "prepared view, and the **Share this view** box in the sidebar gives you a link to whatever is on screen."
+        "prepared view with its own sentence and settings, whatever the sidebar holds, and the **Share this "
+        "view** box in the sidebar gives you a link to whatever is on screen."
     )
     st.caption(f"{len(plan)} stops, about {total} minutes.")
     for number, (info, step) in enumerate(plan, start=1):
@@ -27,7 +28,7 @@ def teach_ui() -> None:
             st.page_link(info.path, label=f"Open {info.title}", icon=info.icon)
             for view in step.views:
                 st.page_link(
-                    info.path, label=view.label, icon=":material/slideshow:", query_params=dict(view.params)
+                    info.path, label=view.label, icon=":material/slideshow:", query_params=view.link_params
                 )
 
 

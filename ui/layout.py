@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from attention_core.builders import Construction
 from attention_core.embeddings import MAX_DIM, MIN_DIM
 from attention_core.figures.common import as_array
+from ui.run import begin_section
 from ui.widgets import url_slider
 
 
@@ -48,8 +49,10 @@ def head_matrix_caption(matrix: np.ndarray, causal: bool) -> str:
 
 
 def step_header(number: int, title: str) -> None:
-    """A numbered step heading, so a lesson reads top to bottom."""
-    st.subheader(f"Step {number} · {title}", divider="gray")
+    """A numbered step heading, so a lesson reads top to bottom (and the export's section titles)."""
+    heading = f"Step {number} · {title}"
+    begin_section(heading)
+    st.subheader(heading, divider="gray")
 
 
 def settings_container(presenting: bool) -> DeltaGenerator:

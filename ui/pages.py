@@ -25,6 +25,7 @@ from app_pages import (
     trainable,
     transformer,
 )
+from attention_core.text import DEFAULT_SENTENCE
 from ui.lesson import STEP_KEY
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
@@ -43,6 +44,14 @@ class PreparedView:
 
     label: str
     params: Mapping[str, str]
+
+    @property
+    def link_params(self) -> dict[str, str]:
+        """The link's whole view: its sentence (the default one unless `params` sets it) and its settings.
+
+        Settings the link leaves out open at their defaults (a link is a complete view, see ui/url.py).
+        """
+        return {TEXT_KEY: DEFAULT_SENTENCE, **self.params}
 
 
 @dataclass(frozen=True)

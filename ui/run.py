@@ -27,12 +27,16 @@ from ui import url
 from ui.notices import add_notice, clear_notices
 
 _FIGURES = "_ae_figures"  # (key, title, figure) placed this run, for the page exports
+_SECTION = "_ae_section"  # the heading of the step being drawn (ui.layout.step_header), for the HTML export
+_SECTIONS = "_ae_sections"  # the section heading of each placed figure, parallel to _FIGURES
 
 
 def begin_run(page_id: str, page_scoped: Iterable[str] = ()) -> None:
     """Reset per-run bookkeeping; on arrival at a new page forget URL seeding and the `page_scoped` keys."""
     clear_notices()
     st.session_state[_FIGURES] = []
+    st.session_state[_SECTIONS] = []
+    st.session_state[_SECTION] = None
     url.begin_run(page_id, page_scoped)
 
 
@@ -45,6 +49,17 @@ def end_run() -> None:
 def register_figure(key: str, title: str, figure: go.Figure) -> None:
     """Remember a figure placed in this run, for the page's HTML and CSV exports."""
     st.session_state.setdefault(_FIGURES, []).append((key, title, figure))
+    st.session_state.setdefault(_SECTIONS, []).append(st.session_state.get(_SECTION))
+
+
+def begin_section(heading: str) -> None:
+    """The figures placed from now on belong under this heading (a lesson step) in the HTML export."""
+    st.session_state[_SECTION] = heading
+
+
+def figure_sections() -> list[str | None]:
+    """The section heading of each figure placed this run (None before any heading), in page order."""
+    return list(st.session_state.get(_SECTIONS, []))
 
 
 def figures() -> list[tuple[str, str, go.Figure]]:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from attention_core.figures.export import matrices_zip, page_html
-from ui.run import figures
-from ui.url import claimed_params
+from attention_core.figures.export import ViewHeader, figure_title, matrices_zip, page_html
+from ui.lesson import STEP_KEY
+from ui.present import is_presenting
+from ui.run import figure_sections, figures
+from ui.sentence import TEXT_KEY
+from ui.url import PREFERENCE_KEYS, claimed_params, claimed_settings
 
 FALLBACK_BASE = "http://localhost:8501/"
 EXPORT_HTML_KEY, EXPORT_CSV_KEY = "export_html", "export_csv"  # the sidebar's download buttons, on every page
+SHARE_LINK_KEY = "share_link"  # the sidebar's link box
 
 
 def view_link(url_path: str) -> str:
@@ -21,21 +26,38 @@ def view_link(url_path: str) -> str:
     return base + ("?" + urlencode(params) if params else "")
 
 
+def handout_sections() -> list[tuple[str, go.Figure]]:
+    """Each figure placed this run under a human title: its step's heading, else its own title, else its number."""
+    placed = []
+    for n, ((_, _, fig), section) in enumerate(zip(figures(), figure_sections(), strict=True), start=1):
+        placed.append((section or figure_title(fig) or f"Figure {n}", fig))
+    return placed
+
+
+def view_header(url_path: str) -> ViewHeader:
+    """The sentence, the settings (human names, values as shown) and the share link of this view."""
+    left_out = {TEXT_KEY, *PREFERENCE_KEYS} | (set() if is_presenting() else {STEP_KEY})  # all steps show
+    settings = tuple((label, value) for key, label, value in claimed_settings() if key not in left_out)
+    return ViewHeader(str(st.session_state.get(TEXT_KEY, "")), settings, view_link(url_path))
+
+
 def share_and_export_ui(url_path: str, page_title: str) -> None:
     """Draw the link box and the two download buttons for the page that just ran."""
     st.markdown("**Share this view**")
-    st.code(view_link(url_path), language=None, wrap_lines=False)
+    with st.container(key=SHARE_LINK_KEY):
+        st.code(view_link(url_path), language=None, wrap_lines=False)
     st.caption(
         "The copy button at the right of the box copies the link; opening it shows these exact figures."
     )
-    placed = [(title, fig) for _, title, fig in figures()]
+    placed = handout_sections()
     keyed = [(key, fig) for key, _, fig in figures()]
     if not placed:
         return
+    header = view_header(url_path)
     st.download_button(
         "Download this page (HTML)",
         key=EXPORT_HTML_KEY,
-        data=lambda: page_html(page_title, placed),
+        data=lambda: page_html(page_title, placed, view=header),
         file_name=f"attention-explorer-{url_path or 'home'}.html",
         mime="text/html",
         icon=":material/download:",

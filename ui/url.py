@@ -24,7 +24,12 @@ _SEEDED = "_ae_seeded"  # keys already seeded from the URL on this page visit
 _PAGE = "_ae_page"  # the page of the previous run
 _PAGE_KEYS = "_ae_page_keys"  # {page: {url key: last url value or None}} of every setting drawn there
 _KEEP_OFFSCREEN = "_ae_keep_offscreen"  # this run keeps settings that are not drawn (presentation mode)
+_FROM_LINK = "_ae_from_link"  # this page visit began from a link carrying settings: unset ones take defaults
+_LABELS = "_ae_labels"  # {url key: (human label, value formatter)} of every setting seeded, for the exports
 RESERVED_PARAMS = frozenset({"embed", "embed_options"})  # Streamlit's own URL parameters
+PREFERENCE_KEYS = frozenset(
+    {"present"}
+)  # viewer preferences a link without them leaves as they are (PRESENT_KEY)
 
 
 def begin_run(page_id: str, page_scoped: Iterable[str] = ()) -> None:
@@ -35,6 +40,10 @@ def begin_run(page_id: str, page_scoped: Iterable[str] = ()) -> None:
     if st.session_state.get(_PAGE) != page_id:
         st.session_state[_SEEDED] = set()
         st.session_state[_PAGE] = page_id
+        from_link = any(key not in RESERVED_PARAMS for key in st.query_params)
+        st.session_state[_FROM_LINK] = from_link
+        if from_link:  # the link is the whole view: forget this page's settings of an earlier visit
+            st.session_state.setdefault(_PAGE_KEYS, {}).pop(page_id, None)
         for key in page_scoped:
             st.session_state[_SAVED].pop(key, None)
             st.session_state.pop(key, None)
@@ -48,11 +57,17 @@ def keep_offscreen_settings() -> None:
 def seed_value(
     key: str, default: Any, parse: Callable[[str], Any], label: str, shown: Callable[[Any], str] = str
 ) -> None:
-    """Put the starting value of a setting into session state (URL, then saved, then default)."""
+    """Put the starting value of a setting into session state (URL, then saved, then default).
+
+    On a visit that began from a link carrying settings, a setting the link does not carry starts at its
+    default (presentation mode excepted): the link is the whole view.
+    """
+    st.session_state.setdefault(_LABELS, {})[key] = (label, shown)
     seeded: set[str] = st.session_state.setdefault(_SEEDED, set())
     if key in st.session_state and key in seeded:
         return
-    value = st.session_state[_SAVED].get(key, default)
+    from_link = st.session_state.get(_FROM_LINK, False) and key not in PREFERENCE_KEYS
+    value = default if from_link else st.session_state[_SAVED].get(key, default)
     raw = st.query_params.get(key)
     if raw is not None and key not in seeded:
         parsed = parse(raw)
@@ -104,6 +119,17 @@ def url_plan() -> tuple[dict[str, str], list[str]]:
         else:
             unknown.append(key)
     return plan, unknown
+
+
+def claimed_settings() -> list[tuple[str, str, str]]:
+    """Every setting drawn in this run, in order, as (url key, human label, value as shown)."""
+    labels: dict[str, tuple[str, Callable[[Any], str]]] = st.session_state.get(_LABELS, {})
+    saved: dict[str, Any] = st.session_state.get(_SAVED, {})
+    rows = []
+    for key in st.session_state.get(_CLAIMED, {}):
+        label, shown = labels.get(key, (key, str))
+        rows.append((key, label, shown(saved.get(key))))
+    return rows
 
 
 def claimed_params() -> dict[str, str]:

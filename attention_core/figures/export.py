@@ -28,25 +28,98 @@ def chart_config(filename: str, presenting: bool = False) -> dict:
     }
 
 
-def page_html(page_title: str, figures: Sequence[tuple[str, go.Figure]], notes: Sequence[str] = ()) -> str:
-    """A single HTML file holding every figure with plotly.js inlined once (opens offline, no CDN)."""
+@dataclass(frozen=True)
+class ViewHeader:
+    """What a handout says at its top: which sentence and settings it shows, and the link that reopens it."""
+
+    sentence: str
+    settings: tuple[tuple[str, str], ...] = ()  # (human name, value as the page shows it)
+    link: str = ""
+
+
+_HANDOUT_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2937}"
+    "h1{margin-bottom:.2rem}h2{margin:2rem 0 .4rem;font-size:1.3rem;border-bottom:1px solid #e5e7eb}"
+    ".note{color:#64748b}.fig{margin:1rem 0}"
+    ".view{background:#f8fafc;border:1px solid #e2e8f0;border-radius:.5rem;padding:.8rem 1rem}"
+    ".sentence{font-size:1.1rem;white-space:pre-wrap;overflow-wrap:anywhere}"
+    ".settings{border-collapse:collapse;margin:.4rem 0}.settings td{padding:.15rem 1.2rem .15rem 0}"
+    ".settings td:first-child{color:#475569}.link{overflow-wrap:anywhere;font-family:monospace}"
+)
+
+
+def handout_figure(figure: go.Figure) -> go.Figure:
+    """A copy of a page figure laid out for the file: every axis makes room for its tick labels and title."""
+    fig = go.Figure(figure)
+    fig.update_layout(template="plotly_white")
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def _view_header(view: ViewHeader) -> list[str]:
+    """The handout's top box: the sentence, the settings table and the share link (all escaped text)."""
+    parts = [
+        "<div class='view' id='view'>",
+        f"<p><b>Sentence</b></p><p class='sentence' id='sentence'>{html.escape(view.sentence)}</p>",
+    ]
+    if view.settings:
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
+            for name, value in view.settings
+        )
+        parts.append(f"<p><b>Settings</b></p><table class='settings' id='settings'>{rows}</table>")
+    if view.link:
+        href = html.escape(view.link, quote=True)
+        parts.append(
+            f"<p><b>Link to this view</b>: <a class='link' id='link' href='{href}'>{html.escape(view.link)}</a></p>"
+        )
+    parts.append("</div>")
+    return parts
+
+
+def page_html(
+    page_title: str,
+    figures: Sequence[tuple[str, go.Figure]],
+    notes: Sequence[str] = (),
+    view: ViewHeader | None = None,
+) -> str:
+    """A single HTML file holding every figure with plotly.js inlined once (opens offline, no CDN).
+
+    `figures` are (section title, figure) in page order; consecutive figures of one section share its
+    heading. `view`, when given, heads the file with the sentence, the settings and the share link.
+    """
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(page_title)} · Attention Explorer</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2937}"
-        "h1{margin-bottom:.2rem}.note{color:#64748b}.fig{margin:1.5rem 0}</style>",
+        f"<style>{_HANDOUT_CSS}</style>",
         f"<script type='text/javascript'>{get_plotlyjs()}</script>",
         "</head><body>",
-        f"<h1>{html.escape(page_title)}</h1>",
+        f"<h1 id='page-title'>{html.escape(page_title)}</h1>",
         f"<p class='note'>Exported from Attention Explorer on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
     ]
+    if view is not None:
+        parts += _view_header(view)
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes]
+    previous: str | None = None
     for title, fig in figures:
-        parts.append(f"<div class='fig'><h2>{html.escape(title)}</h2>")
-        parts.append(pio.to_html(fig, include_plotlyjs=False, full_html=False, config={"displaylogo": False}))
+        if title != previous:
+            parts.append(f"<h2 class='section'>{html.escape(title)}</h2>")
+            previous = title
+        parts.append("<div class='fig'>")
+        parts.append(
+            pio.to_html(
+                handout_figure(fig), include_plotlyjs=False, full_html=False, config={"displaylogo": False}
+            )
+        )
         parts.append("</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def figure_title(figure: go.Figure) -> str:
+    """A figure's own title as plain text ('' when it has none)."""
+    return _plain(figure.layout.title.text)
 
 
 @dataclass(frozen=True)

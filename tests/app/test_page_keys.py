@@ -14,10 +14,20 @@ from ui.lesson import NEXT_KEY, PREV_KEY, STEP_KEY
 from ui.pages import PAGES
 from ui.present import PRESENT_KEY
 from ui.sentence import TEXT_KEY
-from ui.share import EXPORT_CSV_KEY, EXPORT_HTML_KEY
+from ui.share import EXPORT_CSV_KEY, EXPORT_HTML_KEY, SHARE_LINK_KEY
 from ui.vectors import VECTORS_KEY, VECTORS_USED_KEY, VECTORS_WHY_KEY
 
-SHARED = {TEXT_KEY, PRESENT_KEY, STEP_KEY, PREV_KEY, NEXT_KEY, VECTORS_KEY, EXPORT_HTML_KEY, EXPORT_CSV_KEY}
+SHARED = {
+    TEXT_KEY,
+    PRESENT_KEY,
+    STEP_KEY,
+    PREV_KEY,
+    NEXT_KEY,
+    VECTORS_KEY,
+    EXPORT_HTML_KEY,
+    EXPORT_CSV_KEY,
+    SHARE_LINK_KEY,
+}
 SHARED |= {VECTORS_USED_KEY, VECTORS_WHY_KEY}  # drawn by every page with word vectors, off the book's case
 CONSTANT_SUFFIXES = ("_KEY", "_KEYS", "_FIG", "_PREFIX", "_3D")
 

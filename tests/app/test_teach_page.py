@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.app.conftest import notices, open_app
+from tests.app.conftest import open_app
 from ui.pages import PAGES
 
 REGISTERED = {info.url_path: info for info in PAGES}
@@ -23,11 +21,5 @@ def test_teach_page_lists_registered_pages_only() -> None:
     assert len(links) == len(PLANNED) + len(VIEWS)
 
 
-@pytest.mark.parametrize(("url_path", "label", "params"), VIEWS, ids=[v[1] for v in VIEWS])
-def test_prepared_view_opens_without_fallback(url_path: str, label: str, params: dict[str, str]) -> None:
-    at = open_app(REGISTERED[url_path].path, params, timeout=180)
-    assert not at.exception, label
-    fallbacks = [n for n in notices(at) if "falls back" in n or "unknown setting" in n]
-    assert fallbacks == [], f"{label}: {fallbacks}"
-    for key, value in params.items():
-        assert at.query_params.get(key) == value, f"{label}: {key} not kept in the URL"
+# Every prepared view opening without a fallback and keeping its settings in the URL is checked in
+# tests/app/test_lesson_links.py, after a session that held another sentence and other settings.

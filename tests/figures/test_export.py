@@ -12,7 +12,9 @@ from attention_core import modules, stepwise
 from attention_core.embeddings import BOOK_INPUTS, BOOK_TOKENS
 from attention_core.figures.common import heatmap, weight_bars
 from attention_core.figures.export import (
+    ViewHeader,
     chart_config,
+    handout_figure,
     heatmap_matrices,
     heatmap_panels,
     matrices_zip,
@@ -175,3 +177,29 @@ def test_masked_heatmap_exports_zero_weights_and_skips_its_overlay() -> None:
     fig = masked_heatmap(weights, TOKENS, TOKENS, np.triu(np.ones((3, 3), dtype=bool), 1), "masked")
     [panel] = heatmap_panels(fig)
     assert panel.rows == TOKENS and np.array_equal(panel.z, weights)
+
+
+def test_handout_header_says_what_it_shows_as_text() -> None:
+    _, fig = _fig()
+    view = ViewHeader(
+        "the <script>alert(1)</script> & cat",
+        (("Number of heads <h>", "2"), ("Causal mask", "on")),
+        "http://localhost:8501/multihead?text=a%3Cb%3E&q='x'",
+    )
+    text = page_html(
+        "Multi-head", [("Step 1 · Heads", fig), ("Step 1 · Heads", fig), ("Step 2 · Mix", fig)], view=view
+    )
+    assert "<script>alert(1)</script>" not in text
+    assert "the &lt;script&gt;alert(1)&lt;/script&gt; &amp; cat" in text
+    assert "<td>Number of heads &lt;h&gt;</td><td>2</td>" in text
+    assert "href='http://localhost:8501/multihead?text=a%3Cb%3E&amp;q=&#x27;x&#x27;'" in text
+    assert text.count("<h2 class='section'>") == 2  # one heading per section, not per figure
+    assert text.count("Plotly.newPlot") == 3
+
+
+def test_handout_figure_makes_room_for_labels_on_a_copy() -> None:
+    _, fig = _fig()
+    out = handout_figure(fig)
+    assert out.layout.xaxis.automargin is True and out.layout.yaxis.automargin is True
+    assert fig.layout.xaxis.automargin is None  # the page's own figure is untouched
+    assert list(out.layout.yaxis.ticktext) == list(fig.layout.yaxis.ticktext)
