@@ -19,7 +19,7 @@ html { font-size: 18px; }
 [data-testid="stHeader"] { background: transparent; height: 2.25rem; min-height: 0; }
 [data-testid="stMainBlockContainer"] { padding: 0.45rem 2.6rem 2rem 3.4rem; max-width: 100%; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; padding: 0 0 0.1rem 0; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; line-height: 1.3; padding: 0; margin: 0; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
 [data-testid="stCaptionContainer"] { font-size: 0.9rem; }
 [data-testid="stMain"] [data-testid="stExpander"] summary { padding-top: 0.3rem; padding-bottom: 0.3rem; }

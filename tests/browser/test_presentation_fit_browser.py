@@ -31,11 +31,13 @@ _RENDERED = """() => !document.querySelector('[data-testid="stMain"] [data-testi
   && [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
        .every(c => c.querySelector('.main-svg'))"""
 
-# The step's main figure: the first drawn Plotly chart of the main area, its box (at scroll 0) and the font
+# The step's main figure: the first chart in the step's figure column (ui.lesson's stage), else the first drawn
+# Plotly chart of the main area; its box (at scroll 0) and the font
 # sizes of the numbers and labels written in it (heatmap texttemplate, bar/scatter text, annotations).
 _MEASURE = """() => {
-  const charts = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
-    .filter(c => c.getBoundingClientRect().height > 0);
+  const drawn = sel => [...document.querySelectorAll(sel)].filter(c => c.getBoundingClientRect().height > 0);
+  const staged = drawn('.st-key-lesson_stage_figure [data-testid="stPlotlyChart"]');
+  const charts = staged.length ? staged : drawn('[data-testid="stMain"] [data-testid="stPlotlyChart"]');
   if (!charts.length) return null;
   const c = charts[0], b = c.getBoundingClientRect();
   const texts = [...c.querySelectorAll('g.text text, g.textpoint text, text.textpoint, .annotation-text')]
