@@ -64,7 +64,7 @@ class Lesson:
             width="stretch",
         )
         self._title_slot = middle.empty()  # header() writes the step's heading here
-        self._title_slot.caption(f"Step {self.current} of {n} · {self.steps[self.current - 1]}")
+        self._title_slot.markdown(f"**Step {self.current} of {n}** · {self.steps[self.current - 1]}")
         right.button(
             "Next",
             icon=":material/arrow_forward:",
@@ -86,11 +86,8 @@ class Lesson:
         if not self.presenting:
             step_header(number, self.steps[number - 1])
             return
-        if self._title_slot is not None:
-            with self._title_slot.container():
-                st.subheader(f"Step {number} of {len(self.steps)} · {self.steps[number - 1]}")
-        else:
-            st.subheader(f"Step {number} of {len(self.steps)} · {self.steps[number - 1]}")
+        heading = f"Step {number} · {self.steps[number - 1]}"  # the same words as outside presentation
+        (self._title_slot or st).subheader(heading)
         open_stage()
 
 
@@ -101,7 +98,7 @@ def open_stage() -> None:
     if len(stack) != 1:  # inside a page's own container or column: leave its layout alone
         return
     with st.container(key=STAGE_KEY):
-        text, figure = st.columns([2, 3], gap="medium")
+        text, figure = st.columns([1, 2], gap="medium")  # cells of 4-decimal numbers need the width
     text_col = text.container(key=STAGE_TEXT_KEY)
     figure_col = figure.container(key=STAGE_FIGURE_KEY)
     context_dg_stack.set((*stack, text_col))
