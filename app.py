@@ -17,8 +17,7 @@ st.set_page_config(
     page_title="Attention Explorer",
     page_icon=":material/visibility:",
     layout="wide",
-    initial_sidebar_state="expanded",
-)
+)  # the sidebar's state is set below, once presentation mode is known
 
 sections: dict[str, list[st.Page]] = {}
 for i, info in enumerate(PAGES):

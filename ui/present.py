@@ -12,11 +12,13 @@ PRESENT_KEY = "present"  # presentation mode in the URL: ?present=1
 # A constant stylesheet (no user text): larger type for the back of the room, little chrome. At 1280x720 the
 # page title, the settings and the step bar (Previous · step heading · Next, one row) take under ~200 px, and
 # a lesson step's stage (ui/lesson.py) puts its figure beside the text; a stage with no figure in its figure
-# column gives the text the full width. The left padding leaves room for the sidebar's expand control.
+# column gives the text the full width. The left padding leaves room for the sidebar's expand control; the
+# transparent header lets clicks through to the step bar under it (only its own buttons take them).
 _PRESENTATION_CSS = """
 <style>
 html { font-size: 18px; }
-[data-testid="stHeader"] { background: transparent; height: 2.25rem; min-height: 0; }
+[data-testid="stHeader"] { background: transparent; height: 2.25rem; min-height: 0; pointer-events: none; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
 [data-testid="stMainBlockContainer"] { padding: 0.45rem 2.6rem 2rem 3.4rem; max-width: 100%; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; line-height: 1.3; padding: 0; margin: 0; }

@@ -77,6 +77,8 @@ def test_every_step_fits_the_projector(page: Page, streamlit_url: str, path: str
     figures = 0
     for step in range(1, MAX_STEPS + 1):
         page.screenshot(path=str(tmp_path / f"{path}-{step}.png"))
+        if not _sidebar_folded(page):
+            problems.append(f"step {step}: the sidebar opened")
         main = page.evaluate(_MEASURE)
         if main is not None:
             figures += 1
