@@ -17,8 +17,9 @@ PRESENT_KEY = "present"  # presentation mode in the URL: ?present=1
 _PRESENTATION_CSS = """
 <style>
 html { font-size: 18px; }
-[data-testid="stHeader"] { background: transparent; height: 2.25rem; min-height: 0; pointer-events: none; }
-[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
+[data-testid="stHeader"] { background: transparent; height: 2.25rem; min-height: 0; }
+[data-testid="stHeader"], [data-testid="stHeader"] div { pointer-events: none !important; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.45rem 2.6rem 2rem 3.4rem; max-width: 100%; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; line-height: 1.3; padding: 0; margin: 0; }
