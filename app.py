@@ -9,7 +9,7 @@ from ui.errors import page_errors
 from ui.lesson import STEP_KEY
 from ui.notices import notices
 from ui.pages import PAGES
-from ui.present import presentation_toggle_ui
+from ui.present import is_presenting, presentation_toggle_ui
 from ui.sentence import TEXT_KEY, sentence_box_ui
 from ui.share import share_and_export_ui
 
@@ -17,8 +17,7 @@ st.set_page_config(
     page_title="Attention Explorer",
     page_icon=":material/visibility:",
     layout="wide",
-    initial_sidebar_state="expanded",
-)
+)  # the sidebar's state is set below, once presentation mode is known
 
 sections: dict[str, list[st.Page]] = {}
 for i, info in enumerate(PAGES):
@@ -33,6 +32,9 @@ with st.sidebar:
     sentence_box_ui()
     presentation_toggle_ui()
     tools = st.container()
+# Presentation mode starts with the sidebar folded away (its expand control stays in the top-left corner);
+# a sidebar the user opened or closed by hand keeps that choice (Streamlit remembers it in the browser).
+st.set_page_config(initial_sidebar_state="collapsed" if is_presenting() else "expanded")
 
 notice_area = st.container()
 with page_errors(

@@ -11,10 +11,27 @@ from streamlit.delta_generator import DeltaGenerator
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
 from ui.errors import maybe_inject_fault
+from ui.lesson import stage_figure_column
 from ui.present import is_presenting
 from ui.run import figures, register_figure
 
-PRESENT_FONT = 20
+PRESENT_FONT = 18  # axis labels, legends and titles in presentation mode
+PRESENT_CELL_FONT = 16  # numbers drawn in heatmap / matrix cells: readable from the back of a room (>= 14 px)
+PRESENT_MAX_HEIGHT = 420  # px: under the compact title, controls and step bar at 1280x720 (see ui/present.py)
+
+
+def presentation_layout(fig: go.Figure) -> None:
+    """Size `fig` (this run's own copy) for a projector: larger type, cell numbers >= PRESENT_CELL_FONT, and a
+    height that fits under the step bar at 1280x720."""
+    fig.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 2)
+    for trace in fig.data:
+        textfont = getattr(trace, "textfont", None)  # heatmap texttemplate, bar and scatter text
+        if textfont is not None and (textfont.size or 0) < PRESENT_CELL_FONT:
+            trace.update(textfont={"size": PRESENT_CELL_FONT})
+    for annotation in fig.layout.annotations:
+        if annotation.font.size is not None and annotation.font.size < PRESENT_CELL_FONT:
+            annotation.font.size = PRESENT_CELL_FONT
+    fig.update_layout(height=min(int(fig.layout.height or 450), PRESENT_MAX_HEIGHT))  # 450: Plotly's default
 
 
 def session_figure(fig: go.Figure | FrozenFigure, presenting: bool) -> go.Figure:
@@ -27,9 +44,7 @@ def session_figure(fig: go.Figure | FrozenFigure, presenting: bool) -> go.Figure
     else:
         return fig
     if presenting:
-        own.update_layout(font={"size": PRESENT_FONT}, title_font_size=PRESENT_FONT + 4)
-        if own.layout.height:
-            own.update_layout(height=int(own.layout.height * 1.2))
+        presentation_layout(own)
     return own
 
 
@@ -39,7 +54,8 @@ def show_figure(
     """Draw a Plotly figure full width (in `container` if given) and register it for the page exports.
 
     Cached figures arrive frozen (`ui.cache.shared_cache`) and are thawed into this run's own copy; in
-    presentation mode the copy is enlarged. Extra keyword arguments go to `st.plotly_chart` (e.g.
+    presentation mode the copy is sized for a projector and, placed in the page's main flow of a lesson step,
+    goes to the step's figure column (ui.lesson stage). Extra keyword arguments go to `st.plotly_chart` (e.g.
     `on_select`); a `config` there extends the export config.
     """
     maybe_inject_fault(len(figures()))  # tests only (AE_TEST_FAULT); a no-op when it is unset
@@ -48,5 +64,5 @@ def show_figure(
     title = fig.layout.title.text or key.replace("_", " ")
     register_figure(key, title, fig)
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
-    target = container if container is not None else st
+    target = container if container is not None else (stage_figure_column() if presenting else None) or st
     return target.plotly_chart(fig, width="stretch", key=key, config=config, **chart_kwargs)

@@ -8,15 +8,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core.figures.frozen import FrozenFigure, thaw
+from ui.lesson import stage_columns
 
-PRESENT_MAX_HEIGHT = (
-    310  # px before ui.figures enlarges presentation figures by 1.2: fits under the step bar at 720
-)
+PRESENT_MAX_HEIGHT = 372  # px: beside the step's text, under the step bar at 1280x720
 
 
 def step_columns(presenting: bool) -> tuple[Any, Any]:
     """(where the step's text goes, where its main figure goes): side by side when presenting, else stacked."""
     if presenting:
+        stage = stage_columns()  # the lesson step's own two columns (ui.lesson), when the step opened one
+        if stage is not None:
+            return stage
         text, figure = st.columns([2, 3], vertical_alignment="top")
         return text, figure
     return st.container(), st.container()

@@ -363,7 +363,7 @@ def head_lines(
     fig.update_layout(
         title={"text": title},
         height=max(300, 60 + 24 * t),
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 34 if causal else 10},  # room for the note
         font=FONT,
         plot_bgcolor="rgba(0,0,0,0)",
     )

@@ -171,13 +171,21 @@ def test_presentation_mode_steps_run_alone_and_keep_head_switches(step: int) -> 
 
 
 def test_presentation_resizing_never_touches_the_cached_figures() -> None:
+    from ui.figures import PRESENT_FONT, PRESENT_MAX_HEIGHT
+
     at = open_app(PAGE, {"present": "1"})
     first = chart_specs(at)["mh_heads_fig"]["layout"]["height"]
     at.run()
     at.run()
     assert chart_specs(at)["mh_heads_fig"]["layout"]["height"] == first  # no growth on reruns
+    presented = chart_specs(at)["mh_heads_fig"]["layout"]
+    assert (
+        presented["font"]["size"] == PRESENT_FONT and first <= PRESENT_MAX_HEIGHT
+    )  # sized for the projector
     plain = open_app(PAGE)
-    assert chart_specs(plain)["mh_heads_fig"]["layout"]["height"] < first  # larger only when presenting
+    assert (
+        chart_specs(plain)["mh_heads_fig"]["layout"].get("font", {}).get("size") != PRESENT_FONT
+    )  # only then
 
 
 def test_four_heads_on_ten_tokens_opens_from_its_link() -> None:
