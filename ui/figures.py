@@ -13,6 +13,7 @@ from attention_core.figures.frozen import FrozenFigure
 from ui.errors import maybe_inject_fault
 from ui.present import is_presenting
 from ui.run import figures, register_figure
+from ui.theme import themed
 
 PRESENT_FONT = 20
 
@@ -46,7 +47,7 @@ def show_figure(
     presenting = is_presenting()
     fig = session_figure(fig, presenting)
     title = fig.layout.title.text or key.replace("_", " ")
-    register_figure(key, title, fig)
+    register_figure(key, title, fig)  # the exports are light pages: they keep the light palette
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
     target = container if container is not None else st
-    return target.plotly_chart(fig, width="stretch", key=key, config=config, **chart_kwargs)
+    return target.plotly_chart(themed(fig), width="stretch", key=key, config=config, **chart_kwargs)
