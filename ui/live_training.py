@@ -151,7 +151,9 @@ def _live_fragment(task: Task, stop_key: str, chart_key: str) -> None:
         fig.update_xaxes(range=[0, run.config.steps])  # the planned length: the curves grow to the right
         fig.update_layout(height=340, title={"text": "Your run, live"})
         # placed directly (not through show_figure): a polling rerun must not add to the page's export list
-        st.plotly_chart(themed(fig), width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting()))
+        st.plotly_chart(
+            themed(fig), width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting())
+        )
     if not view.active:
         if run.snapshot_steps:
             my_runs()[run.config.task] = run
