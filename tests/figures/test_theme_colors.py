@@ -68,9 +68,12 @@ def test_no_builder_hard_codes_light_only_colour(path: Path) -> None:
     for line, value in _literals(path):
         if value.lower() in {"white", "black"}:
             problems.append(f"line {line}: named colour {value!r}")
-        elif HEX.match(value) and value.lower() not in {k.lower() for k in DARK_SWAPS}:
-            if contrast(value, DARK_BACKGROUND) < MIN_MARK_CONTRAST:
-                problems.append(f"line {line}: {value} is {contrast(value, DARK_BACKGROUND):.2f}:1 on dark")
+        elif (
+            HEX.match(value)
+            and value.lower() not in {k.lower() for k in DARK_SWAPS}
+            and contrast(value, DARK_BACKGROUND) < MIN_MARK_CONTRAST
+        ):
+            problems.append(f"line {line}: {value} is {contrast(value, DARK_BACKGROUND):.2f}:1 on dark")
     source = path.read_text(encoding="utf-8")
     for match in re.finditer(r"(paper_bgcolor|plot_bgcolor)\s*=\s*\"([^\"]+)\"", source):
         if match.group(2).replace(" ", "") != "rgba(0,0,0,0)":
