@@ -14,6 +14,7 @@ from ui.errors import maybe_inject_fault
 from ui.lesson import stage_figure_column
 from ui.present import is_presenting
 from ui.run import figures, register_figure
+from ui.theme import themed
 
 PRESENT_FONT = 18  # axis labels, legends and titles in presentation mode
 PRESENT_CELL_FONT = 16  # numbers drawn in heatmap / matrix cells: readable from the back of a room (>= 14 px)
@@ -62,7 +63,7 @@ def show_figure(
     presenting = is_presenting()
     fig = session_figure(fig, presenting)
     title = fig.layout.title.text or key.replace("_", " ")
-    register_figure(key, title, fig)
+    register_figure(key, title, fig)  # the exports are light pages: they keep the light palette
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
     target = container if container is not None else (stage_figure_column() if presenting else None) or st
-    return target.plotly_chart(fig, width="stretch", key=key, config=config, **chart_kwargs)
+    return target.plotly_chart(themed(fig), width="stretch", key=key, config=config, **chart_kwargs)

@@ -22,6 +22,7 @@ from attention_core.learning.replay import curve_series
 from attention_core.learning.trajectory import Trajectory
 from attention_core.text import escape_markdown
 from ui.present import is_presenting
+from ui.theme import themed
 
 POLL_SECONDS = 1.0
 JOB_STATE = "_learn_job"  # this session's job id
@@ -150,7 +151,9 @@ def _live_fragment(task: Task, stop_key: str, chart_key: str) -> None:
         fig.update_xaxes(range=[0, run.config.steps])  # the planned length: the curves grow to the right
         fig.update_layout(height=340, title={"text": "Your run, live"})
         # placed directly (not through show_figure): a polling rerun must not add to the page's export list
-        st.plotly_chart(fig, width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting()))
+        st.plotly_chart(
+            themed(fig), width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting())
+        )
     if not view.active:
         if run.snapshot_steps:
             my_runs()[run.config.task] = run

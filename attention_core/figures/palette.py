@@ -28,3 +28,21 @@ VISIBILITY_SCALE = [
 ]
 TIMELINE_COLORS = [BAR, "#31688e", "#35b779", ACCENT]  # Viridis steps, the transformer in the accent
 TIMELINE_LINE = "#94a3b8"
+
+# The dark theme (.streamlit/config.toml [theme.dark]): figures keep their light-theme colours above and are
+# recoloured when drawn on a dark page (attention_core.figures.theme.for_dark). Every swap keeps a mark's role:
+# the accent stays the accent, ink stays ink on its grey cells, the "nothing here" greys stay the quietest marks.
+DARK_BACKGROUND = "#0e1117"
+LIGHT_BACKGROUND = "#ffffff"
+ACCENT_ON_DARK = "#fb923c"  # 8.4:1 on the dark background (ACCENT there is 3.7:1)
+DARK_SWAPS: dict[str, str] = {
+    ACCENT: ACCENT_ON_DARK,
+    MUTED: "#94a3b8",  # 7.4:1 on dark (MUTED is 4.0:1): reference lines and muted labels
+    BAR: "#6d8fd6",  # Viridis' dark blue, lightened: 2.3:1 on dark before
+    INK: "#e2e8f0",  # text on the grey cells below, which turn dark
+    HIDDEN_COLOR: "#334155",  # masked / dropped / unread: a dark grey, still "not a value"
+    CONTEXT_COLOR: "#f8fafc",  # the context vector in 3-D: black on black before
+    "#f1f5f9": "#1e293b",  # the light end of OFF_SCALE
+    "#e2e8f0": "#334155",  # hidden cells of VISIBILITY_SCALE
+    "#000000": "#e5e7eb",  # Okabe-Ito's black series
+}

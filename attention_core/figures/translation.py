@@ -565,7 +565,9 @@ def architecture_diagram(arch: Architecture, title: str = "") -> go.Figure:
                 "text": "s asks, every step",
                 "showarrow": False,
                 "yshift": -14,
-                "font": {"size": 13, "color": DECODER_COLOR},
+                "font": {
+                    "size": 13
+                },  # theme text colour: Okabe orange is 2.3:1 on white (the arrow keeps it)
             }
         )
     else:

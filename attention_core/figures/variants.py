@@ -15,7 +15,15 @@ from plotly.subplots import make_subplots
 
 from attention_core.figures.common import FONT, axis_labels, plot_label
 from attention_core.figures.grid import heatmap_grid
-from attention_core.figures.palette import ACCENT, BAR, COLORSCALE, DIVERGING, HEAD_COLORS, MUTED
+from attention_core.figures.palette import (
+    ACCENT,
+    BAR,
+    COLORSCALE,
+    DIVERGING,
+    HEAD_COLORS,
+    HIDDEN_COLOR,
+    MUTED,
+)
 from attention_core.figures.transformer import position_names
 
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -79,7 +87,8 @@ def gqa_heads_figure(
                 "layer": "above",
             }
         )
-        fig.layout.annotations[i].font = {"size": 15, "color": color}
+        # the title in the theme's text colour (Okabe-Ito orange is 2.3:1 on white); the frame carries the colour
+        fig.layout.annotations[i].font = {"size": 15}
     fig.update_layout(shapes=frames)
     return fig
 
@@ -297,11 +306,14 @@ def receptive_field_figure(reach: np.ndarray, tokens: Sequence[str], query: int,
             y=list(range(layers)),
             zmin=0,
             zmax=1,
-            colorscale=[[0.0, "rgba(148,163,184,0.15)"], [1.0, "#0072B2"]],
+            colorscale=[
+                [0.0, HIDDEN_COLOR],
+                [1.0, "#0072B2"],
+            ],  # opaque: Plotly picks each cell's text colour
             showscale=False,
             text=text,
             texttemplate="%{text}" if t <= 24 else None,
-            textfont={"color": "white", "size": 12},
+            textfont={"size": 12},
             customdata=np.broadcast_to(np.array(labels, dtype=object)[None, :], z.shape),
             hovertemplate="after layer %{y}<br>input %{customdata}: %{z:.0f} (1 = can reach)<extra></extra>",
             xgap=2,
