@@ -499,15 +499,7 @@ def link_grid(weights: np.ndarray, best: tuple[int, int], title: str = "", *, he
         )
     )
     layer, head = best
-    fig.add_shape(
-        type="rect",
-        x0=layer - 0.5,
-        x1=layer + 0.5,
-        y0=head - 0.5,
-        y1=head + 0.5,
-        line={"color": ACCENT, "width": 3},
-        name="best",
-    )
+    _outline(fig, layer, head, "best")
     fig.update_layout(
         title={"text": title},
         height=height,
@@ -528,13 +520,18 @@ def outline_cell(
     edges = bin_edges(num_tokens, max_bins)
     row = int(np.searchsorted(edges, query, side="right") - 1)  # the block that holds the position
     col = int(np.searchsorted(edges, key, side="right") - 1)
+    _outline(fig, col, row, "link")
+    return fig
+
+
+def _outline(fig: go.Figure, x: int, y: int, name: str) -> None:
+    """An accent rectangle around the heatmap cell at category position (x, y)."""
     fig.add_shape(
         type="rect",
-        x0=col - 0.5,
-        x1=col + 0.5,
-        y0=row - 0.5,
-        y1=row + 0.5,
+        x0=x - 0.5,
+        x1=x + 0.5,
+        y0=y - 0.5,
+        y1=y + 0.5,
         line={"color": ACCENT, "width": 3},
-        name="link",
+        name=name,
     )
-    return fig

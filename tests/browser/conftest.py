@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server
+from ui.share import EXPORT_HTML_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -66,6 +67,26 @@ def by_key(page, key: str):
 def chart(page, key: str):
     """The Plotly chart placed with this key."""
     return by_key(page, key).locator(".js-plotly-plot").first
+
+
+def open_export_offline(page, browser, target: Path, n_figures: int, height: int, timeout: float):
+    """Download the page's HTML export to `target`, open it in an offline browser context and wait for its
+    `n_figures` charts; asserts it fetched nothing from the network (plotly.js inlined). Returns (context, viewer):
+    the caller closes the context."""
+    with page.expect_download(timeout=timeout) as download_info:
+        # this Streamlit's download button with help holds two <button>s; the labelled one is in the tooltip target
+        by_key(page, EXPORT_HTML_KEY).locator("[data-testid='stTooltipHoverTarget'] button").click()
+    download_info.value.save_as(target)
+    offline = browser.new_context(offline=True, viewport={"width": 1280, "height": height})
+    viewer = offline.new_page()
+    requests: list[str] = []
+    viewer.on("request", lambda r: requests.append(r.url))
+    viewer.goto(target.as_uri())
+    viewer.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figures}", timeout=timeout
+    )
+    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []  # plotly.js inlined
+    return offline, viewer
 
 
 def sentence_box(page):

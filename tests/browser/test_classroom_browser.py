@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import by_key, sentence_box, wait_for_app
+from tests.browser.conftest import by_key, open_export_offline, sentence_box, wait_for_app
 
 FIGURE_DATA_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => el.data.map(t => ({
     type: t.type, z: t.z ? Array.from(t.z, r => Array.from(r)) : null,
@@ -72,20 +72,6 @@ def test_next_step_through_whole_lesson(page: Page, streamlit_url: str, screensh
 def test_html_export_opens_offline(page: Page, browser: Browser, streamlit_url: str, tmp_path) -> None:
     _open(page, f"{streamlit_url}/simplified")
     n_figures = page.locator(".js-plotly-plot").count()
-    with page.expect_download(timeout=60_000) as download_info:
-        # this Streamlit's download button with help holds two <button>s; the labelled one is in the tooltip target
-        by_key(page, "export_html").locator("[data-testid='stTooltipHoverTarget'] button").click()
-    target = tmp_path / "page.html"
-    download_info.value.save_as(target)
-
-    offline = browser.new_context(offline=True, viewport={"width": 1280, "height": 2200})
-    viewer = offline.new_page()
-    requests: list[str] = []
-    viewer.on("request", lambda r: requests.append(r.url))
-    viewer.goto(target.as_uri())
-    viewer.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figures}", timeout=30_000
-    )
+    offline, viewer = open_export_offline(page, browser, tmp_path / "page.html", n_figures, 2200, 60_000)
     assert viewer.locator(".js-plotly-plot").count() == n_figures
-    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
     offline.close()

@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from app_pages import multihead
 from attention_core.text import DEFAULT_SENTENCE, prepare_text
-from tests.browser.conftest import by_key, sentence_box, wait_for_app
+from tests.browser.conftest import by_key, open_export_offline, sentence_box, wait_for_app
 from ui.pages import PAGES
-from ui.share import EXPORT_HTML_KEY, SHARE_LINK_KEY
+from ui.share import SHARE_LINK_KEY
 
 TITLES = {info.url_path: info.title for info in PAGES}
 TIMEOUT = 180_000
@@ -70,20 +70,7 @@ def test_html_export_reads_as_a_handout(
     )  # the heads' heatmap is the page's first figure
     share_link = by_key(page, SHARE_LINK_KEY).locator("code").inner_text().strip()
     labels = set(page.locator("[data-testid='stWidgetLabel']").all_inner_texts())
-    with page.expect_download(timeout=TIMEOUT) as download_info:
-        by_key(page, EXPORT_HTML_KEY).locator("[data-testid='stTooltipHoverTarget'] button").click()
-    target = tmp_path / "handout.html"
-    download_info.value.save_as(target)
-
-    offline = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-    viewer = offline.new_page()
-    requests: list[str] = []
-    viewer.on("request", lambda r: requests.append(r.url))
-    viewer.goto(target.as_uri())
-    viewer.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figures}", timeout=TIMEOUT
-    )
-    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []  # plotly.js inlined
+    offline, viewer = open_export_offline(page, browser, tmp_path / "handout.html", n_figures, 900, TIMEOUT)
 
     # the top says which page, sentence, settings and link it shows; user text stays text
     assert viewer.locator("#page-title").inner_text() == TITLES["multihead"]
