@@ -43,7 +43,8 @@ def test_gqa_heads_are_framed_in_their_group_colour() -> None:
         "query head 3 · K/V 2",
         "query head 4 · K/V 2",
     ]
-    assert [a.font.color for a in fig.layout.annotations] == colors
+    # the frames carry the group colour; the titles take the theme's text colour (an orange title was 2.3:1 on white)
+    assert [a.font.color for a in fig.layout.annotations] == [None] * 4
     assert len(heatmap_matrices(fig)) == 4  # every head exports as CSV
 
 
