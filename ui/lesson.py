@@ -105,22 +105,18 @@ def open_stage() -> None:
     _STAGE.set((text_col, figure_col))
 
 
-def _open() -> tuple[DeltaGenerator, DeltaGenerator] | None:
+def stage_columns() -> tuple[DeltaGenerator, DeltaGenerator] | None:
+    """(text column, figure column) of the open stage, or None outside a stage."""
     stage = _STAGE.get()
     if stage is None or not any(dg is stage[0] for dg in context_dg_stack.get()):
         return None
     return stage
 
 
-def stage_columns() -> tuple[DeltaGenerator, DeltaGenerator] | None:
-    """(text column, figure column) of the open stage, or None outside a stage."""
-    return _open()
-
-
 def stage_figure_column() -> DeltaGenerator | None:
     """Where a figure placed in the page's main flow goes: the open stage's figure column (None outside a
     stage, or inside a container or column of the page's own, whose layout is left alone)."""
-    stage = _open()
+    stage = stage_columns()
     if stage is None or context_dg_stack.get()[-1] is not stage[0]:
         return None
     return stage[1]
