@@ -22,8 +22,8 @@ from ui.url import claim_value, seed_value
 from ui.widgets import url_selectbox
 
 VECTORS_KEY = "vec"  # shared by the self-attention pages like the sentence: the choice follows the reader
-VECTORS_USED_KEY = "vec_used"  # the disabled control shown when the book's vectors cannot be used
-VECTORS_WHY_KEY = "vec_why"  # the caption saying why
+VECTORS_USED_KEY = f"{VECTORS_KEY}_used"  # the disabled control shown when the book's vectors cannot be used
+VECTORS_WHY_KEY = f"{VECTORS_KEY}_why"  # the caption saying why
 VECTOR_LABELS = {"book": "Book", "model": "Model (MiniLM)", "hashed": "Hashed (no model)"}
 CHOICES = ("book", "model")
 HELP = (
@@ -56,7 +56,8 @@ def vector_source_ui(
     radio is replaced by a disabled one showing the vectors actually used, with a caption saying why; the
     stored choice stays in the link. Without the model package: hashed vectors and a notice.
     """
-    if book_vectors_available(tokens, dim):
+    book_ok = book_vectors_available(tokens, dim)
+    if book_ok:
         choice = url_selectbox(
             label,
             list(CHOICES),
@@ -74,7 +75,7 @@ def vector_source_ui(
         claim_value(key, stored, "book", str)  # kept for when the book's sentence comes back
         choice = "model"
     result = vectors_for(tokens, dim, choice)
-    if not book_vectors_available(tokens, dim):
+    if not book_ok:
         options = ["book", result.source]
         st.session_state[f"{key}_used"] = result.source
         st.radio(
