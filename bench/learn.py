@@ -136,6 +136,9 @@ def speed_through_worker() -> list[tuple[str, str, str, str]]:
 # ---------------------------------------------------------------- the class: readers and trainers
 
 
+LAST_RUN = "Your last run ("  # ui.live_training's caption of how the run ended
+
+
 class Trainer(Session):
     """A student on the learn page who presses Start and keeps the page open until the run ends."""
 
@@ -154,6 +157,9 @@ class Trainer(Session):
             el = fm.delta.new_element
             if el.WhichOneof("type") == "progress":
                 self.progress.append(el.progress.text)
+            elif el.WhichOneof("type") == "markdown" and el.markdown.body.startswith(LAST_RUN):
+                # the page's note on the ended run, drawn by the full rerun after the run ended
+                self.progress.append(el.markdown.body.split("): ", 1)[-1].replace("\\", ""))
 
 
 @dataclass
@@ -161,14 +167,27 @@ class TrainerStats:
     """What one training student saw."""
 
     errors: list[str] = field(default_factory=list)
-    polls: list[float] = field(default_factory=list)
+    polls: list[float] = field(default_factory=list)  # seconds per fragment poll
+    gaps: list[float] = field(default_factory=list)  # seconds between the ends of two polls (heartbeats)
     positions: list[int] = field(default_factory=list)
-    seconds: float = math.nan
+    seconds: float = math.nan  # Start -> the run ended
+    waited: float = math.nan  # Start -> the first "Training" status (queue + worker start)
+    trained: float = math.nan  # the service's own training seconds (from the final status)
     ended: str = ""
 
 
+END_SECONDS = re.compile(r"in ([\d.]+) s\.|\(([\d.]+) s\)")
+
+
+def _ended(texts: list[str]) -> str:
+    """The last status text if it is a final one ('' while waiting, starting or training)."""
+    last = texts[-1] if texts else ""
+    return "" if not last or last.startswith(("Training", "Waiting", "Starting")) else last
+
+
 async def trainer(n: int, port: int, timeout: float, stop_at: float, delay: float) -> TrainerStats:
-    """Open the learn page, press Start, poll the fragment until the run has ended (or the time is up)."""
+    """Open the learn page, press Start, poll the fragment as the browser does until the run has ended (or
+    the time is up): every `interval` seconds after the previous poll answered."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     stats = TrainerStats()
@@ -187,12 +206,18 @@ async def trainer(n: int, port: int, timeout: float, stop_at: float, delay: floa
         clicked = await s.rerun()
         s.states.pop(button.id, None)
         stats.errors += clicked.errors
+        last_end = time.monotonic()
         while time.monotonic() < stop_at:
-            if SOURCE_KEY in s.widgets:  # the run ended: the page offers 'your run' as the replay
+            if math.isnan(stats.waited) and any(t.startswith("Training") for t in s.progress):
+                stats.waited = time.monotonic() - start
+            if _ended(s.progress) or SOURCE_KEY in s.widgets:
                 stats.seconds = time.monotonic() - start
                 break
             await asyncio.sleep(s.interval)
             result = await s.rerun(fragment_id=s.fragment_id) if s.fragment_id else await s.rerun()
+            now = time.monotonic()
+            stats.gaps.append(now - last_end)
+            last_end = now
             stats.polls.append(result.seconds)
             stats.errors += result.errors
             for text in s.progress[-2:]:
@@ -201,9 +226,10 @@ async def trainer(n: int, port: int, timeout: float, stop_at: float, delay: floa
                     stats.positions.append(int(m.group(1)))
         else:
             stats.errors.append("the run did not end before the wall-clock limit")
-        stats.ended = next(
-            (t for t in reversed(s.progress) if not t.startswith(("Training", "Waiting", "Starting"))), ""
-        )
+        stats.ended = _ended(s.progress)
+        m = END_SECONDS.search(stats.ended)
+        if m:
+            stats.trained = float(m.group(1) or m.group(2))
     except OSError as exc:
         stats.errors.append(f"connection: {exc}")
     finally:
@@ -263,13 +289,24 @@ def run_class(
         ("trainings ended", f"{sum(bool(t.ended) for t in trainer_stats)} of {trainers}"),
         ("largest queue position seen", max((p for t in trainer_stats for p in t.positions), default=0)),
         ("Start -> run ended, s (each)", ", ".join(f"{t.seconds:.0f}" for t in trainer_stats)),
-        ("trainer poll p95 ms", 1000 * pct(polls, 95)),
+        (
+            "trainer poll p50 / p95 / max ms",
+            f"{1000 * pct(polls, 50):.0f} / {1000 * pct(polls, 95):.0f} / "
+            f"{1000 * max(polls, default=math.nan):.0f}",
+        ),
+        (
+            "longest gap between two polls s",
+            max((g for t in trainer_stats for g in t.gaps), default=math.nan),
+        ),
         ("server RSS warm / peak MB", f"{rss_warm:.0f} / {peak:.0f}"),
         ("wall time s", wall),
     ]
     print_table("Learn page under load: a class reading while some train", ["figure", "value"], rows)
     for t in trainer_stats:
-        print(f"  trainer: {t.ended or 'did not end'}; queue positions {sorted(set(t.positions)) or '-'}")
+        print(
+            f"  trainer: waited {t.waited:.1f} s, trained {t.trained:.1f} s, Start -> end {t.seconds:.1f} s; "
+            f"{t.ended or 'did not end'}; queue positions {sorted(set(t.positions)) or '-'}"
+        )
     for e in (errors + t_errors)[:10]:
         print(f"  error: {e}")
 

@@ -42,6 +42,10 @@ _ENDED: dict[str, Status] = {
 ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING_ENV = "ATTENTION_EXPLORER_MAX_TRAININGS"
 WORKER_COMMAND = (sys.executable, "-m", "attention_core.learning.worker")
+# seconds without a poll before a job counts as abandoned: a poll is the page's fragment *running* on the
+# server, so on a starved server (a class rerunning at once) a watched job can go several seconds between
+# two polls; 12 s was too tight for that (a loaded class measured reader reruns at p95 13.6 s)
+HEARTBEAT_TIMEOUT = 30.0
 
 
 class TrainingRefusedError(RuntimeError):
@@ -99,7 +103,7 @@ class TrainingService:
         self,
         max_running: int | None = None,
         max_queue: int = 30,
-        heartbeat_timeout: float = 12.0,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
         worker_idle_timeout: float = 600.0,
         kill_grace: float = 30.0,
         time_limit: float = MAX_SECONDS,

@@ -111,3 +111,24 @@ def test_the_time_limit_and_a_stubborn_or_crashing_worker_end_the_job() -> None:
         assert _until(svc, after.id, lambda v: not v.active).status == "finished"
     finally:
         svc.shutdown()
+
+
+def test_a_starved_server_that_polls_late_does_not_cancel_watched_jobs() -> None:
+    """A poll is the page's fragment running on the server: under a class's load two polls can be 20 s
+    apart. With the default timeout neither the running job nor the queued one counts as abandoned."""
+    now = [0.0]
+    svc = TrainingService(max_running=1, time_limit=60, worker_command=FAKE, clock=lambda: now[0])
+    try:
+        running = svc.submit("a", default_config("subject", steps=1000))
+        waiting = svc.submit("b", default_config("subject", steps=5))
+        _until(svc, running.id, lambda v: v.status == "running")
+        svc.heartbeat(waiting.id)
+        now[0] += 20.0  # 20 s without any poll
+        time.sleep(2.5)  # the service checks for abandoned jobs every second (queued) / 0.25 s (running)
+        assert svc.view(running.id).status == "running"
+        assert svc.view(waiting.id).status == "queued"
+        now[0] += 31.0  # really gone: more than the timeout without a poll
+        assert _until(svc, running.id, lambda v: not v.active, beat=False).status == "left"
+        assert _until(svc, waiting.id, lambda v: not v.active, beat=False).status == "left"
+    finally:
+        svc.shutdown()
