@@ -157,9 +157,10 @@ class Trainer(Session):
             el = fm.delta.new_element
             if el.WhichOneof("type") == "progress":
                 self.progress.append(el.progress.text)
-            elif el.WhichOneof("type") == "markdown" and el.markdown.body.startswith(LAST_RUN):
-                # the page's note on the ended run, drawn by the full rerun after the run ended
-                self.progress.append(el.markdown.body.split("): ", 1)[-1].replace("\\", ""))
+            elif el.WhichOneof("type") == "markdown":
+                body = el.markdown.body.replace("\\", "")  # the page escapes its markdown
+                if body.startswith(LAST_RUN):  # the note on the ended run, drawn by the rerun after it ended
+                    self.progress.append(body.split("): ", 1)[-1])
 
 
 @dataclass
