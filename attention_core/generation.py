@@ -23,12 +23,15 @@ Arrays are numpy float32 and read-only; shapes are noted where they are built.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import os
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -50,6 +53,8 @@ TOP_K_RANGE = (0, 200)  # 0 switches top-k off
 TOP_P_RANGE = (0.05, 1.0)  # 1 switches top-p off
 SEED_RANGE = (0, 999)
 _SEED_STRIDE = 1_000_003  # draw seeds are seed * stride + token number, unique for every (seed, token)
+
+NICE_ENV = "ATTENTION_EXPLORER_GENERATION_NICE"  # how much lower the model threads' CPU priority is (10)
 
 Waiting = Callable[[int], None]  # called about every `poll` seconds while a request waits (forwards ahead)
 
@@ -297,10 +302,22 @@ class _Gate:
 PREFILL_PRIORITY, STEP_PRIORITY = 0, 1
 
 
+def lower_thread_priority(nice: int) -> None:
+    """Raise the calling thread's nice value by `nice` (Linux: each thread has its own; its OpenMP team
+    inherits it). Best effort: where a thread's priority cannot be set, nothing changes."""
+    if nice <= 0:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+
+
 class GenerationHub:
     """One per server: computes, shares and rations the forward passes of every generation (thread-safe).
 
     The model is only read. Steps are immutable and shared by every session whose path is the same.
+    Forward passes run on the hub's own threads (one per slot) at a lower CPU priority (`nice`, default from
+    ATTENTION_EXPLORER_GENERATION_NICE or 10), so other students' page reruns go first on a busy machine.
     """
 
     def __init__(
@@ -311,6 +328,7 @@ class GenerationHub:
         memo_bytes: int = 256 * 2**20,
         poll: float = 0.2,
         max_wait: float = 300.0,
+        nice: int | None = None,
     ) -> None:
         config = model.config
         self.model = model
@@ -328,6 +346,13 @@ class GenerationHub:
         )
         self.memo_bytes, self.poll, self.max_wait = memo_bytes, poll, max_wait
         self._gate = _Gate(slots)
+        self.nice = int(os.environ.get(NICE_ENV, "10") or 0) if nice is None else int(nice)
+        self._model_threads = ThreadPoolExecutor(
+            max_workers=slots,
+            thread_name_prefix="generation",
+            initializer=lower_thread_priority,
+            initargs=(self.nice,),
+        )
         self._lock = threading.Lock()
         self._memo: OrderedDict[tuple[tuple[int, ...], tuple[int, ...]], Step] = OrderedDict()
         self._memo_used = 0
@@ -362,17 +387,25 @@ class GenerationHub:
 
     # -------- the model
 
+    def _on_model_thread(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` (a model call; it enters inference mode itself) on one of the hub's low-priority threads."""
+        return self._model_threads.submit(fn).result()
+
     def _forward(self, input_ids: list[int], cache: Any) -> tuple[Step, Any]:
         """Run the new tokens through the model with `cache` (it grows); returns the step's arrays."""
         import torch
 
         ids = torch.tensor([input_ids], dtype=torch.long)  # (1, n_new)
-        start = time.perf_counter()
-        with torch.inference_mode():
-            out = self.model(
-                input_ids=ids, cache=cache, use_cache=True, output_attentions=True, logits_to_keep=1
-            )
-        seconds = time.perf_counter() - start
+
+        def run() -> tuple[Any, float]:
+            start = time.perf_counter()
+            with torch.inference_mode():
+                out = self.model(
+                    input_ids=ids, cache=cache, use_cache=True, output_attentions=True, logits_to_keep=1
+                )
+            return out, time.perf_counter() - start
+
+        out, seconds = self._on_model_thread(run)
         self._count(1)
         n_new = len(input_ids)
         # out.attentions: one (1, heads, n_new, T) per layer; the last query row of each -> (layers, heads, T)
@@ -397,11 +430,16 @@ class GenerationHub:
         import torch
 
         ids = torch.tensor([all_ids], dtype=torch.long)  # (1, T)
-        start = time.perf_counter()
-        with torch.inference_mode():
-            out = self.model(input_ids=ids, use_cache=False, logits_to_keep=1)
+
+        def run() -> tuple[Any, float]:
+            start = time.perf_counter()
+            with torch.inference_mode():
+                out = self.model(input_ids=ids, use_cache=False, logits_to_keep=1)
+            return out.logits[0, -1], time.perf_counter() - start
+
+        logits, seconds = self._on_model_thread(run)
         self._count(1)
-        return out.logits[0, -1], time.perf_counter() - start
+        return logits, seconds
 
     def cache_from(self, history: Sequence[Step]) -> Any:
         """A transformers DynamicCache holding the K/V every step of `history` appended (a fresh copy)."""
@@ -500,15 +538,20 @@ class GenerationHub:
         # (same parameters and modules, its own attribute dict), so the shared model is never written.
         runner = copy.copy(self.model)
         ids = torch.tensor([prompt], dtype=torch.long)
-        with self._gate.slot(STEP_PRIORITY, waiting, self.poll, self.max_wait), torch.inference_mode():
-            out = runner.generate(
-                ids,
-                attention_mask=torch.ones_like(ids),
-                max_new_tokens=int(n),
-                do_sample=False,
-                eos_token_id=sorted(self.eos_ids),
-                pad_token_id=min(self.eos_ids),
-            )
+
+        def run() -> Any:
+            with torch.inference_mode():
+                return runner.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    max_new_tokens=int(n),
+                    do_sample=False,
+                    eos_token_id=sorted(self.eos_ids),
+                    pad_token_id=min(self.eos_ids),
+                )
+
+        with self._gate.slot(STEP_PRIORITY, waiting, self.poll, self.max_wait):
+            out = self._on_model_thread(run)
         self._count(int(n))
         result = tuple(int(i) for i in out[0, len(prompt) :].tolist())
         with self._lock:

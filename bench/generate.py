@@ -32,6 +32,11 @@ PAGE = "app_pages/generate.py"
 CONTEXTS = (32, 128, 512)
 NEW_TOKENS = 16
 N_RERUNS = 12
+# Generating students' prompts: with greedy choice SmolLM2 writes 64 tokens after each of these without ending
+# its text (the earlier "Student {n} writes about the ocean, and" made it end its text -- EOS -- after 17-18
+# tokens for students 0, 2 and 4, so 3 of 5 "generations" were short; tests/core checks these prompts).
+STUDENT_PROMPT = "Student {n} writes a story about the ocean. Once upon a time"
+ENDED = "the model ended its text"  # the page's status line when the model wrote its EOS token
 TEXT = (
     "the cat sat on the mat and the dog ran to the park while the sun was out and the birds sang in the old "
     "tree by the road near the house where we live with our friends and family "
@@ -109,6 +114,7 @@ class Generator:
     seconds: float = 0.0
     tokens: int = 0
     waits: int = 0  # "waiting for the model" messages shown to this student
+    ended: bool = False  # the model wrote its end-of-text token before the asked length (the page says so)
     errors: list[str] = field(default_factory=list)
 
 
@@ -122,6 +128,7 @@ async def generating_student(n: int, port: int, tokens: int, timeout: float) -> 
         """The load test's client, also reading buttons and the page's waiting messages."""
 
         waits = 0
+        ended = False
 
         def _read_delta(self, fm: Any, errors: list[str]) -> None:
             super()._read_delta(fm, errors)
@@ -131,15 +138,15 @@ async def generating_student(n: int, port: int, tokens: int, timeout: float) -> 
             kind = el.WhichOneof("type")
             if kind == "alert" and "Waiting for the model" in el.alert.body:
                 self.waits += 1
+            if kind == "markdown" and ENDED in el.markdown.body:
+                self.ended = True
             if kind == "button" and el.button.id.startswith("$$ID-"):
                 key = el.button.id.split("-", 2)[2]
                 self.widgets[key] = Widget("button", el.button.id, key, el.button)
 
     out = Generator()
     s = GenSession(port, timeout)
-    s.query = urllib.parse.urlencode(
-        {"text": f"Student {n} writes about the ocean, and", "gen_len": str(tokens)}
-    )
+    s.query = urllib.parse.urlencode({"text": STUDENT_PROMPT.format(n=n), "gen_len": str(tokens)})
     try:
         await s.connect()
         first = await s.rerun("generate")
@@ -156,9 +163,10 @@ async def generating_student(n: int, port: int, tokens: int, timeout: float) -> 
         out.errors += result.errors
         written = urllib.parse.parse_qs(s.query).get("gen_out", [""])[0]
         out.tokens = len(written.split(".")) if written else 0
+        out.waits, out.ended = s.waits, s.ended
         if out.tokens != tokens:
-            out.errors.append(f"wrote {out.tokens} tokens, not {tokens}")
-        out.waits = s.waits
+            why = f" ({ENDED})" if out.ended else ""
+            out.errors.append(f"student {n} wrote {out.tokens} tokens, not {tokens}{why}")
     except OSError as exc:
         out.errors.append(f"connection: {exc}")
     finally:
@@ -217,6 +225,7 @@ def run_class(
         "generator_errors": [e for g in gen_stats for e in g.errors],
         "generator_seconds": [g.seconds for g in gen_stats],
         "generator_waits": [g.waits for g in gen_stats],
+        "generator_tokens": [g.tokens for g in gen_stats],
         "wall_s": wall,
     }
 
@@ -239,6 +248,7 @@ def print_class(r: dict[str, Any]) -> None:
             else "{:.0f} / {:.0f}".format(*r["reader_on_generate_page"]),
         ),
         ("generator errors (goal 0)", len(r["generator_errors"])),
+        ("tokens written per generator", ", ".join(str(t) for t in r["generator_tokens"])),
         ("one generation, fastest / slowest s", f"{min(secs):.1f} / {max(secs):.1f}" if secs else "-"),
         (
             "'waiting for the model' updates seen per generator",

@@ -222,3 +222,30 @@ def test_step_view_of_a_real_generation(smollm2: pt.LoadedModel, hub: gc.Generat
     ), "the bytes on the page are the bytes of the real cache"
     tm = timings(gen)
     assert len(tm.cached_s) == 3 and tm.full_t[0] == len(prompt) and tm.cached_tokens_per_s > 0
+
+
+def test_the_bench_students_prompts_write_all_64_tokens(
+    smollm2: pt.LoadedModel, hub: gc.GenerationHub
+) -> None:
+    """bench.generate --load has 5 students write 64 greedy tokens: none of its prompts may end the text early
+    (the old prompt made SmolLM2 write its EOS token after 17-18 tokens for 3 of the 5 students)."""
+    from bench.generate import STUDENT_PROMPT
+
+    for n in range(5):
+        prompt = _prompt(smollm2, hub, STUDENT_PROMPT.format(n=n))
+        written = hub.reference_greedy(prompt.ids, gc.MAX_NEW_TOKENS)  # transformers' greedy = the page's
+        assert len(written) == gc.MAX_NEW_TOKENS and not hub.eos_ids & set(written), (n, len(written))
+
+
+def test_forward_passes_run_at_a_lower_cpu_priority(smollm2: pt.LoadedModel) -> None:
+    """The hub's model threads are niced (readers' reruns go first), and a nice of 0 leaves them as they are."""
+    import os
+
+    def nice_here() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = nice_here()
+    niced, plain = gc.GenerationHub(smollm2.model, nice=5), gc.GenerationHub(smollm2.model, nice=0)
+    assert niced._on_model_thread(nice_here) == min(19, mine + 5)
+    assert plain._on_model_thread(nice_here) == mine
+    assert nice_here() == mine  # the caller's own thread is untouched
