@@ -103,6 +103,54 @@ def _all_tokens(
     return view, figs
 
 
+@shared_cache(max_entries=96)
+def _query_figure(
+    name: str, tokens: tuple[str, ...], dim: int, source: str, query_idx: int, _inputs: torch.Tensor
+) -> go.Figure:
+    """One of the query's figures (steps 3-5), cached per (figure, tokens, dimension, vector source, query), which
+    determine `_inputs`: students on the same sentence share it, and a rerun that changes something else (the
+    step, the overflow demo) does not build it again."""
+    view = query_view(_inputs, query_idx)
+    if name == NORM_FIG:
+        return normalisation_comparison(
+            view.attn_scores,
+            view.by_sum,
+            view.attn_weights,
+            list(tokens),
+            title="Weights: divide by sum vs softmax",
+        )
+    if name == WEIGHTS_FIG:
+        query_name = token_names(list(tokens))[query_idx]
+        return weight_bars(
+            view.attn_weights,
+            list(tokens),
+            title=f"How much {plot_label(query_name)} attends to each token",
+            highlight=query_idx,
+        )
+    if name == CONTEXT_3D:
+        return context_vector_3d(_inputs, list(tokens), query_idx, view.attn_weights, view.context_vec)
+    raise ValueError(f"no query figure {name!r}")
+
+
+@shared_cache(max_entries=len(OVERFLOW_PRESETS))
+def _overflow_figure(preset: str) -> tuple[OverflowView, dict[str, np.ndarray], go.Figure]:
+    """The overflow demo for one preset: its view, the arrays it shows and its figure (the same for everyone)."""
+    demo = overflow_view(OVERFLOW_PRESETS[preset])
+    arrays = {
+        "scores": demo.scores,
+        "exp_naive": demo.exp_naive,
+        "softmax_naive": demo.softmax_naive,
+        "exp_shifted": np.exp(demo.scores - demo.scores.max()),
+        "softmax_stable": demo.softmax_stable,
+    }
+    return demo, arrays, overflow_figure(arrays, title="Naive vs stable softmax")
+
+
+def _query_fig(name: str, view: QueryView, shown: _Shown) -> go.Figure:
+    """The query's figure `name` from the shared cache."""
+    return _query_figure(name, tuple(shown.tokens), shown.dim, shown.source, view.query_idx, shown.inputs)
+
+
 def _vectors_ui(view: QueryView, shown: _Shown) -> None:
     """Step 1: tokens become vectors."""
     names = shown.names
@@ -133,23 +181,13 @@ def _scores_ui(view: QueryView, shown: _Shown) -> None:
 
 def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
     """Step 3: from scores to weights."""
-    tokens = shown.tokens
     names = shown.names
     st.markdown(
         "Weights should be positive and add up to 1. Dividing by the sum does that for these scores, but "
         "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
         "and large scores stand out more."
     )
-    show_figure(
-        normalisation_comparison(
-            view.attn_scores,
-            view.by_sum,
-            view.attn_weights,
-            tokens,
-            title="Weights: divide by sum vs softmax",
-        ),
-        NORM_FIG,
-    )
+    show_figure(_query_fig(NORM_FIG, view, shown), NORM_FIG)
     matrix_table(
         np.stack([view.attn_scores, view.by_sum, view.softmax_naive, view.attn_weights, view.torch_softmax]),
         ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
@@ -164,16 +202,9 @@ def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
     with st.container(border=True):
         st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
         preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
-        demo = overflow_view(OVERFLOW_PRESETS[preset])
-        arrays = {
-            "scores": demo.scores,
-            "exp_naive": demo.exp_naive,
-            "softmax_naive": demo.softmax_naive,
-            "exp_shifted": np.exp(demo.scores - demo.scores.max()),
-            "softmax_stable": demo.softmax_stable,
-        }
+        demo, arrays, overflow_fig = _overflow_figure(preset)
         d1, d2 = st.columns([1, 1])
-        show_figure(overflow_figure(arrays, title="Naive vs stable softmax"), OVERFLOW_FIG, container=d1)
+        show_figure(overflow_fig, OVERFLOW_FIG, container=d1)
         d2.dataframe(pd.DataFrame(overflow_table(arrays)), width="stretch")
         with d2.container(key=OVERFLOW_NOTE_KEY):
             st.caption(overflow_sentence(demo))
@@ -204,27 +235,14 @@ def overflow_sentence(demo: OverflowView) -> str:
 
 def _weights_ui(view: QueryView, shown: _Shown) -> None:
     """Step 4: the weights."""
-    tokens = shown.tokens
-    query_idx = view.query_idx
-    query_name = shown.names[view.query_idx]
-    show_figure(
-        weight_bars(
-            view.attn_weights,
-            tokens,
-            title=f"How much {plot_label(query_name)} attends to each token",
-            highlight=query_idx,
-        ),
-        WEIGHTS_FIG,
-    )
+    show_figure(_query_fig(WEIGHTS_FIG, view, shown), WEIGHTS_FIG)
     if view.query_idx == 1:  # the book prints the weights of its query "journey" (x^2)
         book_note(BOOK_WEIGHTS_NOTE_KEY, [(SIMPLIFIED_WEIGHTS, view.attn_weights[None, :])], "These weights")
 
 
 def _context_ui(view: QueryView, shown: _Shown) -> None:
     """Step 5: the context vector."""
-    tokens = shown.tokens
     names = shown.names
-    inputs = shown.inputs
     dim = shown.dim
     dims = [f"dim {d + 1}" for d in range(shown.dim)]
     query_idx = view.query_idx
@@ -240,9 +258,7 @@ def _context_ui(view: QueryView, shown: _Shown) -> None:
             BOOK_CONTEXT_NOTE_KEY, [(SIMPLIFIED_CONTEXT, view.context_vec[None, :])], "This context vector"
         )
     if dim == 3:
-        show_figure(
-            context_vector_3d(inputs, tokens, query_idx, view.attn_weights, view.context_vec), CONTEXT_3D
-        )
+        show_figure(_query_fig(CONTEXT_3D, view, shown), CONTEXT_3D)
     else:
         st.info(
             "The 3-D drawing needs 3 dimensions; set the embedding dimension to 3 to see it.",
