@@ -12,6 +12,7 @@ from ui.pages import PAGES
 from ui.present import is_presenting, presentation_toggle_ui
 from ui.sentence import TEXT_KEY, sentence_box_ui
 from ui.share import share_and_export_ui
+from ui.theme import theme_watcher
 
 st.set_page_config(
     page_title="Attention Explorer",
@@ -27,6 +28,7 @@ for i, info in enumerate(PAGES):
 
 page = st.navigation(sections)
 run.begin_run(page.url_path, page_scoped=(STEP_KEY,))  # see ui/run.py: the life of a rerun
+theme_watcher()  # reruns once when the reader switches the theme, so the charts follow it
 
 with st.sidebar:
     sentence_box_ui()

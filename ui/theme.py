@@ -2,6 +2,10 @@
 
 The reader switches in the ⋮ menu (Light / Dark / System; System follows the browser's colour scheme), and a
 link can force one with `?embed_options=dark_theme` or `light_theme` (Streamlit reads it in the browser).
+
+Switching in the menu restyles the page at once but does not rerun the script, and the browser reports its
+theme (`st.context.theme`) only with a rerun, so the charts would keep the old palette until the next click
+(streamlit#11920). `theme_watcher`, mounted once per run by app.py, closes that gap.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from typing import Literal
 
 import plotly.graph_objects as go
 import streamlit as st
+import streamlit.components.v2
 
 from attention_core.figures.theme import for_dark
 
@@ -32,3 +37,44 @@ def active_theme() -> Theme:
 def themed(fig: go.Figure) -> go.Figure:
     """`fig` as drawn in the active theme: palette colours swapped for their dark twins on a dark page."""
     return for_dark(fig) if active_theme() == "dark" else fig
+
+
+THEME_WATCH_KEY = "theme_watch"
+# Runs in the page each time Streamlit renders the component: on mount, when its data changes (every rerun's
+# theme) and when the page's theme changes (Streamlit re-runs it then). It reads the theme the page shows from
+# the background colour Streamlit gives the component (--st-background-color), as Streamlit itself infers
+# st.context.theme.type, and asks for a rerun only when that differs both from the theme this run drew with
+# and from the theme it reported last: one rerun per switch, never a loop, even if a rerun were to report a
+# stale theme.
+_WATCH_JS = """
+export default function ({ data, parentElement, setStateValue }) {
+  const box = (parentElement.host || parentElement).closest("[data-testid=stElementContainer]");
+  if (box) box.style.display = "none";  // no empty row (and gap) at the top of the page
+  const probe = document.createElement("span");
+  probe.style.color = "var(--st-background-color)";
+  parentElement.appendChild(probe);
+  const rgb = (getComputedStyle(probe).color.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  probe.remove();
+  if (rgb.length < 3) return;
+  const linear = (c) => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  const luminance = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2]);
+  const seen = luminance < 0.5 ? "dark" : "light";
+  if (seen !== data.drawn && seen !== data.reported) setStateValue("theme", seen);
+}
+"""
+_watcher = st.components.v2.component("attention_explorer.theme_watch", js=_WATCH_JS)
+
+
+def _reported_theme() -> str | None:
+    """The theme the watcher reported last in this session (None before it has reported one)."""
+    state = st.session_state.get(THEME_WATCH_KEY)
+    return state.get("theme") if state is not None else None
+
+
+def theme_watcher() -> None:
+    """Mount the (invisible) watcher that reruns the script once when the reader switches the theme."""
+    _watcher(
+        key=THEME_WATCH_KEY,
+        data={"drawn": active_theme(), "reported": _reported_theme()},
+        on_theme_change=lambda: None,  # a state value needs a callback; the rerun itself is the point
+    )
