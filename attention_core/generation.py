@@ -303,8 +303,9 @@ PREFILL_PRIORITY, STEP_PRIORITY = 0, 1
 
 
 def lower_thread_priority(nice: int) -> None:
-    """Raise the calling thread's nice value by `nice` (Linux: each thread has its own; its OpenMP team
-    inherits it). Best effort: where a thread's priority cannot be set, nothing changes."""
+    """Raise the calling thread's nice value by `nice` (Linux: each thread has its own, and threads it starts
+    later inherit it; torch's compute threads started earlier by another thread are not checked to follow).
+    Best effort: where a thread's priority cannot be set, nothing changes."""
     if nice <= 0:
         return
     with contextlib.suppress(OSError, AttributeError):
@@ -388,24 +389,31 @@ class GenerationHub:
     # -------- the model
 
     def _on_model_thread(self, fn: Callable[[], Any]) -> Any:
-        """Run `fn` (a model call; it enters inference mode itself) on one of the hub's low-priority threads."""
+        """Run `fn` on one of the hub's low-priority threads and return its result."""
         return self._model_threads.submit(fn).result()
+
+    def _inference(self, call: Callable[[], Any]) -> tuple[Any, float]:
+        """Run a model call in inference mode on a model thread: (its output, the seconds it took there)."""
+        import torch
+
+        def run() -> tuple[Any, float]:
+            start = time.perf_counter()
+            with torch.inference_mode():  # thread-local, so entered on the model thread itself
+                out = call()
+            return out, time.perf_counter() - start
+
+        return self._on_model_thread(run)
 
     def _forward(self, input_ids: list[int], cache: Any) -> tuple[Step, Any]:
         """Run the new tokens through the model with `cache` (it grows); returns the step's arrays."""
         import torch
 
         ids = torch.tensor([input_ids], dtype=torch.long)  # (1, n_new)
-
-        def run() -> tuple[Any, float]:
-            start = time.perf_counter()
-            with torch.inference_mode():
-                out = self.model(
-                    input_ids=ids, cache=cache, use_cache=True, output_attentions=True, logits_to_keep=1
-                )
-            return out, time.perf_counter() - start
-
-        out, seconds = self._on_model_thread(run)
+        out, seconds = self._inference(
+            lambda: self.model(
+                input_ids=ids, cache=cache, use_cache=True, output_attentions=True, logits_to_keep=1
+            )
+        )
         self._count(1)
         n_new = len(input_ids)
         # out.attentions: one (1, heads, n_new, T) per layer; the last query row of each -> (layers, heads, T)
@@ -430,16 +438,9 @@ class GenerationHub:
         import torch
 
         ids = torch.tensor([all_ids], dtype=torch.long)  # (1, T)
-
-        def run() -> tuple[Any, float]:
-            start = time.perf_counter()
-            with torch.inference_mode():
-                out = self.model(input_ids=ids, use_cache=False, logits_to_keep=1)
-            return out.logits[0, -1], time.perf_counter() - start
-
-        logits, seconds = self._on_model_thread(run)
+        out, seconds = self._inference(lambda: self.model(input_ids=ids, use_cache=False, logits_to_keep=1))
         self._count(1)
-        return logits, seconds
+        return out.logits[0, -1], seconds
 
     def cache_from(self, history: Sequence[Step]) -> Any:
         """A transformers DynamicCache holding the K/V every step of `history` appended (a fresh copy)."""
@@ -539,9 +540,9 @@ class GenerationHub:
         runner = copy.copy(self.model)
         ids = torch.tensor([prompt], dtype=torch.long)
 
-        def run() -> Any:
-            with torch.inference_mode():
-                return runner.generate(
+        with self._gate.slot(STEP_PRIORITY, waiting, self.poll, self.max_wait):
+            out, _seconds = self._inference(
+                lambda: runner.generate(
                     ids,
                     attention_mask=torch.ones_like(ids),
                     max_new_tokens=int(n),
@@ -549,9 +550,7 @@ class GenerationHub:
                     eos_token_id=sorted(self.eos_ids),
                     pad_token_id=min(self.eos_ids),
                 )
-
-        with self._gate.slot(STEP_PRIORITY, waiting, self.poll, self.max_wait):
-            out = self._on_model_thread(run)
+            )
         self._count(int(n))
         result = tuple(int(i) for i in out[0, len(prompt) :].tolist())
         with self._lock:
