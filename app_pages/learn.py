@@ -261,8 +261,10 @@ def replay_source_ui(task: Task, positions: bool, runs: dict[str, Trajectory]) -
             )
         else:
             st.warning(
-                f"Your run has the shipped run's settings but differs from it by up to {worst:.3g} "
-                f"(this server: torch {runs[twin].torch_version} was used for the shipped run).",
+                f"Your run has the shipped run's settings but differs from it by up to {worst:.3g}: the "
+                f"shipped run was trained with torch {runs[twin].torch_version} on its AVX2 CPU kernels, "
+                f"yours with torch {mine.torch_version}; another torch version, or other CPU kernels "
+                "(this server's ATEN_CPU_CAPABILITY setting), round differently.",
                 icon=":material/difference:",
             )
     return mine, f"your run ({mine.config.label()}, {mine.stopped} at step {mine.last_step})"

@@ -12,12 +12,17 @@ as <name>.json (config, torch version, metrics per logged step) and <name>.safet
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# before torch is imported (it picks its CPU kernels then): the kernels of the page's training workers
+# (attention_core.learning.jobs.TORCH_KERNELS), so a live run repeats these runs bit for bit
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
 
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402

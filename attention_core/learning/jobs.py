@@ -42,6 +42,11 @@ _ENDED: dict[str, Status] = {
 ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING_ENV = "ATTENTION_EXPLORER_MAX_TRAININGS"
 WORKER_COMMAND = (sys.executable, "-m", "attention_core.learning.worker")
+# The shipped runs were trained with torch's AVX2 CPU kernels. On a CPU with AVX-512 torch picks other kernels
+# that round differently (a 20-step run then differs from the shipped one by 1.9e-6), so the workers (and
+# scripts/train_learning.py) pin AVX2: a live run repeats a shipped one bit for bit on any x86 CPU with AVX2.
+# A setting of the server's own environment wins.
+TORCH_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2"}
 # seconds without a poll before a job counts as abandoned: a poll is the page's fragment *running* on the
 # server, so on a starved server (a class rerunning at once) a watched job can go several seconds between
 # two polls; 12 s was too tight for that (a loaded class measured reader reruns at p95 13.6 s)
@@ -290,7 +295,11 @@ class _Slot(threading.Thread):
 
     def _start_worker(self) -> None:
         self._close_worker()
-        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        env = {
+            **TORCH_KERNELS,
+            **os.environ,
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
         self.proc = subprocess.Popen(
             list(self.service.worker_command),
             cwd=ROOT,

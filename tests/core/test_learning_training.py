@@ -181,3 +181,13 @@ def test_the_shipped_files_are_the_ones_the_script_writes() -> None:
         assert (ASSET_DIR / f"{name}.json").is_file() and (ASSET_DIR / f"{name}.safetensors").is_file()
         assert load_shipped(name).config == run.config
     assert {s.tokens for s in (sentences.lecture_sentence(),)} <= {s.tokens for s in subject_data().held_out}
+
+
+def test_the_training_script_pins_the_kernels_of_the_page_workers() -> None:
+    """The shipped runs and the live runs use the same torch CPU kernels (else they differ in the last bits)."""
+    from attention_core.learning.jobs import TORCH_KERNELS
+
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "train_learning.py").read_text()
+    for name, value in TORCH_KERNELS.items():
+        assert f'os.environ.setdefault("{name}", "{value}")' in script
+    assert script.index("os.environ.setdefault") < script.index("import torch")
