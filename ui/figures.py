@@ -10,11 +10,12 @@ from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
+from attention_core.figures.theme import dark_twin
 from ui.errors import maybe_inject_fault
 from ui.lesson import stage_figure_column
 from ui.present import is_presenting
 from ui.run import figures, register_figure
-from ui.theme import themed
+from ui.theme import active_theme, themed
 
 PRESENT_FONT = 18  # axis labels, legends and titles in presentation mode
 PRESENT_CELL_FONT = 16  # numbers drawn in heatmap / matrix cells: readable from the back of a room (>= 14 px)
@@ -61,9 +62,15 @@ def show_figure(
     """
     maybe_inject_fault(len(figures()))  # tests only (AE_TEST_FAULT); a no-op when it is unset
     presenting = is_presenting()
-    fig = session_figure(fig, presenting)
-    title = fig.layout.title.text or key.replace("_", " ")
-    register_figure(key, title, fig)  # the exports are light pages: they keep the light palette
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
     target = container if container is not None else (stage_figure_column() if presenting else None) or st
-    return target.plotly_chart(themed(fig), width="stretch", key=key, config=config, **chart_kwargs)
+    if isinstance(fig, FrozenFigure) and not presenting:
+        # a shared cached figure drawn as it is: no private copy is needed, and none is built (see for_chart)
+        register_figure(key, fig.title or key.replace("_", " "), fig)  # the exports thaw their own copy
+        drawn = dark_twin(fig) if active_theme() == "dark" else fig
+        return target.plotly_chart(drawn.for_chart(), width="stretch", key=key, config=config, **chart_kwargs)
+    own = session_figure(fig, presenting)
+    register_figure(
+        key, own.layout.title.text or key.replace("_", " "), own
+    )  # the exports keep the light palette
+    return target.plotly_chart(themed(own), width="stretch", key=key, config=config, **chart_kwargs)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import plotly.graph_objects as go
 import streamlit as st
 
+from attention_core.figures.frozen import FrozenFigure
 from attention_core.text import escape_markdown
 from ui import url
 from ui.notices import add_notice, clear_notices
@@ -46,8 +47,9 @@ def end_run() -> None:
         add_notice(f"The link had an unknown setting “{escape_markdown(key[:40])}”; it was ignored.")
 
 
-def register_figure(key: str, title: str, figure: go.Figure) -> None:
-    """Remember a figure placed in this run, for the page's HTML and CSV exports."""
+def register_figure(key: str, title: str, figure: go.Figure | FrozenFigure) -> None:
+    """Remember a figure placed in this run, for the page's HTML and CSV exports (a shared frozen figure is
+    kept frozen: an export thaws its own copy)."""
     st.session_state.setdefault(_FIGURES, []).append((key, title, figure))
     st.session_state.setdefault(_SECTIONS, []).append(st.session_state.get(_SECTION))
 
@@ -62,6 +64,6 @@ def figure_sections() -> list[str | None]:
     return list(st.session_state.get(_SECTIONS, []))
 
 
-def figures() -> list[tuple[str, str, go.Figure]]:
+def figures() -> list[tuple[str, str, go.Figure | FrozenFigure]]:
     """The figures placed during this run, in page order."""
     return list(st.session_state.get(_FIGURES, []))

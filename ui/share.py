@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from attention_core.figures.export import ViewHeader, figure_title, matrices_zip, page_html
+from attention_core.figures.frozen import FrozenFigure, thaw
 from ui.lesson import STEP_KEY
 from ui.present import is_presenting
 from ui.run import figure_sections, figures
@@ -26,12 +27,18 @@ def view_link(url_path: str) -> str:
     return base + ("?" + urlencode(params) if params else "")
 
 
-def handout_sections() -> list[tuple[str, go.Figure]]:
-    """Each figure placed this run under a human title: its step's heading, else its own title, else its number."""
-    placed = []
+def handout_sections() -> list[tuple[str, go.Figure | FrozenFigure]]:
+    """Each figure placed this run under a human title: its step's heading, else its own title, else its number
+    (shared figures stay frozen: thaw them to read or change them)."""
+    placed: list[tuple[str, go.Figure | FrozenFigure]] = []
     for n, ((_, _, fig), section) in enumerate(zip(figures(), figure_sections(), strict=True), start=1):
         placed.append((section or figure_title(fig) or f"Figure {n}", fig))
     return placed
+
+
+def _has_heatmap(fig: go.Figure | FrozenFigure) -> bool:
+    types = fig.trace_types if isinstance(fig, FrozenFigure) else tuple(trace.type for trace in fig.data)
+    return "heatmap" in types
 
 
 def view_header(url_path: str) -> ViewHeader:
@@ -57,7 +64,7 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
     st.download_button(
         "Download this page (HTML)",
         key=EXPORT_HTML_KEY,
-        data=lambda: page_html(page_title, placed, view=header),
+        data=lambda: page_html(page_title, [(title, thaw(fig)) for title, fig in placed], view=header),
         file_name=f"attention-explorer-{url_path or 'home'}.html",
         mime="text/html",
         icon=":material/download:",
@@ -65,11 +72,11 @@ def share_and_export_ui(url_path: str, page_title: str) -> None:
         width="stretch",
         help="One self-contained file with every figure of this page; it opens offline.",
     )
-    if any(fig.data and any(t.type == "heatmap" for t in fig.data) for _, fig in keyed):
+    if any(_has_heatmap(fig) for _, fig in keyed):
         st.download_button(
             "Download matrices (CSV)",
             key=EXPORT_CSV_KEY,
-            data=lambda: matrices_zip(keyed),
+            data=lambda: matrices_zip([(key, thaw(fig)) for key, fig in keyed]),
             file_name=f"attention-explorer-{url_path or 'home'}-matrices.zip",
             mime="application/zip",
             icon=":material/table_view:",

@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from attention_core.figures.frozen import FrozenFigure
+
 PNG_SCALE = 2  # toolbar PNGs at twice the on-screen size (about 1800 px wide for a full-width chart)
 
 
@@ -117,9 +119,9 @@ def page_html(
     return "\n".join(parts)
 
 
-def figure_title(figure: go.Figure) -> str:
+def figure_title(figure: go.Figure | FrozenFigure) -> str:
     """A figure's own title as plain text ('' when it has none)."""
-    return _plain(figure.layout.title.text)
+    return _plain(figure.title if isinstance(figure, FrozenFigure) else figure.layout.title.text)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 import torch
 
@@ -25,6 +26,8 @@ from attention_core.figures import transformer as model_figs
 from attention_core.figures.export import matrices_zip
 from attention_core.figures.frozen import FrozenFigure, freeze
 from attention_core.figures.grid import heatmap_grid
+from attention_core.figures.palette import ACCENT
+from attention_core.figures.theme import dark_color, dark_twin, for_dark
 from attention_core.figures.translation import encoder_animation
 from ui.cache import private_copy, shared_cache
 from ui.figures import PRESENT_FONT, session_figure
@@ -168,3 +171,55 @@ def test_st_cache_resource_is_still_what_shared_cache_uses() -> None:
     square.clear()  # type: ignore[attr-defined]
     square(3)
     assert calls == [3, 3]
+
+
+@pytest.mark.parametrize("name", ["view", "grid", "animation"])
+def test_a_frozen_figure_draws_exactly_as_its_thawed_copy(name: str) -> None:
+    """`for_chart` (what show_figure hands st.plotly_chart) serialises as the thawed figure does, in both themes."""
+    fig = _figures()[name]
+    frozen = freeze(fig)
+    drawn = json.loads(pio.to_json(frozen.for_chart(), validate=False))
+    assert drawn == json.loads(pio.to_json(frozen.thaw(), validate=False))
+    assert drawn["data"] and drawn["layout"]
+    assert frozen.title == (fig.layout.title.text or "")
+    assert frozen.trace_types == tuple(trace.type for trace in fig.data)
+    twin = dark_twin(frozen)
+    assert twin is dark_twin(frozen)  # made once, shared
+    assert json.loads(pio.to_json(twin.for_chart(), validate=False)) == json.loads(for_dark(fig).to_json())
+
+
+def test_the_dark_twin_of_a_frozen_figure_swaps_palette_colours() -> None:
+    frozen = freeze(go.Figure(go.Scatter(y=np.arange(3.0), line={"color": ACCENT})))
+    drawn = json.loads(pio.to_json(dark_twin(frozen).for_chart(), validate=False))
+    assert drawn["data"][0]["line"]["color"] == dark_color(ACCENT) != ACCENT
+    assert (
+        json.loads(frozen.to_json())["data"][0]["line"]["color"] == ACCENT
+    )  # the shared light one unchanged
+
+
+def test_many_threads_draw_the_same_frozen_figure_at_once() -> None:
+    """Sessions drawing one shared figure at the same moment (light and dark) all send the same JSON."""
+    frozen = freeze(_figures()["grid"])
+    light = pio.to_json(frozen.thaw(), validate=False)
+    dark = for_dark(frozen.thaw()).to_json()
+    seen: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS)
+
+    def draw(n: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(ROUNDS):
+                chart = dark_twin(frozen).for_chart() if n % 2 else frozen.for_chart()
+                text = pio.to_json(chart, validate=False)
+                seen["ok" if json.loads(text) == json.loads(dark if n % 2 else light) else "wrong"] += 1
+        except BaseException as exc:  # collected: a thread's error must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=draw, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert seen == Counter({"ok": THREADS * ROUNDS})
