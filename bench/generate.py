@@ -6,8 +6,10 @@
 - The page's rerun time per step (AppTest, server side): a Next-token click (one forward pass + the page) and a
   layer change (the page alone).
 - `--load`: a class on one server: 30 students reading every page at reading pace while 5 others generate 64
-  tokens each on the generation page; the readers' rerun p95 (goal <= 2 s), errors (goal 0), how long the
-  generations took and how often a generating student saw the "waiting for the model" message.
+  tokens at a time on the generation page, again and again for as long as the readers read (so every reader
+  rerun is measured while generations run); the readers' rerun p95 (goal <= 2 s), errors (goal 0), how many
+  generations ran, how long they took and how often a generating student saw the "waiting for the model"
+  message.
 
     python -m bench.generate            # 32 / 128 / 512 tokens of context, 16 new tokens each, 12 reruns
     python -m bench.generate --load     # ... and the class (several minutes on 2 idle cores)
@@ -109,17 +111,30 @@ def page_reruns(n: int) -> dict[str, tuple[float, float]]:
 
 @dataclass
 class Generator:
-    """What one generating student saw."""
+    """What one generating student saw over all of its generations."""
 
-    seconds: float = 0.0
-    tokens: int = 0
+    seconds: list[float] = field(default_factory=list)  # per generation: click -> every token on the page
+    tokens: list[int] = field(default_factory=list)  # per generation: tokens written
     waits: int = 0  # "waiting for the model" messages shown to this student
     ended: bool = False  # the model wrote its end-of-text token before the asked length (the page says so)
     errors: list[str] = field(default_factory=list)
 
 
-async def generating_student(n: int, port: int, tokens: int, timeout: float) -> Generator:
-    """Open the generation page on its own prompt, click Generate all for `tokens` tokens, read the result."""
+async def generating_student(
+    n: int, port: int, tokens: int, timeout: float, class_over: asyncio.Event
+) -> Generator:
+    """Generate again and again for as long as the readers read, so every reader rerun is measured while
+    generations run: each round opens the page on the student's prompt in a new session and writes `tokens`."""
+    out = Generator()
+    while not class_over.is_set():
+        if not await _generate_once(n, port, tokens, timeout, out):
+            break
+    return out
+
+
+async def _generate_once(n: int, port: int, tokens: int, timeout: float, out: Generator) -> bool:
+    """Open the generation page on its own prompt, click Generate all for `tokens` tokens, read the result
+    into `out`; False on an error."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     from bench.load import Session, Widget
@@ -144,9 +159,9 @@ async def generating_student(n: int, port: int, tokens: int, timeout: float) -> 
                 key = el.button.id.split("-", 2)[2]
                 self.widgets[key] = Widget("button", el.button.id, key, el.button)
 
-    out = Generator()
     s = GenSession(port, timeout)
     s.query = urllib.parse.urlencode({"text": STUDENT_PROMPT.format(n=n), "gen_len": str(tokens)})
+    errors = len(out.errors)
     try:
         await s.connect()
         first = await s.rerun("generate")
@@ -154,25 +169,26 @@ async def generating_student(n: int, port: int, tokens: int, timeout: float) -> 
         button = s.widgets.get("gen_all")
         if button is None:
             out.errors.append("no Generate all button on the page")
-            return out
+            return False
         s.states[button.id] = WidgetState(id=button.id, trigger_value=True)
         start = time.perf_counter()
         result = await s.rerun()
-        out.seconds = time.perf_counter() - start
+        out.seconds.append(time.perf_counter() - start)
         s.states.pop(button.id, None)  # a browser clears a trigger once sent
         out.errors += result.errors
         written = urllib.parse.parse_qs(s.query).get("gen_out", [""])[0]
-        out.tokens = len(written.split(".")) if written else 0
-        out.waits, out.ended = s.waits, s.ended
-        if out.tokens != tokens:
-            why = f" ({ENDED})" if out.ended else ""
-            out.errors.append(f"student {n} wrote {out.tokens} tokens, not {tokens}{why}")
+        out.tokens.append(len(written.split(".")) if written else 0)
+        out.waits += s.waits
+        out.ended = out.ended or s.ended
+        if out.tokens[-1] != tokens:
+            why = f" ({ENDED})" if s.ended else ""
+            out.errors.append(f"student {n} wrote {out.tokens[-1]} tokens, not {tokens}{why}")
     except OSError as exc:
         out.errors.append(f"connection: {exc}")
     finally:
         with contextlib.suppress(Exception):
             await s.close()
-    return out
+    return len(out.errors) == errors
 
 
 def run_class(
@@ -190,20 +206,28 @@ def run_class(
         stop_at = time.monotonic() + 3600
 
         async def everyone() -> tuple[list[Any], list[Generator]]:
+            class_over = asyncio.Event()  # set when the last reader is done: the generators stop then
+
             async def reader(i: int) -> Any:
                 await asyncio.sleep(3.0 * i / max(readers, 1))
                 return await student(
                     i, port, content[i % len(content)], content, interactions, think, 120.0, stop_at
                 )
 
+            async def reading() -> list[Any]:
+                try:
+                    return list(await asyncio.gather(*(reader(i) for i in range(readers))))
+                finally:
+                    class_over.set()
+
             async def writer(i: int) -> Generator:
                 await asyncio.sleep(1.0 + 2.0 * i)
-                return await generating_student(i, port, tokens, 3600.0)
+                return await generating_student(i, port, tokens, 3600.0, class_over)
 
-            got = await asyncio.gather(
-                *(reader(i) for i in range(readers)), *(writer(i) for i in range(generators))
+            read, written = await asyncio.gather(
+                reading(), asyncio.gather(*(writer(i) for i in range(generators)))
             )
-            return list(got[:readers]), list(got[readers:])
+            return read, list(written)
 
         start = time.perf_counter()
         read_stats, gen_stats = _run_async(everyone())
@@ -223,9 +247,10 @@ def run_class(
         "reader_max_ms": 1000 * max(latencies) if latencies else float("nan"),
         "reader_on_generate_page": summary_ms(on_page) if on_page else None,
         "generator_errors": [e for g in gen_stats for e in g.errors],
-        "generator_seconds": [g.seconds for g in gen_stats],
+        "generator_seconds": [x for g in gen_stats for x in g.seconds],
         "generator_waits": [g.waits for g in gen_stats],
         "generator_tokens": [g.tokens for g in gen_stats],
+        "generations": sum(len(g.tokens) for g in gen_stats),
         "wall_s": wall,
     }
 
@@ -248,8 +273,15 @@ def print_class(r: dict[str, Any]) -> None:
             else "{:.0f} / {:.0f}".format(*r["reader_on_generate_page"]),
         ),
         ("generator errors (goal 0)", len(r["generator_errors"])),
-        ("tokens written per generator", ", ".join(str(t) for t in r["generator_tokens"])),
-        ("one generation, fastest / slowest s", f"{min(secs):.1f} / {max(secs):.1f}" if secs else "-"),
+        ("generations while the readers read", r["generations"]),
+        (
+            "tokens written per generation",
+            ", ".join("/".join(str(t) for t in ts) for ts in r["generator_tokens"]),
+        ),
+        (
+            "one generation, fastest / median / slowest s",
+            f"{min(secs):.1f} / {statistics.median(secs):.1f} / {max(secs):.1f}" if secs else "-",
+        ),
         (
             "'waiting for the model' updates seen per generator",
             ", ".join(str(w) for w in r["generator_waits"]),
