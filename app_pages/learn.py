@@ -252,7 +252,8 @@ def replay_source_ui(task: Task, positions: bool, runs: dict[str, Trajectory]) -
         return shipped, f"the shipped run ({shipped.config.label()})"
     twin = matching_shipped(mine.config)
     if twin is not None:
-        same, worst, compared = same_prefix(mine, runs[twin])
+        shipped_twin = runs[twin]
+        same, worst, compared = _memo("same", mine, runs, (twin,), lambda: same_prefix(mine, shipped_twin))
         if same:
             st.success(
                 f"Your run matches the shipped run bit for bit on all {compared} logged records and snapshots "

@@ -10,19 +10,23 @@ fragment triggers one full rerun so the page's replays switch to the new run.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
+import numpy as np
 import streamlit as st
 
 from attention_core.figures.export import chart_config
+from attention_core.figures.frozen import FrozenFigure, freeze
 from attention_core.figures.learning import curves
+from attention_core.figures.theme import dark_twin
 from attention_core.learning.config import MAX_SECONDS, Task, TrainConfig
 from attention_core.learning.jobs import JobView, TrainingRefusedError, TrainingService
 from attention_core.learning.replay import curve_series
 from attention_core.learning.trajectory import Trajectory
 from attention_core.text import escape_markdown
 from ui.present import is_presenting
-from ui.theme import themed
+from ui.theme import active_theme
 
 POLL_SECONDS = 1.0
 JOB_STATE = "_learn_job"  # this session's job id
@@ -118,6 +122,33 @@ def _status_text(view: JobView) -> str:
     return done.get(view.status, view.status)
 
 
+@functools.lru_cache(maxsize=64)
+def _live_template(
+    top: tuple[str, ...], bottom: tuple[str, ...], titles: tuple[str, str], x_max: int, dark: bool
+) -> FrozenFigure:
+    """The live curves without their data, built (and validated) once per kind of run and theme."""
+    fig = curves((), dict.fromkeys(top, ()), dict.fromkeys(bottom, ()), *titles, x_max=x_max)
+    fig.update_layout(height=340, title={"text": "Your run, live"})  # x_max: the curves grow to the right
+    frozen = freeze(fig)
+    return dark_twin(frozen) if dark else frozen
+
+
+def live_curves(run: Trajectory, dark: bool = False) -> FrozenFigure:
+    """The live run's loss and accuracy curves so far, over its planned length: a shared template refilled
+    with this run's numbers at every poll (cheap: no Plotly objects are built per poll)."""
+    series = curve_series(run)
+    template = _live_template(
+        tuple(series.top),
+        tuple(series.bottom),
+        (series.top_title, series.bottom_title),
+        run.config.steps,
+        dark,
+    )
+    x = list(series.steps)  # as curves() draws them
+    ys = (np.asarray(y, dtype=np.float64) for y in (*series.top.values(), *series.bottom.values()))
+    return template.with_trace_data([(x, y) for y in ys])
+
+
 def live_panel_ui(task: Task, stop_key: str, chart_key: str) -> None:
     """Status, progress bar, Stop button (`stop_key`) and live curves (`chart_key`) of this session's job,
     in a polling fragment. The keys are the page's own constants."""
@@ -146,13 +177,10 @@ def _live_fragment(task: Task, stop_key: str, chart_key: str) -> None:
     )
     run = view.trajectory
     if run.config.task == task and run.steps:
-        series = curve_series(run)
-        fig = curves(series.steps, series.top, series.bottom, series.top_title, series.bottom_title)
-        fig.update_xaxes(range=[0, run.config.steps])  # the planned length: the curves grow to the right
-        fig.update_layout(height=340, title={"text": "Your run, live"})
+        fig = live_curves(run, dark=active_theme() == "dark")
         # placed directly (not through show_figure): a polling rerun must not add to the page's export list
         st.plotly_chart(
-            themed(fig), width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting())
+            fig.for_chart(), width="stretch", key=chart_key, config=chart_config(chart_key, is_presenting())
         )
     if not view.active:
         if run.snapshot_steps:

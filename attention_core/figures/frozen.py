@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,16 @@ class FrozenFigure:
         drawing only: its own `data` and `layout` are empty, so read or change the figure through `thaw()`.
         """
         return _ChartFigure(_chart_spec(self))
+
+    def with_trace_data(self, xy: Sequence[tuple[Any, Any]]) -> FrozenFigure:
+        """This figure with trace i's x and y replaced by `xy[i]` (a figure that only moves, e.g. curves that
+        grow while a model trains, is built once and refilled, not rebuilt and validated each time)."""
+        if len(xy) != len(self._spec["data"]):
+            raise ValueError(f"{len(xy)} (x, y) pairs for {len(self._spec['data'])} traces")
+        spec = _containers_copy(self._spec)
+        for trace, (x, y) in zip(spec["data"], xy, strict=True):
+            trace["x"], trace["y"] = _frozen_tree(x), _frozen_tree(y)  # as a builder would give them
+        return FrozenFigure(spec)
 
     def thaw(self) -> go.Figure:
         """A new, private `go.Figure` equal to the frozen one (the caller may change it freely)."""
