@@ -12,7 +12,7 @@ import re
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from attention_core.figures.palette import DARK_SWAPS
+from attention_core.figures.palette import AXIS_TEXT, DARK_SWAPS
 
 _SWAPS = {light.lower(): dark for light, dark in DARK_SWAPS.items()}
 # a colour is a whole JSON string, e.g. "#c2410c" as a marker colour or inside a colour scale
@@ -29,4 +29,17 @@ def for_dark(fig: go.Figure) -> go.Figure:
     text = _COLOR.sub(lambda m: f'"{dark_color(m.group(1))}"', fig.to_json())
     out = pio.from_json(text)
     assert isinstance(out, go.Figure)
+    return out
+
+
+def with_axis_text(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` whose chart text on the chart's background (ticks, axis, colour-bar and legend titles,
+    3-D axis labels) is `palette.AXIS_TEXT` (readable at 4.5:1 or more), not the template's grey; `for_dark`
+    turns it into its dark twin. Text a builder colours itself (annotations, cell text) keeps its colour."""
+    out = go.Figure(fig)
+    out.update_layout(font_color=AXIS_TEXT, legend_title_font_color=AXIS_TEXT)
+    axis = {"tickfont_color": AXIS_TEXT, "title_font_color": AXIS_TEXT}
+    out.update_xaxes(**axis)
+    out.update_yaxes(**axis)
+    out.update_coloraxes(colorbar_tickfont_color=AXIS_TEXT, colorbar_title_font_color=AXIS_TEXT)
     return out

@@ -18,7 +18,14 @@ from streamlit.testing.v1 import AppTest
 
 import ui.run
 import ui.theme
-from attention_core.figures.palette import ACCENT, ACCENT_ON_DARK, DARK_BACKGROUND, LIGHT_BACKGROUND
+from attention_core.figures.palette import (
+    ACCENT,
+    ACCENT_ON_DARK,
+    AXIS_TEXT,
+    DARK_BACKGROUND,
+    LIGHT_BACKGROUND,
+)
+from attention_core.figures.theme import dark_color
 from tests.figures.test_theme_colors import contrast, luminance
 from ui.theme import COLOR_OPTIONS, THEME_WATCH_KEY, THEMES, theme_colors, themed
 
@@ -50,6 +57,28 @@ def test_themed_figure_follows_active_theme(theme: str, monkeypatch: pytest.Monk
         ACCENT,
         "#0072B2",
     )  # the registered (export) figure is untouched
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_chart_text_meets_wcag_aa_in_both_themes(theme: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tick labels and axis titles, as a drawn figure carries them, against the theme's page background."""
+    monkeypatch.setattr(ui.theme, "active_theme", lambda: theme)
+    fig = go.Figure(
+        go.Heatmap(z=[[0, 1]], colorbar={"title": {"text": "w"}}), layout={"yaxis2": {"anchor": "x"}}
+    )
+    drawn = themed(fig)
+    expected = dark_color(AXIS_TEXT) if theme == "dark" else AXIS_TEXT
+    colors = {
+        drawn.layout.font.color,
+        drawn.layout.xaxis.tickfont.color,
+        drawn.layout.yaxis.title.font.color,
+        drawn.layout.yaxis2.tickfont.color,
+    }
+    assert colors == {expected}
+    background = theme_colors(theme)["backgroundColor"]  # type: ignore[arg-type]
+    assert contrast(expected, background) >= 4.5
+    assert contrast(expected, theme_colors(theme)["secondaryBackgroundColor"]) >= 4.5  # type: ignore[arg-type]
+    assert fig.layout.font.color is None  # the registered (export) figure is untouched
 
 
 def _watcher_data(at: AppTest) -> dict[str, str | None]:
