@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import run
@@ -16,7 +18,8 @@ from ui.theme import theme_watcher
 
 st.set_page_config(
     page_title="Attention Explorer",
-    page_icon=":material/visibility:",
+    # sent inlined as a data: URL; a Material icon here makes the browser fetch its SVG from fonts.gstatic.com
+    page_icon=Path(__file__).parent / "ui" / "favicon.svg",
     layout="wide",
 )  # the sidebar's state is set below, once presentation mode is known
 

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
-from attention_core.figures.theme import dark_twin
+from attention_core.figures.theme import drawn_twin
 from ui.errors import maybe_inject_fault
 from ui.lesson import stage_figure_column
 from ui.present import is_presenting
@@ -67,7 +67,7 @@ def show_figure(
     if isinstance(fig, FrozenFigure) and not presenting:
         # a shared cached figure drawn as it is: no private copy is needed, and none is built (see for_chart)
         register_figure(key, fig.title or key.replace("_", " "), fig)  # the exports thaw their own copy
-        drawn = dark_twin(fig) if active_theme() == "dark" else fig
+        drawn = drawn_twin(fig, dark=active_theme() == "dark")  # as themed() would draw it, made once
         return target.plotly_chart(drawn.for_chart(), width="stretch", key=key, config=config, **chart_kwargs)
     own = session_figure(fig, presenting)
     register_figure(

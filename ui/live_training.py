@@ -19,7 +19,7 @@ import streamlit as st
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure, freeze
 from attention_core.figures.learning import curves
-from attention_core.figures.theme import dark_twin
+from attention_core.figures.theme import drawn_twin
 from attention_core.learning.config import MAX_SECONDS, Task, TrainConfig
 from attention_core.learning.jobs import JobView, TrainingRefusedError, TrainingService
 from attention_core.learning.replay import curve_series
@@ -129,8 +129,7 @@ def _live_template(
     """The live curves without their data, built (and validated) once per kind of run and theme."""
     fig = curves((), dict.fromkeys(top, ()), dict.fromkeys(bottom, ()), *titles, x_max=x_max)
     fig.update_layout(height=340, title={"text": "Your run, live"})  # x_max: the curves grow to the right
-    frozen = freeze(fig)
-    return dark_twin(frozen) if dark else frozen
+    return drawn_twin(freeze(fig), dark)  # as themed() would draw it
 
 
 def live_curves(run: Trajectory, dark: bool = False) -> FrozenFigure:

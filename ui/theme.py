@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v2
 
-from attention_core.figures.theme import for_dark
+from attention_core.figures.theme import for_dark, with_axis_text
 
 Theme = Literal["light", "dark"]
 THEMES: tuple[Theme, ...] = ("light", "dark")
@@ -35,8 +35,10 @@ def active_theme() -> Theme:
 
 
 def themed(fig: go.Figure) -> go.Figure:
-    """`fig` as drawn in the active theme: palette colours swapped for their dark twins on a dark page."""
-    return for_dark(fig) if active_theme() == "dark" else fig
+    """A copy of `fig` as drawn in the active theme: chart text in the palette's readable grey, and palette
+    colours swapped for their dark twins on a dark page."""
+    drawn = with_axis_text(fig)
+    return for_dark(drawn) if active_theme() == "dark" else drawn
 
 
 THEME_WATCH_KEY = "theme_watch"

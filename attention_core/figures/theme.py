@@ -7,7 +7,6 @@ ink on grey cells, the 3-D context vector, Okabe-Ito's black) need a twin, liste
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import weakref
@@ -15,8 +14,8 @@ import weakref
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from attention_core.figures.frozen import FrozenFigure, freeze_spec
-from attention_core.figures.palette import DARK_SWAPS
+from attention_core.figures.frozen import FrozenFigure, freeze
+from attention_core.figures.palette import AXIS_TEXT, DARK_SWAPS
 
 _SWAPS = {light.lower(): dark for light, dark in DARK_SWAPS.items()}
 # a colour is a whole JSON string, e.g. "#c2410c" as a marker colour or inside a colour scale
@@ -36,17 +35,31 @@ def for_dark(fig: go.Figure) -> go.Figure:
     return out
 
 
-_DARK_TWINS: weakref.WeakKeyDictionary[FrozenFigure, FrozenFigure] = weakref.WeakKeyDictionary()
-_DARK_LOCK = threading.Lock()
+def with_axis_text(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` whose chart text on the chart's background (ticks, axis, colour-bar and legend titles,
+    3-D axis labels) is `palette.AXIS_TEXT` (readable at 4.5:1 or more), not the template's grey; `for_dark`
+    turns it into its dark twin. Text a builder colours itself (annotations, cell text) keeps its colour."""
+    out = go.Figure(fig)
+    out.update_layout(font_color=AXIS_TEXT, legend_title_font_color=AXIS_TEXT)
+    axis = {"tickfont_color": AXIS_TEXT, "title_font_color": AXIS_TEXT}
+    out.update_xaxes(**axis)
+    out.update_yaxes(**axis)
+    out.update_coloraxes(colorbar_tickfont_color=AXIS_TEXT, colorbar_title_font_color=AXIS_TEXT)
+    return out
 
 
-def dark_twin(fig: FrozenFigure) -> FrozenFigure:
-    """The dark twin of a shared frozen figure, made once per figure and shared as it is (both are immutable)."""
-    with _DARK_LOCK:
-        twin = _DARK_TWINS.get(fig)
+_DRAWN: weakref.WeakKeyDictionary[FrozenFigure, dict[bool, FrozenFigure]] = weakref.WeakKeyDictionary()
+_DRAWN_LOCK = threading.Lock()
+
+
+def drawn_twin(fig: FrozenFigure, dark: bool) -> FrozenFigure:
+    """A shared frozen figure as a page draws it (`with_axis_text`, then `for_dark` on a dark page), made once
+    per figure and theme and shared as it is (both are immutable)."""
+    with _DRAWN_LOCK:
+        twin = _DRAWN.get(fig, {}).get(dark)
     if twin is None:  # two threads may both build it at once: the same value, either one is kept
-        text = _COLOR.sub(lambda m: f'"{dark_color(m.group(1))}"', fig.to_json())
-        twin = freeze_spec(json.loads(text))
-        with _DARK_LOCK:
-            twin = _DARK_TWINS.setdefault(fig, twin)
+        drawn = with_axis_text(fig.thaw())
+        twin = freeze(for_dark(drawn) if dark else drawn)
+        with _DRAWN_LOCK:
+            twin = _DRAWN.setdefault(fig, {}).setdefault(dark, twin)
     return twin

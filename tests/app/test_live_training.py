@@ -9,7 +9,7 @@ import plotly.io as pio
 import pytest
 
 from attention_core.figures.learning import curves
-from attention_core.figures.theme import for_dark
+from attention_core.figures.theme import for_dark, with_axis_text
 from attention_core.learning.replay import curve_series
 from attention_core.learning.shipped import load_shipped
 from ui.live_training import live_curves
@@ -22,6 +22,7 @@ def _built_from_scratch(
     fig = curves(series.steps, series.top, series.bottom, series.top_title, series.bottom_title)
     fig.update_xaxes(range=[0, run.config.steps])
     fig.update_layout(height=340, title={"text": "Your run, live"})
+    fig = with_axis_text(fig)  # as ui.theme.themed draws it
     return for_dark(fig) if dark else fig
 
 

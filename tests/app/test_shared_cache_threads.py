@@ -27,7 +27,7 @@ from attention_core.figures.export import matrices_zip
 from attention_core.figures.frozen import FrozenFigure, freeze
 from attention_core.figures.grid import heatmap_grid
 from attention_core.figures.palette import ACCENT
-from attention_core.figures.theme import dark_color, dark_twin, for_dark
+from attention_core.figures.theme import dark_color, drawn_twin, for_dark, with_axis_text
 from attention_core.figures.translation import encoder_animation
 from ui.cache import private_copy, shared_cache
 from ui.figures import PRESENT_FONT, session_figure
@@ -183,14 +183,16 @@ def test_a_frozen_figure_draws_exactly_as_its_thawed_copy(name: str) -> None:
     assert drawn["data"] and drawn["layout"]
     assert frozen.title == (fig.layout.title.text or "")
     assert frozen.trace_types == tuple(trace.type for trace in fig.data)
-    twin = dark_twin(frozen)
-    assert twin is dark_twin(frozen)  # made once, shared
-    assert json.loads(pio.to_json(twin.for_chart(), validate=False)) == json.loads(for_dark(fig).to_json())
+    for dark in (False, True):  # as themed() draws the figure: readable chart text, dark twins on a dark page
+        twin = drawn_twin(frozen, dark)
+        assert twin is drawn_twin(frozen, dark)  # made once, shared
+        expected = for_dark(with_axis_text(fig)) if dark else with_axis_text(fig)
+        assert json.loads(pio.to_json(twin.for_chart(), validate=False)) == json.loads(expected.to_json())
 
 
 def test_the_dark_twin_of_a_frozen_figure_swaps_palette_colours() -> None:
     frozen = freeze(go.Figure(go.Scatter(y=np.arange(3.0), line={"color": ACCENT})))
-    drawn = json.loads(pio.to_json(dark_twin(frozen).for_chart(), validate=False))
+    drawn = json.loads(pio.to_json(drawn_twin(frozen, dark=True).for_chart(), validate=False))
     assert drawn["data"][0]["line"]["color"] == dark_color(ACCENT) != ACCENT
     assert (
         json.loads(frozen.to_json())["data"][0]["line"]["color"] == ACCENT
@@ -200,8 +202,8 @@ def test_the_dark_twin_of_a_frozen_figure_swaps_palette_colours() -> None:
 def test_many_threads_draw_the_same_frozen_figure_at_once() -> None:
     """Sessions drawing one shared figure at the same moment (light and dark) all send the same JSON."""
     frozen = freeze(_figures()["grid"])
-    light = pio.to_json(frozen.thaw(), validate=False)
-    dark = for_dark(frozen.thaw()).to_json()
+    light = with_axis_text(frozen.thaw()).to_json()
+    dark = for_dark(with_axis_text(frozen.thaw())).to_json()
     seen: Counter[str] = Counter()
     errors: list[BaseException] = []
     barrier = threading.Barrier(THREADS)
@@ -210,7 +212,7 @@ def test_many_threads_draw_the_same_frozen_figure_at_once() -> None:
         try:
             barrier.wait()
             for _ in range(ROUNDS):
-                chart = dark_twin(frozen).for_chart() if n % 2 else frozen.for_chart()
+                chart = drawn_twin(frozen, dark=bool(n % 2)).for_chart()
                 text = pio.to_json(chart, validate=False)
                 seen["ok" if json.loads(text) == json.loads(dark if n % 2 else light) else "wrong"] += 1
         except BaseException as exc:  # collected: a thread's error must fail the test

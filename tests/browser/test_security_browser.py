@@ -6,6 +6,9 @@ payload into the sentence box. Every payload marks itself (``data-pwned`` attrib
 element with ``data-pwned`` and no ``javascript:`` link exists in the page or any of its frames, and the
 sentence box shows the payload as the literal text it is. A page's settings are read from the page itself
 (Streamlit marks keyed widgets with an ``st-key-<key>`` class), so new pages are covered without changes here.
+
+And nothing leaves the machine: visiting every page (and opening the ⋮ menu) requests only the app's own
+server on 127.0.0.1, not even for an icon.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import urllib.parse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tests.browser.conftest import sentence_box, wait_for_app
 from ui.pages import PAGES
@@ -119,3 +122,38 @@ def test_unknown_page_address_opens_the_app(page: Page, streamlit_url: str) -> N
     expect(sentence_box(page)).to_have_value("the cat")
     expect(page.get_by_text(re.compile("Page not found", re.I)).first).to_be_visible()
     _assert_clean(page, dialogs, "unknown page")
+
+
+_LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
+
+
+def test_no_request_leaves_the_machine(browser: Browser, streamlit_url: str) -> None:
+    """Every page, once, in a browser where any request to another host is recorded and refused."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    outside: list[str] = []
+
+    def refuse(route: Route, request: Request) -> None:
+        outside.append(f"{request.url[:120]} (on {current})")
+        route.abort()
+
+    current = ""
+    context.route(lambda url: not url.startswith(_LOCAL), refuse)
+    context.on(
+        "request", lambda r: r.url.startswith(_LOCAL) or outside.append(f"{r.url[:120]} (on {current})")
+    )
+    page = context.new_page()
+    page.on("websocket", lambda ws: ws.url.startswith(_LOCAL) or outside.append(f"websocket {ws.url}"))
+    try:
+        for info in PAGES:
+            current = info.url_path
+            page.goto(_url(streamlit_url, info.url_path, {}))
+            _settle(page)
+            page.wait_for_timeout(500)  # late fetches: icons, fonts, images
+        page.locator("[data-testid=stMainMenu]").click()
+        page.wait_for_selector("[data-testid=stMainMenuPopover]")
+        page.wait_for_timeout(500)
+        favicon = page.locator("link[rel~=icon]").first.get_attribute("href") or ""
+    finally:
+        context.close()
+    assert sorted(set(outside)) == []
+    assert favicon.startswith("data:image/svg+xml")  # the app's own icon, inlined (ui/favicon.svg)
