@@ -390,7 +390,7 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
                 if presenting
                 else f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
                 f"({model_figs.position_names(labels)[target]}) in every head",
-                height=250 if presenting else 320,
+                height=(250 if wide else 400) if presenting else 320,  # narrow grid: rows fit 16 px numbers
             ),
             LINK_GRID_FIG,
             container=grid_area,

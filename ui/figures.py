@@ -42,6 +42,7 @@ def presentation_layout(fig: go.Figure) -> None:
     limit = PRESENT_ANIMATED_MAX_HEIGHT if fig.layout.sliders else PRESENT_MAX_HEIGHT
     fig.update_layout(height=min(int(fig.layout.height or 450), limit))  # 450: Plotly's default
     projector.readable_ticks(fig)
+    projector.unshrunk_bar_text(fig)
     projector.open_row_gaps(fig, PRESENT_ROW_GAP)
 
 

@@ -425,3 +425,11 @@ def _is_number(text: str) -> bool:
         return math.isfinite(float(text))
     except ValueError:
         return False
+
+
+def unshrunk_bar_text(fig: go.Figure) -> None:
+    """Bar labels at their own size: Plotly otherwise scales a label down to the bar's width (a 4-decimal label
+    on a narrow bar came out at 10 px); outside the plot area they are drawn, not clipped."""
+    for trace in fig.data:
+        if trace.type == "bar" and (trace.text is not None or trace.texttemplate):
+            trace.update(constraintext="none", cliponaxis=False)

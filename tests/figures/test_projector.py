@@ -106,3 +106,9 @@ def test_long_numeric_tick_lists_are_thinned_and_ticks_enlarged() -> None:
     words.update_yaxes(tickvals=list(range(20)), ticktext=[f"w{i}" for i in range(20)])
     pj.readable_ticks(words)
     assert len(words.layout.yaxis.ticktext) == 20  # token labels are never thinned
+
+
+def test_bar_labels_are_not_shrunk_to_the_bar() -> None:
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 0], text=["1.0000", ""], textposition="outside"))
+    pj.unshrunk_bar_text(fig)
+    assert fig.data[0].constraintext == "none" and fig.data[0].cliponaxis is False
