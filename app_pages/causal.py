@@ -14,7 +14,8 @@ from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names, weight_sizes_ui
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
+from ui.present import is_presenting
 from ui.sentence import current_tokens
 from ui.vectors import vector_source_ui
 from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
@@ -32,6 +33,7 @@ SEE_FIG, WEIGHTS_FIG, METHOD1_FIG, METHOD2_FIG = (
 )
 # message keys (tests find the page's checks by these)
 BOOK_NOTE_KEY, METHODS_CHECK_KEY, MODULE_CHECK_KEY = "ca_book_note", "ca_methods_check", "ca_module_check"
+METHODS_TABS_KEY = "ca_methods_tabs"  # presentation mode: one tab per method's figure
 DROPOUT_OFF_KEY, DROPOUT_SUMS_KEY = "ca_dropout_off", "ca_dropout_sums"
 BOOK_DROP_NOTE_KEY, BOOK_CONTEXT_NOTE_KEY = "ca_book_drop_note", "ca_book_ctx_note"
 # one-click book settings, one per printout this page reproduces
@@ -108,7 +110,9 @@ def _methods_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> N
             icon=":material/visibility:",
         )
     else:
-        m1, m2 = st.columns(2)
+        m1, m2 = (
+            (st.container(), st.container()) if is_presenting() else st.columns(2)
+        )  # text column: stacked
         m1.markdown(
             "**Method 1 · mask after softmax.** Take the normal weights, multiply by a lower-triangular matrix "
             "of ones (`torch.tril`), then divide each row by its new sum so it adds up to 1 again."
@@ -119,8 +123,9 @@ def _methods_ui(view: CausalView, figures: CausalFigures, names: list[str]) -> N
             "Since exp(−∞) = 0, softmax gives those cells weight 0 and normalises the rest in one step."
         )
         m2.latex(r"A = \operatorname{softmax}\!\left(\frac{\Omega + M_{-\infty}}{\sqrt{d_k}}\right)")
-        show_figure(figures.method1, METHOD1_FIG)
-        show_figure(figures.method2, METHOD2_FIG)
+        tab1, tab2 = figure_tabs(["Method 1 · after softmax", "Method 2 · before softmax"], METHODS_TABS_KEY)
+        show_figure(figures.method1, METHOD1_FIG, container=tab1)
+        show_figure(figures.method2, METHOD2_FIG, container=tab2)
         with st.container(key=METHODS_CHECK_KEY):
             st.success(
                 f"Both methods give the same weights (largest difference {view.method_gap:.1e}). Method 2 is what "

@@ -27,7 +27,7 @@ from attention_core.text import clean_text, escape_markdown
 from attention_core.views.generate import CacheGeometry, StepView, step_view, timings
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
 from ui.models import loaded_model, registry
 from ui.notices import add_notice
 from ui.sentence import TEXT_KEY
@@ -44,6 +44,7 @@ CHECK_KEY = "gen_check"
 # chart keys
 ATTN_FIG, NEXT_FIG, CACHE_FIG = "gen_attn_chart", "gen_next_chart", "gen_cache_chart"
 SIZE_FIG, TIME_FIG = "gen_size_chart", "gen_time_chart"
+CACHE_TABS_KEY = "gen_cache_tabs"  # presentation mode: step 3's two figures in tabs
 _SESSION, _JOB, _LOCK, _CHECKED = "_gen_session", "_gen_job", "_gen_lock", "_gen_checked"
 
 MODEL = "smollm2"
@@ -658,6 +659,7 @@ def _cache_step(
     title = f"Layer {layer}, KV head {view.kv_head + 1} (query heads {heads.start + 1}–{heads.stop})" + (
         f": cache = {_bytes(size)}" if lesson.presenting else ": the cached keys and values"
     )
+    cache_tab, size_tab = figure_tabs(["The cache", "Its size"], CACHE_TABS_KEY)  # tabs when presenting
     show_figure(
         gf.kv_cache_figure(
             view.keys,
@@ -668,6 +670,7 @@ def _cache_step(
             height=PRESENT_HEIGHT if lesson.presenting else None,
         ),
         CACHE_FIG,
+        cache_tab,
     )
     if lesson.presenting:
         st.markdown(text)
@@ -680,7 +683,7 @@ def _cache_step(
         f"One row per cached token; the outlined row{'s' * (view.new_rows > 1)} entered at this pass "
         f"({reader}). Keys are stored after the rotary position encoding; each panel has its own colour scale."
     )
-    show_figure(_size_figure(MODEL, t), SIZE_FIG)
+    show_figure(_size_figure(MODEL, t), SIZE_FIG, size_tab)
 
 
 def _timing_step(lesson: Lesson, hub: gc.GenerationHub, gen: gc.Generation, sampling: gc.Sampling) -> None:

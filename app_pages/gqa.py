@@ -18,7 +18,7 @@ from attention_core.variants import kv_cache as kc
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
 from ui.sentence import current_tokens
 from ui.slides import fit, step_columns
 from ui.vectors import vector_source_ui
@@ -34,6 +34,7 @@ HEADS_FIG, TENSORS_FIG, COST_FIG, MEMORY_FIG = (
     "gqa_cost_fig",
     "gqa_memory_fig",
 )
+TENSORS_TABS_KEY = "gqa_tensors_tabs"  # presentation mode: the step's figures in tabs
 CHECKS_KEY, CACHE_KEY = "gqa_checks", "gqa_cache_table"
 STEPS = (
     "Query heads share key/value heads",
@@ -248,8 +249,11 @@ def gqa_ui() -> None:
             + " Inside the module the shared heads are repeated for their query heads "
             "(`keys.repeat_interleave(group_size, dim=1)`), so each query head still sees a full set of keys."
         )
-        show_figure(fit(figures.tensors, presenting), TENSORS_FIG, container=fig_col)
-        show_figure(figures.cost, COST_FIG)
+        tensors_tab, cost_tab = figure_tabs(
+            ["Q, K and V", "Cost per token"], TENSORS_TABS_KEY, lambda: [fig_col, None]
+        )
+        show_figure(fit(figures.tensors, presenting), TENSORS_FIG, container=tensors_tab)
+        show_figure(figures.cost, COST_FIG, container=cost_tab)
 
     if lesson.show(3):
         lesson.header(3)

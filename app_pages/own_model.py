@@ -19,7 +19,7 @@ from attention_core.views import own_model as ov
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import head_matrix_caption, settings_container, token_names
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tab_blocks
 from ui.notices import add_notice
 from ui.sentence import bounded_text
 from ui.widgets import url_slider, url_token_select
@@ -31,6 +31,7 @@ LAYER_KEY, HEAD_KEY, QUERY_KEY = "own_layer", "own_head", "own_q"
 GRID_KEY = "own_grid"
 HEAD_MAP_FIG, HEAD_LINES_FIG, HEAD_BARS_FIG = "own_head_map", "own_head_lines", "own_head_bars"
 HEADS_QUERY_FIG, NEXT_FIG = "own_heads_query", "own_next"
+HEAD_TABS_KEY = "own_head_tabs"  # presentation mode: the step's figures in tabs
 # this session's upload (session state only: never shared with another session, never written to disk)
 _LOADED, _SEEN, _ERROR, _RUN = "_own_loaded", "_own_seen", "_own_error", "_own_run"
 STEPS = (
@@ -276,21 +277,25 @@ def _head_step(run: ov.OwnModelView, view: View) -> None:
     t = len(labels)
     layer, head, query = view.layer, view.head, view.query
     matrix = run.attentions[layer, head]  # (T, T)
-    left, right = st.columns([3, 2])
-    with left:
-        show_figure(
-            tf.attention_heatmap(matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"),
-            HEAD_MAP_FIG,
-        )
-        st.caption(head_matrix_caption(matrix, causal=True))
-    with right:
-        st.markdown(f"**Head view** for the query {escape_markdown(token_names(labels)[query])}")
-        if t <= tf.DETAIL_MAX:
-            show_figure(tf.head_lines(matrix[query], labels, query, causal=True), HEAD_LINES_FIG)
-        else:
+    this_tab, heads_tab = figure_tab_blocks(["This head", "Every head, this query"], HEAD_TABS_KEY)
+    with this_tab:
+        left, right = st.columns([3, 2])
+        with left:
             show_figure(
-                tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), HEAD_BARS_FIG
+                tf.attention_heatmap(
+                    matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"
+                ),
+                HEAD_MAP_FIG,
             )
+            st.caption(head_matrix_caption(matrix, causal=True))
+        with right:
+            st.markdown(f"**Head view** for the query {escape_markdown(token_names(labels)[query])}")
+            if t <= tf.DETAIL_MAX:
+                show_figure(tf.head_lines(matrix[query], labels, query, causal=True), HEAD_LINES_FIG)
+            else:
+                show_figure(
+                    tf.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"), HEAD_BARS_FIG
+                )
     show_figure(
         tf.heads_for_query(
             run.attentions[layer],
@@ -300,6 +305,7 @@ def _head_step(run: ov.OwnModelView, view: View) -> None:
             head=head,
         ),
         HEADS_QUERY_FIG,
+        container=heads_tab,
     )
 
 

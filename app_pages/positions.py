@@ -17,7 +17,7 @@ from attention_core.variants import positions as pos
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import settings_container, token_names
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
 from ui.sentence import current_tokens
 from ui.slides import fit, step_columns
 from ui.vectors import vector_source_ui
@@ -39,6 +39,8 @@ ROTATION_FIG, SHIFT_FIG, GRID_FIG, WAVE_FIG = (
     "pos_grid_fig",
     "pos_wave_fig",
 )
+# presentation mode: a step's figures in tabs
+SCHEME_TABS_KEY, SINUSOID_TABS_KEY, SHIFT_TABS_KEY = "pos_scheme_tabs", "pos_sinusoid_tabs", "pos_shift_tabs"
 ROTARY_KEY = "pos_rotary_checks"
 STEPS = (
     "Without positions, order is invisible",
@@ -199,13 +201,16 @@ def positions_ui() -> None:
                 order,
                 f"{pos.SCHEME_NAMES[scheme].capitalize()}: the weights no longer just move",
             )
-            show_figure(fit(scheme_fig, presenting), SCHEME_FIG, container=fig_col)
+            labels = ["Weights", "The added table"] if study.table is not None else ["Weights"]
+            scheme_tab, table_tab = [*figure_tabs(labels, SCHEME_TABS_KEY, lambda: [fig_col, None]), None][:2]
+            show_figure(fit(scheme_fig, presenting), SCHEME_FIG, container=scheme_tab)
             if study.table is not None:
                 show_figure(
                     fv.position_table_figure(
                         study.table, f"The added {pos.SCHEME_NAMES[scheme]} table ({t} × {d_in})"
                     ),
                     TABLE_FIG,
+                    container=table_tab,
                 )
 
     if lesson.show(3):
@@ -222,7 +227,9 @@ def positions_ui() -> None:
             "vectors depends only on how far apart they are: the curves on the right, started at different "
             "positions, lie on top of each other."
         )
-        left, right = (fig_col, st.container()) if presenting else st.columns(2)
+        left, right = figure_tabs(
+            ["The table", "Similarity by offset"], SINUSOID_TABS_KEY, lambda: st.columns(2)
+        )
         sinusoid_fig = fv.position_table_figure(
             table, f"Sinusoidal table: {SINUSOID_POSITIONS} positions × {SINUSOID_DIMS} dimensions"
         )
@@ -282,16 +289,20 @@ def positions_ui() -> None:
                 "float rounding). Only the offset m − n changes it. So a model with RoPE learns about *relative* "
                 "distances, and the grid of all scores is constant along every diagonal."
             )
+            shift_tab, grid_tab = figure_tabs(
+                ["One query and key, shifted", "Every m and n"], SHIFT_TABS_KEY, lambda: [None, fig_col]
+            )
             show_figure(
                 fv.offset_scores_figure(
                     view.shifted_scores, view.offset_scores, view.m, view.n, "The score of this query and key"
                 ),
                 SHIFT_FIG,
+                container=shift_tab,
             )
             show_figure(
                 fit(fv.rope_grid_figure(grid, "Score with the query at m and the key at n"), presenting),
                 GRID_FIG,
-                container=fig_col,
+                container=grid_tab,
             )
 
     if lesson.show(6):

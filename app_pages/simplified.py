@@ -32,8 +32,10 @@ from ui.book_presets import book_button, book_note
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
+from ui.present import is_presenting
 from ui.sentence import current_tokens
+from ui.slides import fit
 from ui.vectors import vector_source_ui
 from ui.widgets import url_selectbox, url_slider, url_token_select
 
@@ -45,6 +47,7 @@ BOOK_WEIGHTS_NOTE_KEY, BOOK_CONTEXT_NOTE_KEY, BOOK_ALL_NOTE_KEY = "sa_book_w", "
 # chart keys
 NORM_FIG, OVERFLOW_FIG, WEIGHTS_FIG, CONTEXT_3D = "norm_fig", "overflow_fig", "weights_fig", "context_3d"
 SCORES_FIG, WEIGHTS_MATRIX_FIG, CONTEXT_FIG = "scores_fig", "weights_matrix_fig", "context_fig"
+NORM_TABS_KEY, EVERY_TABS_KEY = "sa_norm_tabs", "sa_every_tabs"  # presentation mode: a step's figures in tabs
 
 OVERFLOW_PRESETS = {
     "1, 2, 3, 400": [1.0, 2.0, 3.0, 400.0],
@@ -187,7 +190,8 @@ def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
         "breaks as soon as a score is negative. **Softmax** exponentiates first, so every weight is positive "
         "and large scores stand out more."
     )
-    show_figure(_query_fig(NORM_FIG, view, shown), NORM_FIG)
+    norm_tab, overflow_tab = figure_tabs(["Normalising", "Why subtract the maximum?"], NORM_TABS_KEY)
+    show_figure(_query_fig(NORM_FIG, view, shown), NORM_FIG, container=norm_tab)
     matrix_table(
         np.stack([view.attn_scores, view.by_sum, view.softmax_naive, view.attn_weights, view.torch_softmax]),
         ["scores", "divide by sum", "naive softmax", "softmax, max subtracted", "torch.softmax"],
@@ -199,12 +203,13 @@ def _normalisation_ui(view: QueryView, shown: _Shown) -> None:
         f"stable softmax {sum_stable:.4f}. Stable vs torch.softmax: largest difference "
         f"{view.softmax_gap:.1e}."
     )
-    with st.container(border=True):
+    with (overflow_tab or st).container(border=True):  # presenting: its own tab beside the figure
         st.markdown("**Why subtract the maximum?** `exp(400)` is too large for a 32-bit float.")
         preset = url_selectbox("Extreme scores", list(OVERFLOW_PRESETS), DEMO_KEY, "1, 2, 3, 400")
         demo, arrays, overflow_fig = _overflow_figure(preset)
         d1, d2 = st.columns([1, 1])
-        show_figure(overflow_fig, OVERFLOW_FIG, container=d1)
+        # presenting: under the tab bar, the selector and the box's title (ui.slides.fit keeps it on screen)
+        show_figure(fit(overflow_fig, is_presenting(), max_height=310), OVERFLOW_FIG, container=d1)
         d2.dataframe(pd.DataFrame(overflow_table(arrays)), width="stretch")
         with d2.container(key=OVERFLOW_NOTE_KEY):
             st.caption(overflow_sentence(demo))
@@ -281,7 +286,9 @@ def _every_token_ui(view: QueryView, shown: _Shown) -> None:
         "row, then `attn_weights @ inputs`. Row *i* of each matrix is the step-by-step result for token *i*."
     )
     every, figs = _all_tokens(tuple(tokens), dim, shown.source, inputs)
-    h1, h2 = st.columns(2)
+    h1, h2, h3 = figure_tabs(
+        ["Scores", "Weights", "Context vectors"], EVERY_TABS_KEY, lambda: [*st.columns(2), None]
+    )
     show_figure(figs[SCORES_FIG], SCORES_FIG, container=h1)
     show_figure(figs[WEIGHTS_MATRIX_FIG], WEIGHTS_MATRIX_FIG, container=h2)
     low, high = every.row_sum_range
@@ -289,7 +296,7 @@ def _every_token_ui(view: QueryView, shown: _Shown) -> None:
         f"Nested loops give the same score matrix (largest difference {every.loop_gap:.1e}); every row of the "
         f"weights sums to 1 (row sums {low:.4f}–{high:.4f})."
     )
-    show_figure(figs[CONTEXT_FIG], CONTEXT_FIG)
+    show_figure(figs[CONTEXT_FIG], CONTEXT_FIG, container=h3)
     book_note(BOOK_ALL_NOTE_KEY, [(SIMPLIFIED_ALL, every.context_vecs)], "These context vectors")
 
 

@@ -10,7 +10,7 @@ from attention_core.text import escape_markdown
 from attention_core.variants import sinks as sk
 from ui.cache import shared_cache
 from ui.figures import show_figure
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tabs
 from ui.models import loaded_model, model_ids, model_text
 from ui.notices import add_notice
 from ui.slides import fit, step_columns
@@ -20,6 +20,8 @@ SMOOTH_KEY, LOG_KEY, WINDOW_KEY, KEEP_KEY = "sink_smooth", "sink_log", "sink_win
 SMOL_HEADS_FIG, SMOL_LAYERS_FIG = "sink_smol_heads", "sink_smol_layers"
 CLS_FIG, SEP_FIG, MINI_LAYERS_FIG = "sink_cls_heads", "sink_sep_heads", "sink_mini_layers"
 LOSS_FIG, COUNT_FIG, TYPED_FIG = "sink_loss_fig", "sink_count_fig", "sink_typed_fig"
+# presentation mode: a step's figures in tabs
+SMOL_TABS_KEY, MINI_TABS_KEY, EXPERIMENT_TABS_KEY = "sink_smol_tabs", "sink_mini_tabs", "sink_experiment_tabs"
 STEPS = (
     "SmolLM2 piles attention on the first token",
     "MiniLM: [CLS] and [SEP]",
@@ -71,7 +73,7 @@ def _smol_step(lesson: Lesson, text: str) -> None:
     _note_tokens(shares, total, loaded.spec.name)
     layers, heads = shares.first.shape
     first = escape_markdown(shares.tokens[0])
-    text_col, fig_col = step_columns(lesson.presenting)
+    text_col, _ = step_columns(lesson.presenting)
     text_col.markdown(
         f"For every head, the share of its attention that lands on the first token “{first}” (averaged over the "
         f"{max(shares.num_tokens - 1, 1)} later queries; the first can only see itself). Spread evenly, a query "
@@ -79,7 +81,7 @@ def _smol_step(lesson: Lesson, text: str) -> None:
         f"**{float(shares.first.mean()):.1%}**, and **{shares.sink_heads}** heads give it more than half of their "
         "attention: a place to park attention when a head has nothing to look for (an *attention sink*)."
     )
-    left, right = (fig_col, st.container()) if lesson.presenting else st.columns([2, 3])
+    left, right = figure_tabs(["Every head", "Per layer"], SMOL_TABS_KEY, lambda: st.columns([2, 3]))
     heads_fig = fv.sink_heads_figure(shares.first, "SmolLM2: share on the first token")
     show_figure(fit(heads_fig, lesson.presenting), SMOL_HEADS_FIG, container=left)
     show_figure(
@@ -102,14 +104,14 @@ def _minilm_step(text: str, presenting: bool) -> None:
     assert shares.last is not None and shares.last_mean is not None
     both = shares.first + shares.last
     heads = shares.first.shape[1]
-    text_col, fig_col = step_columns(presenting)
+    text_col, _ = step_columns(presenting)
     text_col.markdown(
         f"MiniLM reads both ways, so every query sees all {shares.num_tokens} tokens ({shares.uniform:.1%} each "
         f"if spread evenly). The tokenizer's `[CLS]` (first) and `[SEP]` (last) get "
         f"**{float(shares.first.mean()):.1%}** and **{float(shares.last.mean()):.1%}** of all attention on "
         f"average; {int((both > 0.5).sum())} of the {both.size} heads give the two together more than half."
     )
-    c1, c2 = (fig_col, st.container()) if presenting else st.columns(2)
+    c1, c2, c3 = figure_tabs(["[CLS]", "[SEP]", "Per layer"], MINI_TABS_KEY, lambda: [*st.columns(2), None])
     show_figure(fit(fv.sink_heads_figure(shares.first, "Share on [CLS]"), presenting), CLS_FIG, container=c1)
     show_figure(fv.sink_heads_figure(shares.last, "Share on [SEP]"), SEP_FIG, container=c2)
     show_figure(
@@ -119,6 +121,7 @@ def _minilm_step(text: str, presenting: bool) -> None:
             f"Mean over the {heads} heads, per layer",
         ),
         MINI_LAYERS_FIG,
+        container=c3,
     )
 
 
@@ -157,13 +160,16 @@ def _experiment_step(presenting: bool) -> None:
         f"window {w}: first tokens dropped": sk.smooth(dropped.losses, smooth),  # type: ignore[arg-type]
         f"window {w}, first {k} kept": sk.smooth(kept.losses, smooth),  # type: ignore[arg-type]
     }
+    loss_tab, count_tab = figure_tabs(
+        ["Loss along the text", "How many must stay?"], EXPERIMENT_TABS_KEY, lambda: [fig_col, None]
+    )
     show_figure(
         fit(
             fv.cache_loss_figure(curves, w, smooth, f"SmolLM2 on {exp.num_tokens:,} tokens of Alice", log_y),
             presenting,
         ),
         LOSS_FIG,
-        container=fig_col,
+        container=loss_tab,
     )
     counts = sorted({r.sinks for r in exp.runs if r.window == w})
     show_figure(
@@ -175,6 +181,7 @@ def _experiment_step(presenting: bool) -> None:
             "How many first tokens must stay?",
         ),
         COUNT_FIG,
+        container=count_tab,
     )
     others = sorted({r.window for r in exp.runs if r.window not in (None, w)})
     if others:

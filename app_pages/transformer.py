@@ -21,7 +21,7 @@ from attention_core.views.transformer import (
 from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import head_matrix_caption, settings_container, token_names
-from ui.lesson import Lesson
+from ui.lesson import Lesson, figure_tab_blocks
 from ui.models import loaded_model, model_text, registry
 from ui.notices import add_notice
 from ui.widgets import url_selectbox, url_slider, url_token_select
@@ -41,6 +41,7 @@ HEADS_QUERY_FIG, MEAN_MAP_FIG, ROLLOUT_MAP_FIG, NEXT_FIG = (
     "tf_rollout_map",
     "tf_next",
 )
+HEAD_TABS_KEY, LINK_TABS_KEY = "tf_head_tabs", "tf_link_tabs"  # presentation mode: a step's figures in tabs
 # find the heads that link A to B: the two token pickers, the head-opening button, charts, messages
 FROM_KEY, TO_KEY, OPEN_BEST_KEY = "tf_from", "tf_to", "tf_open_best"
 LINK_GRID_FIG, LINK_HEAD_FIG = "tf_link_grid", "tf_link_head"
@@ -240,34 +241,37 @@ def _head_step(shown: _Shown, presenting: bool) -> None:
             1,
             help="The whole matrix is shown in blocks; this window shows every weight exactly.",
         )
-    left, right = st.columns([3, 2])
-    with left:
-        show_figure(
-            model_figs.attention_heatmap(
-                matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"
-            ),
-            HEAD_MAP_FIG,
-        )
-        st.caption(head_matrix_caption(matrix, shown.spec.causal))
-    with right:
-        st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
-        if t <= model_figs.DETAIL_MAX:
+    this_tab, heads_tab = figure_tab_blocks(["This head", "Every head, this query"], HEAD_TABS_KEY)
+    with this_tab:
+        left, right = st.columns([3, 2])
+        with left:
             show_figure(
-                model_figs.head_lines(matrix[query], labels, query, causal=shown.spec.causal), HEAD_LINES_FIG
+                model_figs.attention_heatmap(
+                    matrix, labels, f"Layer {layer + 1}, head {head + 1}: attention weights"
+                ),
+                HEAD_MAP_FIG,
             )
-        else:
+            st.caption(head_matrix_caption(matrix, shown.spec.causal))
+        with right:
+            st.markdown(f"**Head view** for the query {escape_markdown(names[query])}")
+            if t <= model_figs.DETAIL_MAX:
+                show_figure(
+                    model_figs.head_lines(matrix[query], labels, query, causal=shown.spec.causal),
+                    HEAD_LINES_FIG,
+                )
+            else:
+                show_figure(
+                    model_figs.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"),
+                    HEAD_BARS_FIG,
+                )
+        if t > model_figs.MAX_BINS:
+            a, b = zoom_from - 1, zoom_from - 1 + ZOOM_SIZE
             show_figure(
-                model_figs.top_keys(matrix[query], labels, query, title="Its 12 strongest keys"),
-                HEAD_BARS_FIG,
+                model_figs.attention_heatmap(
+                    matrix[a:b, a:b], labels[a:b], f"Positions {a + 1}–{b}, every weight", offset=a
+                ),
+                ZOOM_MAP_FIG,
             )
-    if t > model_figs.MAX_BINS:
-        a, b = zoom_from - 1, zoom_from - 1 + ZOOM_SIZE
-        show_figure(
-            model_figs.attention_heatmap(
-                matrix[a:b, a:b], labels[a:b], f"Positions {a + 1}–{b}, every weight", offset=a
-            ),
-            ZOOM_MAP_FIG,
-        )
     show_figure(
         model_figs.heads_for_query(
             run.attentions[layer],
@@ -277,6 +281,7 @@ def _head_step(shown: _Shown, presenting: bool) -> None:
             head=head,
         ),
         HEADS_QUERY_FIG,
+        container=heads_tab,
     )
 
 
@@ -345,98 +350,107 @@ def _link_step(shown: _Shown, presenting: bool) -> None:
     _follow_new_defaults(shown, names, default_a, default_b)
     # On a projector the grid comes first: a narrow grid (MiniLM's 6 layers) has the two pickers beside it, a
     # wide one (SmolLM2's 30 layers) takes the full width with the pickers under it. Elsewhere they sit above.
-    wide = run.shape[0] > model_figs.LINK_NUMBERS_MAX
-    if presenting and not wide:
-        grid_area, side = st.columns([3, 1])
-        c_a, c_b = side.container(), side.container()
-    else:
-        grid_area = st.container()
-        c_a, c_b = st.columns(2) if presenting else grid_area.columns(2)
-    with c_a:
-        source = url_token_select(
-            "A · the token that attends (query)", names, FROM_KEY, default_a, help="Its row in every head."
-        )
-    with c_b:
-        target = url_token_select(
-            "B · the token attended to (key)", names, TO_KEY, default_b, help="Its column in every head."
-        )
-    link = _link(shown.key, shown.text, source, target)
-    best = link.best
-    if not link.visible:
-        with grid_area.container(key=LINK_BLIND_KEY):
-            st.warning(
-                f"In a decoder a token sees only itself and earlier tokens: A (position {source + 1}) comes "
-                f"before B (position {target + 1}), so every head gives it weight 0. Pick a B before A.",
-                icon=":material/visibility_off:",
+    grid_tab, best_tab = figure_tab_blocks(["Every head", "The strongest head"], LINK_TABS_KEY)
+    with grid_tab:
+        wide = run.shape[0] > model_figs.LINK_NUMBERS_MAX
+        if presenting and not wide:
+            grid_area, side = st.columns([3, 1])
+            c_a, c_b = side.container(), side.container()
+        else:
+            grid_area = st.container()
+            c_a, c_b = st.columns(2) if presenting else grid_area.columns(2)
+        with c_a:
+            source = url_token_select(
+                "A · the token that attends (query)",
+                names,
+                FROM_KEY,
+                default_a,
+                help="Its row in every head.",
             )
-    n_layers, n_heads = link.weights.shape
-    show_figure(
-        model_figs.link_grid(
-            link.weights,
-            (best.layer, best.head),
-            # on a projector the navigation bar names the step and the pickers beside the grid name A and B
-            ""
-            if presenting
-            else f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
-            f"({model_figs.position_names(labels)[target]}) in every head",
-            height=250 if presenting else 320,
-        ),
-        LINK_GRID_FIG,
-        container=grid_area,
-    )
-    numbered = (
-        ""
-        if n_layers <= model_figs.LINK_NUMBERS_MAX
-        else (
-            f" Numbers are written in the {model_figs.LINK_NUMBERED} strongest cells; hover any cell for its weight."
-        )
-    )
-    with grid_area.container(key=LINK_PIECES_KEY):
-        st.caption(
-            _piece_note("A", link.source_word, source, labels)
-            + " · "
-            + _piece_note("B", link.target_word, target, labels)
-            + (
-                ". A split word is one token per piece: the default A is the last piece of its word (in a "
-                "decoder it has read the whole word), the default B the first piece of its word."
-                if link.source_word.pieces > 1 or link.target_word.pieces > 1
-                else "."
+        with c_b:
+            target = url_token_select(
+                "B · the token attended to (key)", names, TO_KEY, default_b, help="Its column in every head."
             )
-            + numbered
-        )
-    list_col, matrix_col = st.columns([2, 3])
-    with list_col, st.container(key=LINK_TOP_KEY):
-        st.markdown(
-            f"**The {TOP_HEADS} strongest of {n_layers * n_heads} heads** (spreading its attention evenly, "
-            f"A would give B {link.uniform:.4f}):"
-        )
-        st.markdown(
-            "\n".join(
-                f"{rank}. layer {h.layer + 1}, head {h.head + 1}: **{h.weight:.4f}**"
-                for rank, h in enumerate(link.top(TOP_HEADS), start=1)
-            )
-        )
-        st.button(
-            f"Open layer {best.layer + 1}, head {best.head + 1} in step 3",
-            key=OPEN_BEST_KEY,
-            on_click=_open_head,
-            args=(best.layer + 1, best.head + 1),
-            icon=":material/open_in_full:",
-            disabled=(shown.layer, shown.head) == (best.layer, best.head),
-        )
-    matrix = run.attentions[best.layer, best.head]  # (T, T)
-    show_figure(
-        model_figs.outline_cell(
-            model_figs.attention_heatmap(
-                matrix, labels, f"Strongest: layer {best.layer + 1}, head {best.head + 1} (A → B outlined)"
+        link = _link(shown.key, shown.text, source, target)
+        best = link.best
+        if not link.visible:
+            with grid_area.container(key=LINK_BLIND_KEY):
+                st.warning(
+                    f"In a decoder a token sees only itself and earlier tokens: A (position {source + 1}) comes "
+                    f"before B (position {target + 1}), so every head gives it weight 0. Pick a B before A.",
+                    icon=":material/visibility_off:",
+                )
+        n_layers, n_heads = link.weights.shape
+        show_figure(
+            model_figs.link_grid(
+                link.weights,
+                (best.layer, best.head),
+                # on a projector the navigation bar names the step and the pickers beside the grid name A and B
+                ""
+                if presenting
+                else f"Weight from A ({model_figs.position_names(labels)[source]}) to B "
+                f"({model_figs.position_names(labels)[target]}) in every head",
+                height=(250 if wide else 400) if presenting else 320,  # narrow grid: rows fit 16 px numbers
             ),
-            source,
-            target,
-            len(labels),
-        ),
-        LINK_HEAD_FIG,
-        container=matrix_col,
-    )
+            LINK_GRID_FIG,
+            container=grid_area,
+        )
+        numbered = (
+            ""
+            if n_layers <= model_figs.LINK_NUMBERS_MAX
+            else (
+                f" Numbers are written in the {model_figs.LINK_NUMBERED} strongest cells; hover any cell for its weight."
+            )
+        )
+        with grid_area.container(key=LINK_PIECES_KEY):
+            st.caption(
+                _piece_note("A", link.source_word, source, labels)
+                + " · "
+                + _piece_note("B", link.target_word, target, labels)
+                + (
+                    ". A split word is one token per piece: the default A is the last piece of its word (in a "
+                    "decoder it has read the whole word), the default B the first piece of its word."
+                    if link.source_word.pieces > 1 or link.target_word.pieces > 1
+                    else "."
+                )
+                + numbered
+            )
+    with best_tab:
+        list_col, matrix_col = st.columns([2, 3])
+        with list_col, st.container(key=LINK_TOP_KEY):
+            st.markdown(
+                f"**The {TOP_HEADS} strongest of {n_layers * n_heads} heads** (spreading its attention evenly, "
+                f"A would give B {link.uniform:.4f}):"
+            )
+            st.markdown(
+                "\n".join(
+                    f"{rank}. layer {h.layer + 1}, head {h.head + 1}: **{h.weight:.4f}**"
+                    for rank, h in enumerate(link.top(TOP_HEADS), start=1)
+                )
+            )
+            st.button(
+                f"Open layer {best.layer + 1}, head {best.head + 1} in step 3",
+                key=OPEN_BEST_KEY,
+                on_click=_open_head,
+                args=(best.layer + 1, best.head + 1),
+                icon=":material/open_in_full:",
+                disabled=(shown.layer, shown.head) == (best.layer, best.head),
+            )
+        matrix = run.attentions[best.layer, best.head]  # (T, T)
+        show_figure(
+            model_figs.outline_cell(
+                model_figs.attention_heatmap(
+                    matrix,
+                    labels,
+                    f"Strongest: layer {best.layer + 1}, head {best.head + 1} (A → B outlined)",
+                ),
+                source,
+                target,
+                len(labels),
+            ),
+            LINK_HEAD_FIG,
+            container=matrix_col,
+        )
 
 
 def _next_step(shown: _Shown, presenting: bool) -> None:

@@ -11,6 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from attention_core.figures.export import chart_config
 from attention_core.figures.frozen import FrozenFigure
 from attention_core.figures.theme import drawn_twin
+from ui import projector
 from ui.errors import maybe_inject_fault
 from ui.lesson import stage_figure_column
 from ui.present import is_presenting
@@ -20,6 +21,11 @@ from ui.theme import active_theme, themed
 PRESENT_FONT = 18  # axis labels, legends and titles in presentation mode
 PRESENT_CELL_FONT = 16  # numbers drawn in heatmap / matrix cells: readable from the back of a room (>= 14 px)
 PRESENT_MAX_HEIGHT = 420  # px: under the compact title, controls and step bar at 1280x720 (see ui/present.py)
+PRESENT_ANIMATED_MAX_HEIGHT = 500  # px: a figure with a slider (the RNN and Bahdanau animations)
+PRESENT_ROW_GAP = 64  # px between stacked subplots: the upper one's tick labels and the lower one's title
+PANEL_SUFFIX = "_panel"  # the key of a figure's panel picker (presentation mode): "<figure key>_panel"
+HOVER_NOTE_SUFFIX = "_hover_note"  # the note under a figure whose cell numbers are hidden
+PICKER_PX = 48  # the panel picker's row, taken from the figure's height
 
 
 def presentation_layout(fig: go.Figure) -> None:
@@ -33,7 +39,12 @@ def presentation_layout(fig: go.Figure) -> None:
     for annotation in fig.layout.annotations:
         if annotation.font.size is not None and annotation.font.size < PRESENT_CELL_FONT:
             annotation.font.size = PRESENT_CELL_FONT
-    fig.update_layout(height=min(int(fig.layout.height or 450), PRESENT_MAX_HEIGHT))  # 450: Plotly's default
+    # an animation's Play button and slider sit below the plot in paper coordinates: they need the extra height
+    limit = PRESENT_ANIMATED_MAX_HEIGHT if fig.layout.sliders else PRESENT_MAX_HEIGHT
+    fig.update_layout(height=min(int(fig.layout.height or 450), limit))  # 450: Plotly's default
+    projector.readable_ticks(fig)
+    projector.unshrunk_bar_text(fig)
+    projector.open_row_gaps(fig, PRESENT_ROW_GAP)
 
 
 def session_figure(fig: go.Figure | FrozenFigure, presenting: bool) -> go.Figure:
@@ -63,14 +74,50 @@ def show_figure(
     maybe_inject_fault(len(figures()))  # tests only (AE_TEST_FAULT); a no-op when it is unset
     presenting = is_presenting()
     config = {**chart_config(key, presenting), **chart_kwargs.pop("config", {})}
-    target = container if container is not None else (stage_figure_column() if presenting else None) or st
+    staged = stage_figure_column() if presenting and container is None else None
+    target = container if container is not None else staged or st
     if isinstance(fig, FrozenFigure) and not presenting:
         # a shared cached figure drawn as it is: no private copy is needed, and none is built (see for_chart)
         register_figure(key, fig.title or key.replace("_", " "), fig)  # the exports thaw their own copy
         drawn = drawn_twin(fig, dark=active_theme() == "dark")  # as themed() would draw it, made once
         return target.plotly_chart(drawn.for_chart(), width="stretch", key=key, config=config, **chart_kwargs)
-    own = session_figure(fig, presenting)
-    register_figure(
-        key, own.layout.title.text or key.replace("_", " "), own
-    )  # the exports keep the light palette
-    return target.plotly_chart(themed(own), width="stretch", key=key, config=config, **chart_kwargs)
+    fig = session_figure(fig, presenting)
+    register_figure(key, fig.layout.title.text or key.replace("_", " "), fig)  # exports: light, whole figure
+    note = None
+    if presenting:
+        width = projector.FIGURE_COLUMN_PX if (staged is not None or container is not None) else None
+        fig, note = fit_cells(fig, key, target, width or projector.MAIN_WIDTH_PX)
+    chart = target.plotly_chart(themed(fig), width="stretch", key=key, config=config, **chart_kwargs)
+    if note:
+        target.container(key=key + HOVER_NOTE_SUFFIX).caption(note)
+    return chart
+
+
+def fit_cells(fig: go.Figure, key: str, target: Any, width_px: float) -> tuple[go.Figure, str | None]:
+    """The figure to draw in presentation mode so its cell numbers fit their cells at `width_px`
+    (ui.projector.cell_plan): at 16 or 14 px, one panel at a time with a picker (keyed `<key>_panel`) above it,
+    or with the numbers hidden and a note (returned) that hovering shows them. `fig` is this run's own copy."""
+    plan = projector.cell_plan(fig, width_px)
+    if plan is None:
+        return fig, None
+    if plan.split:
+        titles = projector.panel_titles(fig)
+        options = list(range(len(titles)))
+        picked = target.segmented_control(
+            "Panel",
+            options,
+            format_func=lambda i: titles[i],
+            default=0,
+            key=key + PANEL_SUFFIX,
+            label_visibility="collapsed",
+            help="One panel at a time, so its numbers are large enough to read on a projector.",
+        )
+        fig = projector.single_panel(fig, picked if picked is not None else 0)
+        fig.update_layout(height=max(int(fig.layout.height or 450) - PICKER_PX, 240))
+    projector.set_cell_font(fig, plan.font)
+    if plan.font is None:
+        return (
+            fig,
+            "The numbers are too many to write in the cells at this size: hover over a cell to read it.",
+        )
+    return fig, None

@@ -8,7 +8,7 @@ column; a stage without a figure gives the text the full width, see ui/present.p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 
 import streamlit as st
@@ -120,6 +120,27 @@ def stage_figure_column() -> DeltaGenerator | None:
     if stage is None or context_dg_stack.get()[-1] is not stage[0]:
         return None
     return stage[1]
+
+
+def figure_tabs(
+    labels: Sequence[str], key: str, layout: Callable[[], Sequence[DeltaGenerator | None]] | None = None
+) -> list[DeltaGenerator | None]:
+    """Where a step's several figures go: in presentation mode one tab each, so each is wholly on screen (in the
+    stage's figure column, or where the page is writing when the step has no stage; the tab bar is keyed
+    `key`); otherwise the page's own `layout()` (e.g. its columns), or None each (show_figure places them in
+    the main flow as usual)."""
+    if not is_presenting():
+        return list(layout()) if layout is not None else [None] * len(labels)
+    column = stage_figure_column()
+    with (column if column is not None else st.container()).container(key=key):
+        return list(st.tabs(list(labels)))
+
+
+def figure_tab_blocks(labels: Sequence[str], key: str) -> list[DeltaGenerator]:
+    """figure_tabs for steps that write more than a figure in each part: tabs in presentation mode, else one
+    container each in the main flow (the page's layout unchanged)."""
+    blocks = figure_tabs(labels, key, lambda: [st.container() for _ in labels])
+    return [b if b is not None else st.container() for b in blocks]
 
 
 def close_stage() -> None:

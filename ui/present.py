@@ -12,7 +12,8 @@ PRESENT_KEY = "present"  # presentation mode in the URL: ?present=1
 # A constant stylesheet (no user text): larger type for the back of the room, little chrome. At 1280x720 the
 # page title, the settings and the step bar (Previous · step heading · Next, one row) take under ~200 px, and
 # a lesson step's stage (ui/lesson.py) puts its figure beside the text; a stage with no figure in its figure
-# column gives the text the full width. The left padding leaves room for the sidebar's expand control; the
+# column gives the text the full width (the stage's own two columns only: columns a step draws in its text keep
+# their layout). Wide formulas and tables in the text column scroll sideways instead of being cut off. The left padding leaves room for the sidebar's expand control; the
 # transparent header lets clicks through to the step bar under it (only its own buttons take them).
 _PRESENTATION_CSS = """
 <style>
@@ -28,11 +29,17 @@ html { font-size: 18px; }
 [data-testid="stMain"] [data-testid="stExpander"] summary { padding-top: 0.3rem; padding-bottom: 0.3rem; }
 .st-key-lesson_nav h3 { font-size: 1.2rem; padding: 0; line-height: 1.3; }
 .st-key-lesson_nav button { min-height: 2.1rem; padding-top: 0.15rem; padding-bottom: 0.15rem; }
-.st-key-lesson_stage [data-testid="stHorizontalBlock"]:not(:has(.st-key-lesson_stage_figure
-  [data-testid="stPlotlyChart"])) > [data-testid="stColumn"]:last-child { display: none; }
-.st-key-lesson_stage [data-testid="stHorizontalBlock"]:not(:has(.st-key-lesson_stage_figure
-  [data-testid="stPlotlyChart"])) > [data-testid="stColumn"]:first-child {
+.st-key-lesson_stage > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]:not(:has(
+  .st-key-lesson_stage_figure [data-testid="stPlotlyChart"])) > [data-testid="stColumn"]:last-child { display: none; }
+.st-key-lesson_stage > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]:not(:has(
+  .st-key-lesson_stage_figure [data-testid="stPlotlyChart"])) > [data-testid="stColumn"]:first-child {
   flex: 1 1 100% !important; width: 100% !important; max-width: 100% !important; }
+.st-key-lesson_stage [data-testid="stColumn"] { min-width: 0; }
+.st-key-lesson_stage_text { overflow-x: auto; overflow-y: hidden; }
+.st-key-lesson_stage_text .katex-display, .st-key-lesson_stage_text [data-testid="stMarkdownContainer"] table,
+.st-key-lesson_stage_text [data-testid="stTable"] { overflow-x: auto; overflow-y: hidden; max-width: 100%; }
+.st-key-lesson_stage_text [data-testid="stMarkdownContainer"] table { display: block; }
+.st-key-lesson_stage_text code { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>
 """
 
