@@ -209,7 +209,8 @@ def overflow_figure(demo: Mapping[str, object], title: str = "") -> go.Figure:
     naive = as_array(demo["softmax_naive"])
     stable = as_array(demo["softmax_stable"])
     scores = as_array(demo["scores"])
-    labels = [f"score {_fmt(s)}" for s in scores]
+    # two short lines per tick: never rotated, even in a narrow column
+    labels = [f"score<br>{_fmt(s)}" for s in scores]
     positions = list(range(len(scores)))
     bad = ~np.isfinite(naive)
     fig = go.Figure()
@@ -244,9 +245,10 @@ def overflow_figure(demo: Mapping[str, object], title: str = "") -> go.Figure:
         barmode="group",
         height=380,
         font=FONT,
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 80},
+        # the legend at the figure's foot, in the bottom margin under the tick labels (never over them)
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0},
     )
-    fig.update_xaxes(tickvals=positions, ticktext=labels)
+    fig.update_xaxes(tickvals=positions, ticktext=labels, automargin=True)
     fig.update_yaxes(title="weight", range=[0, 1.2])
     return fig
