@@ -71,7 +71,11 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
         cols=1,
         row_heights=[0.62, 0.38],
         vertical_spacing=0.2 if n_tokens <= 8 else 0.26,  # room for rotated token labels
-        subplot_titles=("", "The hidden state after the current token"),
+        # the lower panel's x axis is named in its title: an axis title there would sit under the Play controls
+        subplot_titles=(
+            "",
+            f"The hidden state after the current token, hidden unit 1–{hidden} from left to right",
+        ),
     )
     hover_tokens = np.broadcast_to(np.array(labels, dtype=object)[None, :], (hidden, n_tokens))
 
@@ -192,7 +196,6 @@ def encoder_animation(encoder_states: object, tokens: Sequence[str], title: str 
         col=1,
     )
     fig.update_yaxes(title="hidden unit", row=1, col=1, autorange="reversed")
-    fig.update_xaxes(title="hidden unit", row=2, col=1)
     fig.update_yaxes(range=[-1.05, 1.05], title="value", row=2, col=1)
     return fig
 
