@@ -255,9 +255,18 @@ def alignment_heatmap(
             name="word the rules translate here",
             hoverinfo="skip",  # the weight underneath keeps its exact hover
         )
+        # the legend in the figure's foot, under the axis title: at the top it ran into a long (or enlarged) title
         fig.update_layout(
             showlegend=True,
-            legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+            legend={
+                "orientation": "h",
+                "yref": "container",
+                "y": 0.0,
+                "yanchor": "bottom",
+                "x": 1,
+                "xanchor": "right",
+            },
+            margin={"b": int(fig.layout.margin.b or 0) + 34},
         )
     return fig
 
