@@ -41,7 +41,11 @@ def presentation_layout(fig: go.Figure) -> None:
             annotation.font.size = PRESENT_CELL_FONT
     # an animation's Play button and slider sit below the plot in paper coordinates: they need the extra height
     limit = PRESENT_ANIMATED_MAX_HEIGHT if fig.layout.sliders else PRESENT_MAX_HEIGHT
-    fig.update_layout(height=min(int(fig.layout.height or 450), limit))  # 450: Plotly's default
+    old_height = int(fig.layout.height or 450)  # 450: Plotly's default
+    fig.update_layout(height=min(old_height, limit))
+    projector.keep_controls_below(
+        fig, old_height
+    )  # a shorter plot would pull its Play controls onto its ticks
     projector.readable_ticks(fig)
     projector.unshrunk_bar_text(fig)
     projector.open_row_gaps(fig, PRESENT_ROW_GAP)

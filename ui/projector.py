@@ -433,3 +433,26 @@ def unshrunk_bar_text(fig: go.Figure) -> None:
     for trace in fig.data:
         if trace.type == "bar" and (trace.text is not None or trace.texttemplate):
             trace.update(constraintext="none", cliponaxis=False)
+
+
+PLOTLY_MARGIN_T, PLOTLY_MARGIN_B = 100, 80  # Plotly's default top and bottom margins (px)
+
+
+def keep_controls_below(fig: go.Figure, old_height: float, extra_px: float = 14.0) -> bool:
+    """After `fig`'s height changed from `old_height`, keep an animation's Play buttons and slider (placed under
+    the plot in paper units, which shrink with the plot) as many px under the plot as before, plus `extra_px`
+    for presentation mode's larger tick labels; the bottom margin grows by as much. True if something moved."""
+    margin = fig.layout.margin
+    top = PLOTLY_MARGIN_T if margin.t is None else margin.t
+    bottom = PLOTLY_MARGIN_B if margin.b is None else margin.b
+    height = fig.layout.height
+    old_plot, new_plot = old_height - top - bottom, (height or 0) - top - bottom - extra_px
+    below = [c for c in (*fig.layout.updatemenus, *fig.layout.sliders) if c.y is not None and c.y < 0]
+    if not below or old_plot <= 0 or new_plot <= 0 or len(_row_bands(fig)) > 1:
+        return False  # stacked subplots (the RNN's) share out their own height with open_row_gaps: left as laid out
+    for control in below:
+        control.y = (
+            control.y * old_plot - extra_px
+        ) / new_plot  # the same px under the plot, and extra_px more
+    fig.update_layout(margin_b=bottom + extra_px)
+    return True

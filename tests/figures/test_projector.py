@@ -112,3 +112,22 @@ def test_bar_labels_are_not_shrunk_to_the_bar() -> None:
     fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 0], text=["1.0000", ""], textposition="outside"))
     pj.unshrunk_bar_text(fig)
     assert fig.data[0].constraintext == "none" and fig.data[0].cliponaxis is False
+
+
+def test_play_controls_stay_as_far_under_a_shorter_plot() -> None:
+    """Shrinking an animated figure keeps its Play buttons the same px under the plot, plus room for ticks."""
+    fig = go.Figure(go.Bar(y=[1, 2]))
+    fig.update_layout(
+        height=720,
+        margin={"t": 100, "b": 130},
+        updatemenus=[{"type": "buttons", "y": -0.16, "buttons": [{"label": "Play", "method": "animate"}]}],
+        sliders=[{"y": -0.16, "steps": [{"label": "a", "method": "animate"}]}],
+    )
+    fig.update_layout(height=500)
+    assert pj.keep_controls_below(fig, 720, extra_px=14)
+    old_px = 0.16 * (720 - 100 - 130)
+    new_plot = 500 - 100 - 144
+    assert fig.layout.margin.b == 144
+    for control in (fig.layout.updatemenus[0], fig.layout.sliders[0]):
+        assert abs(-control.y * new_plot - (old_px + 14)) < 1e-6
+    assert not pj.keep_controls_below(go.Figure(go.Bar(y=[1])), 450)  # nothing under the plot: unchanged
