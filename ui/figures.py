@@ -43,9 +43,8 @@ def presentation_layout(fig: go.Figure) -> None:
     limit = PRESENT_ANIMATED_MAX_HEIGHT if fig.layout.sliders else PRESENT_MAX_HEIGHT
     old_height = int(fig.layout.height or 450)  # 450: Plotly's default
     fig.update_layout(height=min(old_height, limit))
-    projector.keep_controls_below(
-        fig, old_height
-    )  # a shorter plot would pull its Play controls onto its ticks
+    # a shorter plot would pull its Play controls onto its ticks: keep them as far under it as before
+    projector.keep_controls_below(fig, old_height)
     projector.readable_ticks(fig)
     projector.unshrunk_bar_text(fig)
     projector.open_row_gaps(fig, PRESENT_ROW_GAP)

@@ -136,15 +136,6 @@ def freeze(fig: go.Figure) -> FrozenFigure:
     return FrozenFigure(_frozen_tree(spec))
 
 
-def freeze_spec(spec: dict[str, Any]) -> FrozenFigure:
-    """A `FrozenFigure` of a Plotly JSON spec ('data', 'layout', 'frames') that came from a valid figure."""
-    return FrozenFigure(
-        _frozen_tree(
-            {"data": spec.get("data", []), "layout": spec.get("layout", {}), "frames": spec.get("frames", [])}
-        )
-    )
-
-
 def thaw(fig: go.Figure | FrozenFigure) -> go.Figure:
     """A figure this caller owns: `fig.thaw()` for a frozen one, else `fig` itself (built by this caller)."""
     return fig.thaw() if isinstance(fig, FrozenFigure) else fig
