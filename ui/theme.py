@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v2
 
-from attention_core.figures.theme import for_dark, with_axis_text
+from attention_core.figures.frozen import chart_figure
+from attention_core.figures.theme import drawn_spec
 
 Theme = Literal["light", "dark"]
 THEMES: tuple[Theme, ...] = ("light", "dark")
@@ -35,10 +36,10 @@ def active_theme() -> Theme:
 
 
 def themed(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` as drawn in the active theme: chart text in the palette's readable grey, and palette
-    colours swapped for their dark twins on a dark page."""
-    drawn = with_axis_text(fig)
-    return for_dark(drawn) if active_theme() == "dark" else drawn
+    """`fig` as drawn in the active theme, to hand to `st.plotly_chart`: chart text in the palette's readable
+    grey, and palette colours swapped for their dark twins on a dark page (`figures.theme.drawn_spec`; read
+    it through `to_dict()`). `fig` itself is left as it is."""
+    return chart_figure(drawn_spec(fig, dark=active_theme() == "dark"))
 
 
 THEME_WATCH_KEY = "theme_watch"

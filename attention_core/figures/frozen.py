@@ -117,11 +117,20 @@ class _ChartFigure(go.Figure):
     def __init__(self, spec: dict[str, Any]) -> None:
         super().__init__()
         self._chart_spec = spec
+        # st.plotly_chart sizes its element from `figure.layout` (height / width "content"): give it the spec's
+        layout = spec.get("layout", {})
+        self.layout.height, self.layout.width = layout.get("height"), layout.get("width")
 
     def to_dict(self) -> dict[str, Any]:
         """The prepared spec in fresh containers (its leaves are strings and numbers, shared as they are)."""
         spec: dict[str, Any] = _containers_copy(self._chart_spec)
         return spec
+
+
+def chart_figure(spec: dict[str, Any]) -> go.Figure:
+    """A stand-in Figure for `st.plotly_chart` that serialises as `spec` (a `to_dict()` result that nobody
+    writes to afterwards), for drawing only, like `FrozenFigure.for_chart`."""
+    return _ChartFigure(spec)
 
 
 def freeze(fig: go.Figure) -> FrozenFigure:

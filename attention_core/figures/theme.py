@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -46,6 +48,51 @@ def with_axis_text(fig: go.Figure) -> go.Figure:
     out.update_yaxes(**axis)
     out.update_coloraxes(colorbar_tickfont_color=AXIS_TEXT, colorbar_title_font_color=AXIS_TEXT)
     return out
+
+
+# the layout keys `update_xaxes` / `update_yaxes` / `update_coloraxes` reach: the first axis always, others if set
+_AXIS_KEY = re.compile(r"^[xy]axis\d*$")
+_COLORAXIS_KEY = re.compile(r"^coloraxis\d*$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _set(tree: dict[str, Any], path: tuple[str, ...], value: str) -> None:
+    """tree[p0][p1]...[pn] = value, making the dicts on the way."""
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+def _swap_dark(value: Any) -> Any:
+    """Plotly JSON data with every palette colour (a whole string) swapped for its dark twin."""
+    if isinstance(value, str):
+        return dark_color(value) if _HEX.match(value) else value
+    if isinstance(value, dict):
+        return {k: _swap_dark(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_swap_dark(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":  # e.g. per-bar colours
+        return [_swap_dark(v) for v in value.tolist()]
+    return value
+
+
+def drawn_spec(fig: go.Figure, dark: bool) -> dict[str, Any]:
+    """What `with_axis_text(fig)` (then `for_dark` on a dark page) gives as `to_dict()`, made from one
+    `fig.to_dict()` by editing plain data: no validated copy of the figure is built (that copy was the largest
+    cost of placing a figure built in the run)."""
+    spec: dict[str, Any] = fig.to_dict()
+    layout = spec.setdefault("layout", {})
+    _set(layout, ("font", "color"), AXIS_TEXT)
+    _set(layout, ("legend", "title", "font", "color"), AXIS_TEXT)
+    for axis in {"xaxis", "yaxis", *filter(_AXIS_KEY.match, layout)}:
+        _set(layout, (axis, "tickfont", "color"), AXIS_TEXT)
+        _set(layout, (axis, "title", "font", "color"), AXIS_TEXT)
+    for axis in {"coloraxis", *filter(_COLORAXIS_KEY.match, layout)}:
+        _set(layout, (axis, "colorbar", "tickfont", "color"), AXIS_TEXT)
+        _set(layout, (axis, "colorbar", "title", "font", "color"), AXIS_TEXT)
+    if dark:
+        spec = _swap_dark(spec)
+    return spec
 
 
 _DRAWN: weakref.WeakKeyDictionary[FrozenFigure, dict[bool, FrozenFigure]] = weakref.WeakKeyDictionary()

@@ -24,7 +24,7 @@ import torch
 from attention_core.builders import build_multihead
 from attention_core.figures import transformer as model_figs
 from attention_core.figures.export import matrices_zip
-from attention_core.figures.frozen import FrozenFigure, freeze
+from attention_core.figures.frozen import FrozenFigure, chart_figure, freeze
 from attention_core.figures.grid import heatmap_grid
 from attention_core.figures.palette import ACCENT
 from attention_core.figures.theme import dark_color, drawn_twin, for_dark, with_axis_text
@@ -225,3 +225,17 @@ def test_many_threads_draw_the_same_frozen_figure_at_once() -> None:
         t.join()
     assert not errors
     assert seen == Counter({"ok": THREADS * ROUNDS})
+
+
+@pytest.mark.parametrize("height", [None, 333, 720])
+def test_a_chart_stand_in_is_sized_as_its_figure(height: int | None) -> None:
+    """st.plotly_chart sizes its element from `figure.layout.height` (height "content", its default): the
+    stand-ins `for_chart` and `theme.themed` hand it must carry the figure's height, or every chart drawn
+    through them would be boxed at Streamlit's 450 px whatever its own height."""
+    from streamlit.elements.plotly_chart import _resolve_content_height  # what plotly_chart itself calls
+
+    fig = go.Figure(go.Bar(y=[1.0, 2.0]), layout={"height": height})
+    expected = _resolve_content_height("content", fig)
+    assert expected == (height or 450)
+    assert _resolve_content_height("content", freeze(fig).for_chart()) == expected
+    assert _resolve_content_height("content", chart_figure(fig.to_dict())) == expected

@@ -50,9 +50,9 @@ def test_theme_defined_and_high_contrast(theme: str) -> None:
 def test_themed_figure_follows_active_theme(theme: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ui.theme, "active_theme", lambda: theme)
     fig = go.Figure(go.Bar(y=[1, 2], marker_color=[ACCENT, "#0072B2"]))
-    drawn = themed(fig)
+    drawn = themed(fig).to_dict()  # what st.plotly_chart serialises
     expected = ACCENT_ON_DARK if theme == "dark" else ACCENT
-    assert tuple(drawn.data[0].marker.color) == (expected, "#0072B2")
+    assert tuple(drawn["data"][0]["marker"]["color"]) == (expected, "#0072B2")
     assert tuple(fig.data[0].marker.color) == (
         ACCENT,
         "#0072B2",
@@ -66,13 +66,14 @@ def test_chart_text_meets_wcag_aa_in_both_themes(theme: str, monkeypatch: pytest
     fig = go.Figure(
         go.Heatmap(z=[[0, 1]], colorbar={"title": {"text": "w"}}), layout={"yaxis2": {"anchor": "x"}}
     )
-    drawn = themed(fig)
+    layout = themed(fig).to_dict()["layout"]  # what st.plotly_chart serialises
     expected = dark_color(AXIS_TEXT) if theme == "dark" else AXIS_TEXT
     colors = {
-        drawn.layout.font.color,
-        drawn.layout.xaxis.tickfont.color,
-        drawn.layout.yaxis.title.font.color,
-        drawn.layout.yaxis2.tickfont.color,
+        layout["font"]["color"],
+        layout["xaxis"]["tickfont"]["color"],
+        layout["yaxis"]["title"]["font"]["color"],
+        layout["yaxis2"]["tickfont"]["color"],
+        layout["coloraxis"]["colorbar"]["tickfont"]["color"],
     }
     assert colors == {expected}
     background = theme_colors(theme)["backgroundColor"]  # type: ignore[arg-type]
