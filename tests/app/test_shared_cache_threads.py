@@ -230,8 +230,7 @@ def test_many_threads_draw_the_same_frozen_figure_at_once() -> None:
 @pytest.mark.parametrize("height", [None, 333, 720])
 def test_a_chart_stand_in_is_sized_as_its_figure(height: int | None) -> None:
     """st.plotly_chart sizes its element from `figure.layout.height` (height "content", its default): the
-    stand-ins `for_chart` and `theme.themed` hand it must carry the figure's height, or every chart drawn
-    through them would be boxed at Streamlit's 450 px whatever its own height."""
+    stand-ins `for_chart` and `theme.themed` hand it must give it the figure's height, not Streamlit's 450 px."""
     from streamlit.elements.plotly_chart import _resolve_content_height  # what plotly_chart itself calls
 
     fig = go.Figure(go.Bar(y=[1.0, 2.0]), layout={"height": height})
