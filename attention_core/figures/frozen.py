@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,11 @@ class FrozenFigure:
         for trace, (x, y) in zip(spec["data"], xy, strict=True):
             trace["x"], trace["y"] = _frozen_tree(x), _frozen_tree(y)  # as a builder would give them
         return FrozenFigure(spec)
+
+    def edited(self, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> FrozenFigure:
+        """A new frozen figure from `edit` applied to a private copy of this one's plain data (its containers
+        are new; its arrays are the shared read-only ones, to be replaced, never written)."""
+        return FrozenFigure(_frozen_tree(edit(_containers_copy(self._spec))))
 
     def thaw(self) -> go.Figure:
         """A new, private `go.Figure` equal to the frozen one (the caller may change it freely)."""

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from attention_core.figures.frozen import FrozenFigure, freeze
+from attention_core.figures.frozen import FrozenFigure
 from attention_core.figures.palette import AXIS_TEXT, DARK_SWAPS
 
 _SWAPS = {light.lower(): dark for light, dark in DARK_SWAPS.items()}
@@ -30,7 +30,10 @@ def dark_color(color: str) -> str:
 
 
 def for_dark(fig: go.Figure) -> go.Figure:
-    """A new figure, `fig` with every palette colour (traces, layout, frames) swapped for its dark twin."""
+    """A new figure, `fig` with every palette colour (traces, layout, frames) swapped for its dark twin.
+
+    With `with_axis_text`, the validated reference of what `drawn_spec` and `drawn_twin` make from plain data
+    (pages draw through those; tests/app/test_drawn_spec.py holds every page's figures to this reference)."""
     text = _COLOR.sub(lambda m: f'"{dark_color(m.group(1))}"', fig.to_json())
     out = pio.from_json(text)
     assert isinstance(out, go.Figure)
@@ -76,11 +79,9 @@ def _swap_dark(value: Any) -> Any:
     return value
 
 
-def drawn_spec(fig: go.Figure, dark: bool) -> dict[str, Any]:
-    """What `with_axis_text(fig)` (then `for_dark` on a dark page) gives as `to_dict()`, made from one
-    `fig.to_dict()` by editing plain data: no validated copy of the figure is built (that copy was the largest
-    cost of placing a figure built in the run)."""
-    spec: dict[str, Any] = fig.to_dict()
+def _drawn(spec: dict[str, Any], dark: bool) -> dict[str, Any]:
+    """A figure's plain data (`to_dict()` or a frozen spec) as `with_axis_text` (then `for_dark` on a dark page)
+    would give it: `spec`'s layout is edited in place; on a dark page new containers are returned."""
     layout = spec.setdefault("layout", {})
     _set(layout, ("font", "color"), AXIS_TEXT)
     _set(layout, ("legend", "title", "font", "color"), AXIS_TEXT)
@@ -90,9 +91,14 @@ def drawn_spec(fig: go.Figure, dark: bool) -> dict[str, Any]:
     for axis in {"coloraxis", *filter(_COLORAXIS_KEY.match, layout)}:
         _set(layout, (axis, "colorbar", "tickfont", "color"), AXIS_TEXT)
         _set(layout, (axis, "colorbar", "title", "font", "color"), AXIS_TEXT)
-    if dark:
-        spec = _swap_dark(spec)
-    return spec
+    return _swap_dark(spec) if dark else spec
+
+
+def drawn_spec(fig: go.Figure, dark: bool) -> dict[str, Any]:
+    """What `with_axis_text(fig)` (then `for_dark` on a dark page) gives as `to_dict()`, made from one
+    `fig.to_dict()` by editing plain data: no validated copy of the figure is built (that copy was the largest
+    cost of placing a figure built in the run)."""
+    return _drawn(fig.to_dict(), dark)
 
 
 _DRAWN: weakref.WeakKeyDictionary[FrozenFigure, dict[bool, FrozenFigure]] = weakref.WeakKeyDictionary()
@@ -105,8 +111,7 @@ def drawn_twin(fig: FrozenFigure, dark: bool) -> FrozenFigure:
     with _DRAWN_LOCK:
         twin = _DRAWN.get(fig, {}).get(dark)
     if twin is None:  # two threads may both build it at once: the same value, either one is kept
-        drawn = with_axis_text(fig.thaw())
-        twin = freeze(for_dark(drawn) if dark else drawn)
+        twin = fig.edited(lambda spec: _drawn(spec, dark))
         with _DRAWN_LOCK:
             twin = _DRAWN.setdefault(fig, {}).setdefault(dark, twin)
     return twin
