@@ -199,7 +199,7 @@ def run_class(
 ) -> dict[str, Any]:
     """One server: readers on every page at reading pace, generators writing at the same time."""
     from bench.common import free_port, streamlit_server
-    from bench.load import _run_async, _warm, page_paths, student
+    from bench.load import _run_async, _warm, page_paths, pages_of, student
 
     pages = page_paths()
     content = [p for p in pages if p]
@@ -255,6 +255,7 @@ def run_class(
         "generator_tokens": [g.tokens for g in gen_stats],
         "generations": sum(len(g.tokens) for g in gen_stats),
         "wall_s": wall,
+        "by_page": pages_of(read_stats),
     }
 
 
@@ -292,6 +293,9 @@ def print_class(r: dict[str, Any]) -> None:
         ("wall time s", r["wall_s"]),
     ]
     print_table("A class on one server while some students generate", ["figure", "value"], rows)
+    from bench.load import print_pages
+
+    print_pages(r["by_page"], "The readers' reruns by page")
     for e in (r["reader_errors"] + r["generator_errors"])[:10]:
         print(f"  - {e}")
 

@@ -40,6 +40,8 @@ from bench.load import (
     _warm,
     gc_env,
     page_paths,
+    pages_of,
+    print_pages,
     rss_mb,
     student,
 )
@@ -336,6 +338,7 @@ def run_class(
         ("wall time s", wall),
     ]
     print_table("Learn page under load: a class reading while some train", ["figure", "value"], rows)
+    print_pages(pages_of(reader_stats), "The readers' reruns by page")
     for t in trainer_stats:
         print(
             f"  trainer: {len(t.ended)} runs, trained {sum(t.trained):.1f} s in all, "

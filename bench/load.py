@@ -550,10 +550,7 @@ def run_load(
             t.join(timeout=180)
         rss_peak = max(sampler.stop(), rss_warm)
         rss_end = rss_mb(*pids)
-    by_page: dict[str, list[float]] = {}
-    for r in results:
-        for url, seconds in r.by_page:
-            by_page.setdefault(url, []).append(seconds)
+    by_page = pages_of(results)
     return LoadReport(
         sessions=sessions,
         interactions=sum(max(len(r.latencies) - 1, 0) for r in results),  # a session may never open
@@ -636,15 +633,37 @@ def print_report(r: LoadReport) -> None:
             )
         )
     print_table(f"Load test: {r.sessions} concurrent sessions on {r.where}", ["figure", "value"], rows)
-    page_rows = [
-        (url, len(v), 1000 * r.percentile(50, v), 1000 * r.percentile(95, v))
-        for url, v in sorted(r.by_page.items())
-    ]
-    print_table("Interaction latency by page under that load", ["page", "n", "p50 ms", "p95 ms"], page_rows)
+    print_pages(r.by_page)
     if r.errors:
         print("\nFirst errors:")
         for e in r.errors[:10]:
             print(f"  - {e}")
+
+
+def pages_of(stats: list[SessionStats]) -> dict[str, list[float]]:
+    """Every measured interaction's seconds, by the page it ran on."""
+    by_page: dict[str, list[float]] = {}
+    for r in stats:
+        for url, seconds in r.by_page:
+            by_page.setdefault(url, []).append(seconds)
+    return by_page
+
+
+def print_pages(
+    by_page: dict[str, list[float]], title: str = "Interaction latency by page under that load"
+) -> None:
+    """p50 / p95 / max per page: where a load's tail comes from."""
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+    rows = [
+        (url or "home", len(v), 1000 * pct(v, 50), 1000 * pct(v, 95), 1000 * max(v))
+        for url, v in sorted(by_page.items())
+        if v
+    ]
+    print_table(title, ["page", "n", "p50 ms", "p95 ms", "max ms"], rows)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
