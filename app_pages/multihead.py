@@ -33,6 +33,7 @@ from ui.cache import shared_cache
 from ui.figures import show_figure
 from ui.layout import matrix_table, settings_container, token_names, vector_text
 from ui.lesson import Lesson
+from ui.present import is_presenting
 from ui.sentence import current_tokens
 from ui.vectors import vector_source_ui
 from ui.widgets import url_float_slider, url_selectbox, url_slider, url_toggle
@@ -242,11 +243,15 @@ def _parity_ui(view: MultiHeadView, figures: MultiHeadFigures, shown: _Shown) ->
             "A PyTorch reference disagrees: this is a bug, please report it.", icon=":material/error:"
         )
     if d_in != d_out:
-        st.info(
+        note = (
             f"`nn.MultiheadAttention` maps vectors of one size to the same size, so it needs d_in = d_out. Set the "
-            f"embedding size to {d_out} (or d_out to {d_in}) to add it to the check.",
-            icon=":material/info:",
+            f"embedding size to {d_out} (or d_out to {d_in}) to add it to the check."
         )
+        # on a projector a one-line caption, so the book's printout below stays on screen
+        if is_presenting():
+            st.caption(note)
+        else:
+            st.info(note, icon=":material/info:")
     st.markdown(
         f"The book prints these context vectors for `MultiHeadAttention` ({MULTIHEAD_ATTENTION.source}, "
         "seed 123, d_out 2, two causal heads):"
@@ -378,7 +383,12 @@ def multihead_ui() -> None:
             )
         vectors = vector_source_ui(tokens, d_in)
         _book_buttons_ui()
-    c1, c2 = st.columns([1, 1], vertical_alignment="center")
+    # the controls a lecturer flips live stay out of the Settings box; on a projector they share one row
+    if lesson.presenting:
+        c1, c2, toggles_box = st.columns([2, 2, 5], vertical_alignment="center")
+    else:
+        c1, c2 = st.columns([1, 1], vertical_alignment="center")
+        toggles_box = st.container()
     with c1:
         num_heads = url_selectbox(
             "Number of heads",
@@ -390,7 +400,8 @@ def multihead_ui() -> None:
     with c2:
         causal = url_toggle("Causal mask", CAUSAL_KEY, True, help="Hide later tokens, as in GPT.")
     head_dim = d_out // num_heads
-    toggle_cols = st.columns(min(num_heads, 8))
+    with toggles_box:
+        toggle_cols = st.columns(min(num_heads, 8))
     switches = []
     for i in range(num_heads):
         with toggle_cols[i % len(toggle_cols)]:
@@ -403,10 +414,11 @@ def multihead_ui() -> None:
                 )
             )
     head_on = tuple(switches)
-    st.caption(
-        f"{num_heads} head{'s' * (num_heads > 1)} × {head_dim} dimension{'s' * (head_dim > 1)} = d_out {d_out}. "
-        "A switched-off head contributes zeros to the concatenation."
-    )
+    if not lesson.presenting:
+        st.caption(
+            f"{num_heads} head{'s' * (num_heads > 1)} × {head_dim} dimension{'s' * (head_dim > 1)} = d_out "
+            f"{d_out}. A switched-off head contributes zeros to the concatenation."
+        )
     lesson.nav_ui()
     view, figures = _view(
         tuple(tokens),
