@@ -214,11 +214,10 @@ def _smol_ui(lesson: Lesson) -> None:
         left, right = st.columns(2)
         full_pairs = list(zip(study.predict_full.tokens, study.predict_full.probs, strict=True))
         window_pairs = list(zip(study.predict_window.tokens, study.predict_window.probs, strict=True))
+        # short titles: on a projector each chart is a third of the text column wide
+        show_figure(tf.next_token_bars(full_pairs, "Full attention"), NEXT_FULL_FIG, container=left)
         show_figure(
-            tf.next_token_bars(full_pairs, "Next token, full attention"), NEXT_FULL_FIG, container=left
-        )
-        show_figure(
-            tf.next_token_bars(window_pairs, f"Next token, window {window}"),
+            tf.next_token_bars(window_pairs, f"Window {window}"),
             NEXT_WINDOW_FIG,
             container=right,
         )

@@ -450,8 +450,12 @@ def next_token_bars(pairs: Sequence[tuple[str, float]], title: str = "") -> go.F
         showlegend=False,
     )
     fig.update_yaxes(tickvals=list(range(len(pairs))), ticktext=names, autorange="reversed")
+    # room right of the longest bar for its label; few ticks, so a narrow chart never crowds or turns them
     fig.update_xaxes(
-        range=[0, max(float(probs.max(initial=0)) * 1.25, 0.05)], tickformat=".0%", title="probability"
+        range=[0, max(float(probs.max(initial=0)) * 1.6, 0.05)],
+        tickformat=".0%",
+        nticks=3,
+        title="probability",
     )
     return fig
 
