@@ -123,7 +123,8 @@ def saturation_figure(curve: Mapping[str, object], num_tokens: int, title: str =
         title={"text": title},
         height=380,
         font=FONT,
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 10, "r": 10, "t": 80, "b": 60},
+        # at the figure's foot, under both x axes' titles (placed at y = -0.25 it covered them on a projector)
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     )
     return fig

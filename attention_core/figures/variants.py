@@ -783,14 +783,14 @@ def sink_count_figure(
             text=[f"{v:.2f}" for v in means],
             textposition="outside",
             hovertemplate="%{x} sink tokens kept<br>mean loss %{y:.4f} nats<extra></extra>",
+            showlegend=False,
         )
     )
-    fig.add_hline(
-        y=full,
-        line={"color": "#009E73", "dash": "dash", "width": 2},
-        annotation_text=f"full attention: {full:.2f}",
-        annotation_position="top right",
-    )
+    line = {"color": "#009E73", "dash": "dash", "width": 2}
+    fig.add_hline(y=full, line=line)
+    # the line is named in a legend above the plot: a label on the line itself sat on the bars' labels
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=f"full attention: {full:.2f}"))
     fig.update_xaxes(title=f"first tokens kept in a cache of {window}", type="category")
     fig.update_yaxes(title="mean loss after the window (nats)", range=[0, max(max(means), full) * 1.2])
+    fig.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
     return _layout(fig, title, 360)

@@ -67,6 +67,8 @@ def test_saturation_figure_plots_the_curve() -> None:
     assert np.allclose(lines[0]["y"], curve["max_weight_raw"].numpy())
     assert np.allclose(lines[3]["y"], curve["entropy_scaled"].numpy())
     assert np.allclose(lines[0]["x"], [1, 8, 64])
+    # the legend sits at the figure's foot, under both x axes' titles (at y = -0.25 it covered them)
+    assert spec["layout"]["legend"]["yref"] == "container" and spec["layout"]["legend"]["y"] == 0
 
 
 def test_heatmap_grid_marks_inactive_panels() -> None:

@@ -154,6 +154,9 @@ def test_sink_figures() -> None:
     assert [t.name for t in loss.data] == ["a", "b"] and loss.layout.shapes[0].x0 == 4
     count = fv.sink_count_figure([0, 1, 4], [5.0, 3.1, 3.0], 2.9, 256)
     assert list(count.data[0].y) == [5.0, 3.1, 3.0]
+    # the full-attention line is named in the legend above the plot, not by a label lying on the bars' labels
+    assert not count.layout.annotations and count.layout.legend.y > 1
+    assert [t.name for t in count.data if t.showlegend is not False] == ["full attention: 2.90"]
 
 
 def test_head_grids_of_long_sentences_survive_a_copy() -> None:
