@@ -89,7 +89,6 @@ def show_figure(
     note = None
     if presenting:
         width = projector.FIGURE_COLUMN_PX if (staged is not None or container is not None) else None
-        projector.turn_crowded_ticks(fig, width or projector.MAIN_WIDTH_PX)
         fig, note = fit_cells(fig, key, target, width or projector.MAIN_WIDTH_PX)
     chart = target.plotly_chart(themed(fig), width="stretch", key=key, config=config, **chart_kwargs)
     if note:

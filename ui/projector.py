@@ -420,28 +420,6 @@ def readable_ticks(fig: go.Figure, min_font: int = MIN_TICK_FONT, max_ticks: int
     fig.layout.legend.font.size = max(fig.layout.legend.font.size or 0, min_font)
 
 
-def turn_crowded_ticks(fig: go.Figure, width_px: float, gap_px: float = 6.0) -> list[str]:
-    """Upright text tick labels of an x axis that would touch or overlap at the drawn width (`width_px`, at
-    their presentation size) turned by 45 degrees; returns the axes turned. Numeric labels are left alone
-    (`readable_ticks` thins them)."""
-    area_width, _ = plot_area(fig, width_px)
-    turned = []
-    for name in list(fig.layout):
-        if not re.fullmatch(r"xaxis\d*", name) or fig.layout[name] is None:
-            continue
-        axis = fig.layout[name]
-        labels = [str(t) for t in axis.ticktext] if axis.ticktext is not None else []
-        if len(labels) < 2 or (axis.tickangle or 0) != 0 or all(_is_number(t) for t in labels if t):
-            continue
-        low, high = _domain(axis)
-        slot = area_width * (high - low) / len(labels)  # px between two tick labels' centres
-        widest = max(len(t) for t in labels) * CHAR_EM * (axis.tickfont.size or TICK_FONT_PX)
-        if widest + gap_px > slot:
-            axis.tickangle = -45
-            turned.append(name)
-    return turned
-
-
 def _is_number(text: str) -> bool:
     try:
         return math.isfinite(float(text))

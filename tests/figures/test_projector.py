@@ -131,26 +131,3 @@ def test_play_controls_stay_as_far_under_a_shorter_plot() -> None:
     for control in (fig.layout.updatemenus[0], fig.layout.sliders[0]):
         assert abs(-control.y * new_plot - (old_px + 14)) < 1e-6
     assert not pj.keep_controls_below(go.Figure(go.Bar(y=[1])), 450)  # nothing under the plot: unchanged
-
-
-def _token_heatmap(labels: list[str], angle: float | None = 0) -> go.Figure:
-    n = len(labels)
-    fig = go.Figure(go.Heatmap(z=np.eye(n), x=list(range(n)), y=list(range(n))))
-    fig.update_xaxes(tickvals=list(range(n)), ticktext=labels, tickangle=angle, tickfont_size=16)
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    return fig
-
-
-def test_crowded_text_ticks_are_turned_and_roomy_or_numeric_ones_are_not() -> None:
-    tokens = ["[CLS]", "your", "journey", "starts", "with", "one", "step", "[SEP]"]
-    crowded = _token_heatmap(tokens)
-    assert pj.turn_crowded_ticks(crowded, 560) == ["xaxis"]  # half the main width: 8 words touch
-    assert crowded.layout.xaxis.tickangle == -45
-    roomy = _token_heatmap(tokens[:3])
-    assert pj.turn_crowded_ticks(roomy, pj.MAIN_WIDTH_PX) == []
-    assert roomy.layout.xaxis.tickangle == 0
-    numbers = _token_heatmap([str(i) for i in range(40)])
-    assert pj.turn_crowded_ticks(numbers, 560) == []  # readable_ticks thins numeric ticks instead
-    steep = _token_heatmap(tokens, angle=-60)  # a builder's own turn stays
-    assert pj.turn_crowded_ticks(steep, 560) == []
-    assert steep.layout.xaxis.tickangle == -60
