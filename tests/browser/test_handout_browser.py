@@ -117,5 +117,36 @@ def test_html_export_reads_as_a_handout(
         }"""
     )
     assert clipped == [], clipped
+
+    # chart text is readable on the handout's own background: WCAG AA, 4.5:1 or more
+    faint = viewer.evaluate(
+        """() => {
+          const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+          const lum = c => { const [r, g, b] = rgb(c).map(v => (v /= 255) <= 0.03928 ? v / 12.92
+                                                             : ((v + 0.055) / 1.055) ** 2.4);
+                             return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+          const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+                                    return (x + 0.05) / (y + 0.05); };
+          const out = [];
+          for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+            // the first opaque one of: the plot area, the figure's paper, the page (a blank page is white)
+            const opaque = c => { const v = (c || '').match(/[\\d.]+/g) || [];
+                                  return v.length >= 3 && (v.length < 4 || Number(v[3]) > 0.5); };
+            const bg = plot.querySelector('.main-svg rect.bg');
+            const grounds = [bg && Number(getComputedStyle(bg).fillOpacity) > 0.5 ? getComputedStyle(bg).fill : '',
+                             getComputedStyle(plot.querySelector('.main-svg')).backgroundColor,
+                             getComputedStyle(document.body).backgroundColor];
+            const ground = grounds.find(opaque) || 'rgb(255, 255, 255)';
+            for (const t of plot.querySelectorAll('.xtick text, .ytick text, .cbaxis text, .g-xtitle text, '
+                                                 + '.g-ytitle text, .legendtext')) {
+              if (!t.textContent) continue;
+              const r = ratio(getComputedStyle(t).fill, ground);
+              if (!(r >= 4.5)) out.push([t.textContent, Math.round(r * 10) / 10]);
+            }
+          }
+          return out;
+        }"""
+    )
+    assert faint == [], faint
     viewer.screenshot(path=str(screenshot_dir / "export-multihead.png"), full_page=True)
     offline.close()
