@@ -93,12 +93,16 @@ class _Job:
         self.cached: tuple[int, int, Trajectory] | None = None  # (logs, snapshots) -> built trajectory
 
 
-def default_max_running() -> int:
-    """Concurrent trainings per server: $ATTENTION_EXPLORER_MAX_TRAININGS, else 2 (one per core here)."""
+def default_max_running(cpu_count: int | None = None) -> int:
+    """Concurrent trainings per server: $ATTENTION_EXPLORER_MAX_TRAININGS, else one core left free for the class's
+    page reruns (at most 2 trainings; 1 on a 2-core machine, where two trainings put readers' p95 at 1.4-2.0 s,
+    one at 1.06 s, bench.learn)."""
+    cores = cpu_count if cpu_count is not None else (os.cpu_count() or 2)
+    fallback = min(2, max(1, cores - 1))
     try:
-        return max(1, int(os.environ.get(MAX_RUNNING_ENV, "2")))
+        return max(1, int(os.environ.get(MAX_RUNNING_ENV, str(fallback))))
     except ValueError:
-        return 2
+        return fallback
 
 
 class TrainingService:

@@ -132,3 +132,15 @@ def test_a_starved_server_that_polls_late_does_not_cancel_watched_jobs() -> None
         assert _until(svc, waiting.id, lambda v: not v.active, beat=False).status == "left"
     finally:
         svc.shutdown()
+
+
+def test_the_default_leaves_one_core_for_the_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One training on 2 cores (two put the readers' p95 near 2 s), at most 2 anywhere; the setting wins."""
+    from attention_core.learning.jobs import MAX_RUNNING_ENV, default_max_running
+
+    monkeypatch.delenv(MAX_RUNNING_ENV, raising=False)
+    assert [default_max_running(n) for n in (1, 2, 3, 16)] == [1, 1, 2, 2]
+    monkeypatch.setenv(MAX_RUNNING_ENV, "3")
+    assert default_max_running(2) == 3
+    monkeypatch.setenv(MAX_RUNNING_ENV, "many")
+    assert default_max_running(2) == 1
